@@ -40,6 +40,8 @@ class Settings:
     sqlite_path: Path = field(default_factory=lambda: Path.home() / ".knee-coach" / "progress.db")
     dynamodb_table: str = "KneeCoachProgress"
     aws_region: str | None = None
+    dynamodb_endpoint_url: str | None = None
+    """Talk to a local DynamoDB (moto, DynamoDB Local) instead of AWS; unset on Lambda."""
     store_timeout_s: float = 1.5
 
     host: str = "127.0.0.1"
@@ -69,6 +71,7 @@ class Settings:
             "sqlite_path": Path(get("SQLITE_PATH") or base.sqlite_path),
             "dynamodb_table": get("DYNAMODB_TABLE") or base.dynamodb_table,
             "aws_region": get("AWS_REGION") or env.get("AWS_REGION") or None,
+            "dynamodb_endpoint_url": get("DYNAMODB_ENDPOINT"),
             "store_timeout_s": float(get("STORE_TIMEOUT_S") or base.store_timeout_s),
             "host": get("HOST") or base.host,
             "port": int(get("PORT") or base.port),
