@@ -1,0 +1,229 @@
+"""Build the AWS Lambda artifact: ``build/lambda/`` (SAM's CodeUri) and its zip.
+
+Why a script and not ``sam build``: SAM's pip workflow would install every dependency,
+including boto3 and its friends that the Lambda Python runtime already provides, and it
+would need a ``requirements.txt`` that repeats ``pyproject.toml``. Here the runtime
+dependencies are read from ``pyproject.toml`` (the one source of truth), resolved once for
+the target platform, and the packages the runtime provides are dropped from the pins
+before anything is installed. The zip holds only:
+
+- the runtime dependencies (``ask-sdk-core`` and its own dependencies, ``pyyaml``, and the
+  DynamoDB persistence adapter from the ``aws`` extra), built for the Lambda architecture;
+- ``skill/`` and ``content/``;
+
+and no tests, byte-code caches or console scripts. Entries carry a fixed timestamp so the
+same inputs give the same zip. Run ``python scripts/build_lambda.py --help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BUILD_DIR = REPO_ROOT / "build"
+DEFAULT_STAGING = BUILD_DIR / "lambda"
+DEFAULT_ZIP = BUILD_DIR / "knee-coach-lambda.zip"
+
+SOURCE_DIRS = ("skill", "content")
+"""Project directories copied into the artifact, next to the installed dependencies."""
+
+PROVIDED_BY_RUNTIME = frozenset(
+    {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "urllib3"}
+)
+"""Distributions the AWS Lambda Python runtime ships; packing them only adds weight."""
+
+PLATFORMS = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
+"""Lambda architecture name to the wheel platform tag pip needs to cross-install."""
+
+PRUNED_DIR_NAMES = frozenset({"__pycache__", "tests", "test", "bin"})
+PRUNED_SUFFIXES = (".pyc", ".pyo")
+FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
+ZIP_SIZE_BUDGET = 3 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the artifact is built for: the Lambda architecture and Python version."""
+
+    arch: str = "arm64"
+    python_version: str = "3.12"
+
+    def pip_platform_args(self) -> list[str]:
+        """Arguments that make pip pick wheels for the target, not for this machine."""
+        return [
+            "--platform",
+            PLATFORMS[self.arch],
+            "--only-binary=:all:",
+            "--python-version",
+            self.python_version,
+            "--implementation",
+            "cp",
+        ]
+
+    def stamp(self) -> str:
+        return json.dumps({"arch": self.arch, "python": self.python_version})
+
+
+def normalize(name: str) -> str:
+    """PEP 503 name normalisation, so ``PyYAML`` and ``pyyaml`` compare equal."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def runtime_requirements(pyproject: Path = REPO_ROOT / "pyproject.toml") -> list[str]:
+    """The project's own dependencies plus the ``aws`` extra (the DynamoDB adapter)."""
+    import tomllib  # Python 3.11+; the build runs in the dev venv.
+
+    project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    return [*project["dependencies"], *project["optional-dependencies"]["aws"]]
+
+
+def resolve(requirements: Sequence[str], target: Target) -> list[tuple[str, str]]:
+    """Resolve the full dependency tree for ``target`` without installing anything."""
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.json"
+        _pip(
+            "install",
+            "--dry-run",
+            "--ignore-installed",
+            "--report",
+            str(report),
+            "--target",
+            str(Path(tmp) / "unused"),
+            *target.pip_platform_args(),
+            *requirements,
+        )
+        data = json.loads(report.read_text(encoding="utf-8"))
+    return [(item["metadata"]["name"], item["metadata"]["version"]) for item in data["install"]]
+
+
+def kept_pins(resolved: Iterable[tuple[str, str]]) -> list[str]:
+    """Exact pins for every resolved distribution the runtime does not already provide."""
+    return sorted(
+        f"{name}=={version}"
+        for name, version in resolved
+        if normalize(name) not in PROVIDED_BY_RUNTIME
+    )
+
+
+def install(pins: Sequence[str], staging: Path, target: Target) -> None:
+    """Install exactly ``pins`` (no dependency resolution, no byte-code) into ``staging``."""
+    _pip(
+        "install",
+        "--no-deps",
+        "--no-compile",
+        "--target",
+        str(staging),
+        *target.pip_platform_args(),
+        *pins,
+    )
+
+
+def copy_sources(staging: Path, root: Path = REPO_ROOT) -> None:
+    for name in SOURCE_DIRS:
+        shutil.copytree(
+            root / name, staging / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
+
+
+def prune(staging: Path) -> None:
+    """Drop caches, bundled test suites and console scripts: nothing Lambda runs."""
+    for path in sorted(staging.rglob("*"), reverse=True):
+        if path.is_dir() and path.name in PRUNED_DIR_NAMES:
+            shutil.rmtree(path)
+        elif path.is_file() and path.name.endswith(PRUNED_SUFFIXES):
+            path.unlink()
+
+
+def iter_files(staging: Path) -> Iterator[Path]:
+    yield from sorted(p for p in staging.rglob("*") if p.is_file())
+
+
+def write_zip(staging: Path, zip_path: Path) -> int:
+    """Zip ``staging`` reproducibly (sorted entries, fixed times); return the size in bytes."""
+    zip_path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for path in iter_files(staging):
+            info = zipfile.ZipInfo(path.relative_to(staging).as_posix(), FIXED_ZIP_TIME)
+            info.external_attr = 0o644 << 16  # readable by the runtime's user
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, path.read_bytes(), compresslevel=9)
+    return zip_path.stat().st_size
+
+
+def _newest_input_mtime(root: Path = REPO_ROOT) -> float:
+    inputs = [root / "pyproject.toml", Path(__file__).resolve()]
+    for name in SOURCE_DIRS:
+        inputs.extend(
+            p for p in (root / name).rglob("*") if p.is_file() and "__pycache__" not in p.parts
+        )
+    return max(p.stat().st_mtime for p in inputs)
+
+
+def is_fresh(zip_path: Path, target: Target) -> bool:
+    """True when ``zip_path`` was built for ``target`` after every input last changed."""
+    stamp = zip_path.with_suffix(".target.json")
+    return (
+        zip_path.is_file()
+        and stamp.is_file()
+        and stamp.read_text(encoding="utf-8") == target.stamp()
+        and zip_path.stat().st_mtime > _newest_input_mtime()
+    )
+
+
+def build(target: Target, staging: Path = DEFAULT_STAGING, zip_path: Path = DEFAULT_ZIP) -> int:
+    """Stage and zip the artifact for ``target``; return the zip size in bytes."""
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    install(kept_pins(resolve(runtime_requirements(), target)), staging, target)
+    copy_sources(staging)
+    prune(staging)
+    size = write_zip(staging, zip_path)
+    zip_path.with_suffix(".target.json").write_text(target.stamp(), encoding="utf-8")
+    return size
+
+
+def _pip(*args: str) -> None:
+    env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    subprocess.run([sys.executable, "-m", "pip", *args, "--quiet"], check=True, env=env)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--arch", choices=sorted(PLATFORMS), default="arm64")
+    parser.add_argument("--python-version", default="3.12", help="Lambda runtime, e.g. 3.12")
+    parser.add_argument("--staging", type=Path, default=DEFAULT_STAGING)
+    parser.add_argument("--zip", type=Path, default=DEFAULT_ZIP, dest="zip_path")
+    parser.add_argument(
+        "--if-stale", action="store_true", help="skip the build when the zip is already fresh"
+    )
+    args = parser.parse_args(argv)
+    target = Target(args.arch, args.python_version)
+    if args.if_stale and is_fresh(args.zip_path, target) and args.staging.is_dir():
+        size = args.zip_path.stat().st_size
+        print(f"{args.zip_path} is fresh: {size} bytes ({size / 1024 / 1024:.2f} MiB)")
+        return 0
+    size = build(target, args.staging, args.zip_path)
+    print(
+        f"built {args.zip_path} for {target.arch} / python{target.python_version}: "
+        f"{size} bytes ({size / 1024 / 1024:.2f} MiB)"
+    )
+    if size > ZIP_SIZE_BUDGET:
+        print(f"over the {ZIP_SIZE_BUDGET} byte budget", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
