@@ -25,6 +25,10 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _path(value: str | None) -> Path | None:
+    return None if value is None else Path(value)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Process-wide configuration; build one with :meth:`from_env`, adjust with :meth:`with_`."""
@@ -50,6 +54,10 @@ class Settings:
     route: str = "/"
     verify_requests: bool = True
     """Signature, certificate and timestamp checks on the web endpoint; off only in dev mode."""
+    extra_trust_roots: Path | None = None
+    """PEM file of extra roots trusted for request signing; for tests and load runs only."""
+    cert_cache_dir: Path | None = None
+    """Where downloaded signing-certificate chains are kept across restarts (optional)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -78,6 +86,8 @@ class Settings:
             "workers": int(get("WORKERS") or base.workers),
             "route": get("ROUTE") or base.route,
             "verify_requests": not _flag(get("DEV_MODE"), False),
+            "extra_trust_roots": _path(get("EXTRA_TRUST_ROOTS")),
+            "cert_cache_dir": _path(get("CERT_CACHE_DIR")),
         }
         return cls(**values)
 
