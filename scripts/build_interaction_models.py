@@ -1,0 +1,232 @@
+"""Generate interaction_models/<locale>.json from one source, so locales cannot drift.
+
+Inputs: ``models/utterances.yaml`` (samples, locales, knee sides) and ``content/`` (technique
+and routine names with their synonyms, and the intent each information topic declares).
+Intent and slot names come from ``skill/intents.py``; nothing here spells one.
+
+    python scripts/build_interaction_models.py           # write the JSON files
+    python scripts/build_interaction_models.py --check   # exit 1 if the committed files differ
+
+Output is deterministic (sorted, two-space indent, trailing newline) so ``--check`` can
+compare bytes and a diff shows only what really changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # runnable with any interpreter from a plain checkout
+    sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
+
+from skill import intents  # noqa: E402
+
+SLOT_TYPES: dict[str, str] = {
+    intents.ROUTINE_SLOT: intents.ROUTINE_TYPE,
+    intents.TECHNIQUE_SLOT: intents.TECHNIQUE_TYPE,
+    intents.SIDE_SLOT: intents.SIDE_TYPE,
+}
+"""Each slot name has exactly one type in this skill, so samples only need ``{slot}``."""
+
+MIN_CUSTOM_SAMPLES = 8
+_WORD = r"[a-z]+(?:'[a-z]+)*"
+_SAMPLE_RE = re.compile(rf"^(?:{_WORD}|\{{[a-z_]+\}})(?: (?:{_WORD}|\{{[a-z_]+\}}))*$")
+"""Alexa's sample rules: lowercase words, inner apostrophes, ``{slot}``; no digits or punctuation."""
+_SLOT_REF = re.compile(r"\{([a-z_]+)\}")
+
+
+class ModelError(ValueError):
+    """The source files cannot make a valid model; the message names the file and entry."""
+
+
+def _load_yaml(path: Path) -> Any:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _items(data: Any, key: str, path: Path) -> list[Mapping[str, Any]]:
+    """Content files hold a list under ``key`` (or, tolerated, a bare list)."""
+    items = data.get(key) if isinstance(data, Mapping) else data
+    if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
+        raise ModelError(f"{path}: {key}: must be a list of mappings")
+    return items
+
+
+def spoken_key(phrase: str) -> str:
+    """How a phrase sounds, for de-duplication: case, hyphens and spacing do not count."""
+    return " ".join(phrase.lower().replace("-", " ").split())
+
+
+def _slot_value(ident: str, name: str, synonyms: Iterable[str]) -> dict[str, Any]:
+    """One slot value; synonyms that sound like the name or each other are dropped."""
+    seen = {spoken_key(name)}
+    kept: list[str] = []
+    for synonym in synonyms:
+        key = spoken_key(synonym)
+        if key not in seen:
+            seen.add(key)
+            kept.append(synonym.lower())
+    value: dict[str, Any] = {"value": name}
+    if kept:
+        value["synonyms"] = sorted(kept)
+    return {"id": ident, "name": value}
+
+
+def _content_values(path: Path, key: str) -> list[dict[str, Any]]:
+    values = []
+    for index, item in enumerate(_items(_load_yaml(path), key, path)):
+        where = f"{path}: {key}[{index}]"
+        ident, name = item.get("id"), item.get("name")
+        if not isinstance(ident, str) or not isinstance(name, str):
+            raise ModelError(f"{where}: needs a string id and name")
+        synonyms = item.get("synonyms") or []
+        if not isinstance(synonyms, list) or not all(isinstance(s, str) for s in synonyms):
+            raise ModelError(f"{where}.synonyms: must be a list of strings")
+        values.append(_slot_value(ident, name, synonyms))
+    return values
+
+
+def _slot_types(source: Mapping[str, Any], content_dir: Path, source_path: Path) -> list[Any]:
+    sides = [
+        _slot_value(str(s["id"]), str(s["name"]), s.get("synonyms") or [])
+        for s in _items(source, "sides", source_path)
+    ]
+    types = {
+        intents.TECHNIQUE_TYPE: _content_values(content_dir / "techniques.yaml", "techniques"),
+        intents.ROUTINE_TYPE: _content_values(content_dir / "routines.yaml", "routines"),
+        intents.SIDE_TYPE: sides,
+    }
+    return [
+        {"name": name, "values": sorted(values, key=lambda v: v["id"])}
+        for name, values in sorted(types.items())
+    ]
+
+
+def _intent_name(key: object, source_path: Path) -> str:
+    name = getattr(intents, key, None) if isinstance(key, str) else None
+    if not isinstance(name, str) or not name.endswith("Intent"):
+        raise ModelError(
+            f"{source_path}: intents.{key!r}: not an intent constant in skill/intents.py"
+            " (quote YES and NO: YAML reads them as booleans)"
+        )
+    return name
+
+
+def _topic_intents(content_dir: Path) -> dict[str, str]:
+    """Topic id → the intent name the topic declares in content/topics.yaml."""
+    path = content_dir / "topics.yaml"
+    found = {}
+    for index, topic in enumerate(_items(_load_yaml(path), "topics", path)):
+        ident, intent = topic.get("id"), topic.get("intent")
+        if not isinstance(ident, str) or not isinstance(intent, str):
+            raise ModelError(f"{path}: topics[{index}]: needs a string id and intent")
+        found[ident] = intent
+    return found
+
+
+def _samples_by_intent(source: Mapping[str, Any], content_dir: Path, path: Path) -> dict[str, Any]:
+    by_intent: dict[str, list[str]] = {}
+    for key, samples in (source.get("intents") or {}).items():
+        by_intent[_intent_name(key, path)] = list(samples or [])
+    topic_intents = _topic_intents(content_dir)
+    topic_samples = source.get("topics") or {}
+    unknown = sorted(set(topic_samples) - set(topic_intents))
+    missing = sorted(set(topic_intents) - set(topic_samples))
+    if unknown or missing:
+        raise ModelError(f"{path}: topics: unknown {unknown}, missing {missing} (see topics.yaml)")
+    for topic_id, samples in topic_samples.items():
+        by_intent[topic_intents[topic_id]] = list(samples or [])
+    missing_built_ins = sorted(set(intents.BUILT_IN) - set(by_intent))
+    if missing_built_ins:
+        raise ModelError(f"{path}: intents: built-ins missing: {missing_built_ins}")
+    return by_intent
+
+
+def _check_sample(intent: str, sample: str, path: Path) -> None:
+    if not _SAMPLE_RE.match(sample):
+        raise ModelError(f"{path}: {intent}: {sample!r} breaks Alexa's sample rules")
+    for slot in _SLOT_REF.findall(sample):
+        if slot not in SLOT_TYPES:
+            raise ModelError(f"{path}: {intent}: {sample!r} uses unknown slot {{{slot}}}")
+
+
+def _intent(name: str, samples: Sequence[object], path: Path) -> dict[str, Any]:
+    for sample in samples:
+        if not isinstance(sample, str):  # YAML reads a bare yes/no/on/off as a boolean
+            raise ModelError(f"{path}: {name}: {sample!r} must be a quoted string")
+        _check_sample(name, sample, path)
+    if name not in intents.BUILT_IN and len(set(samples)) < MIN_CUSTOM_SAMPLES:
+        raise ModelError(f"{path}: {name}: needs at least {MIN_CUSTOM_SAMPLES} samples")
+    slots = sorted({slot for sample in samples for slot in _SLOT_REF.findall(sample)})
+    intent: dict[str, Any] = {"name": name, "samples": sorted(set(samples))}
+    if slots:
+        intent["slots"] = [{"name": slot, "type": SLOT_TYPES[slot]} for slot in slots]
+    return intent
+
+
+def build(root: Path = ROOT) -> dict[str, dict[str, Any]]:
+    """Every locale's model, keyed by locale, as Alexa's JSON structure."""
+    source_path = root / "models" / "utterances.yaml"
+    source = _load_yaml(source_path)
+    content_dir = root / "content"
+    base = _samples_by_intent(source, content_dir, source_path)
+    types = _slot_types(source, content_dir, source_path)
+    extras = source.get("locale_extras") or {}
+    models = {}
+    for locale in source["locales"]:
+        samples = {name: list(s) for name, s in base.items()}
+        for key, more in (extras.get(locale) or {}).items():
+            samples[_intent_name(key, source_path)].extend(more)
+        language_model = {
+            "invocationName": source["invocation_name"],
+            "intents": [_intent(n, s, source_path) for n, s in sorted(samples.items())],
+            "types": types,
+        }
+        models[locale] = {"interactionModel": {"languageModel": language_model}}
+    return models
+
+
+def render(model: Mapping[str, Any]) -> str:
+    return json.dumps(model, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if committed files differ")
+    parser.add_argument("--root", type=Path, default=ROOT, help="repository root")
+    args = parser.parse_args(argv)
+    try:
+        models = build(args.root)
+    except ModelError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    out_dir = args.root / "interaction_models"
+    stale = []
+    for locale, model in models.items():
+        path = out_dir / f"{locale}.json"
+        text = render(model)
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == text:
+            continue
+        if args.check:
+            stale.append(path.name)
+        else:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path.relative_to(args.root)}")
+    if stale:
+        print(f"out of date: {', '.join(stale)}; run {Path(__file__).name}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
