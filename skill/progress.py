@@ -1,0 +1,337 @@
+"""What Knee Coach remembers about a person between sessions, and nothing more.
+
+Alexa ends a session after a few quiet seconds, which is exactly what happens mid-massage, so
+the skill keeps a small record per Alexa user: where they stopped, how they like to be coached,
+and how often they finish. This module is that record as a frozen value with an explicit
+allow-list of stored fields (:data:`ALLOWED_KEYS`). Anything about the person's health, in
+particular the safety-check answers, has no field here and therefore cannot be stored.
+
+Reading is forgiving on purpose: records come back from disk or DynamoDB after schema changes,
+partial writes or hand edits, and a bad record must never cost the person their session.
+:meth:`Progress.load` migrates older versions, repairs bad fields and, when nothing can be
+salvaged, starts fresh and says so. It never raises.
+
+Pure Python: no ASK SDK, no I/O, time passed in as epoch seconds.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any, Literal
+
+SCHEMA_VERSION = 2
+"""Version written by :meth:`Progress.to_record`. v1 was the design sketch's session-state shape."""
+
+DAY_S = 24 * 3600
+RESUME_MAX_AGE_S = 7 * DAY_S
+"""An unfinished routine older than this is not offered for resume."""
+WEEK_S = 7 * DAY_S
+MAX_COMPLETIONS_KEPT = 20
+"""Completion times kept for "this week" encouragement; older ones are only counted."""
+ACTIVE_GRANULARITY_S = 60
+"""``last_active`` moves in steps of a minute so idle turns (repeat, help) cause no write."""
+CLOCK_SKEW_S = 300
+"""Tolerated amount by which a stored time may lie in the future (clocks of other hosts)."""
+
+SIDES = ("left", "right", "both")
+PACE_RANGE = (0.25, 4.0)
+MAX_INDEX = 999
+MAX_COMPLETED = 1_000_000
+MAX_EPOCH = 2**40
+_ROUTINE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+ALLOWED_KEYS = frozenset(
+    {
+        "v",
+        "routine",
+        "technique",
+        "step",
+        "side",
+        "keep_going",
+        "pace",
+        "heard_intro",
+        "completed",
+        "completions",
+        "last_active",
+    }
+)
+"""Every key a stored record may have. The persistence layer drops anything else on write."""
+
+LoadStatus = Literal["empty", "ok", "migrated", "repaired", "reset"]
+"""How a record was read: nothing stored, clean, upgraded from an older schema, some fields
+replaced by defaults, or unusable and replaced by a fresh record."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One person's remembered state; build changes with the methods, never by mutation."""
+
+    routine: str | None = None
+    """Id of the unfinished routine, or None when there is nothing to resume."""
+    technique: int = 0
+    """Index of the technique within the routine (0-based)."""
+    step: int = 0
+    """Index of the step within the technique (0-based)."""
+    side: str | None = None
+    """Which knee they massage: ``left``, ``right`` or ``both``; None until they say."""
+    keep_going: bool = False
+    """Coach through steps without waiting for "next"."""
+    pace: float = 1.0
+    heard_intro: bool = False
+    """They have heard the full introduction and disclaimer once (they get the short one next)."""
+    completed_routines: int = 0
+    completions: tuple[int, ...] = field(default=())
+    """Epoch seconds of the most recent completions, oldest first, at most 20."""
+    last_active: int = 0
+    """Epoch seconds of the last change, minute granularity; 0 when never active."""
+
+    def __post_init__(self) -> None:
+        problems = _problems(self)
+        if problems:
+            raise ValueError(f"invalid Progress: {', '.join(problems)}")
+
+    # ---- reading and writing records -------------------------------------------------
+
+    @classmethod
+    def load(cls, record: object) -> Loaded:
+        """Parse a stored record of any age or quality; never raises."""
+        if record is None or (isinstance(record, Mapping) and not record):
+            return Loaded(cls(), "empty")
+        if not isinstance(record, Mapping):
+            return Loaded(cls(), "reset")
+        version = _int_in(record.get("v"), 1, 10_000)
+        if version is None:
+            return Loaded(cls(), "reset")
+        fields = _migrate_v1(record) if version == 1 else dict(record)
+        progress, repaired = _parse_current(fields)
+        if version != SCHEMA_VERSION:
+            return Loaded(progress, "migrated")
+        return Loaded(progress, "repaired" if repaired else "ok")
+
+    @classmethod
+    def from_record(cls, record: object) -> Progress:
+        """The progress in ``record``, migrated and repaired (see :meth:`load` for the status)."""
+        return cls.load(record).progress
+
+    def to_record(self) -> dict[str, Any]:
+        """The stored form: built key by key from the allow-list, JSON-compatible."""
+        record: dict[str, Any] = {
+            "v": SCHEMA_VERSION,
+            "routine": self.routine,
+            "technique": self.technique,
+            "step": self.step,
+            "side": self.side,
+            "keep_going": self.keep_going,
+            "pace": self.pace,
+            "heard_intro": self.heard_intro,
+            "completed": self.completed_routines,
+            "completions": list(self.completions),
+            "last_active": self.last_active,
+        }
+        assert record.keys() <= ALLOWED_KEYS
+        return record
+
+    # ---- questions the dialog asks ---------------------------------------------------
+
+    def has_resumable_routine(self, now: float, max_age: float = RESUME_MAX_AGE_S) -> bool:
+        """True when a routine was left unfinished recently enough to offer "resume"."""
+        if self.routine is None or self.last_active == 0:
+            return False
+        age = now - self.last_active
+        return -CLOCK_SKEW_S <= age <= max_age
+
+    def completions_this_week(self, now: float) -> int:
+        """Routines finished in the last seven days (rolling: the user's time zone is unknown)."""
+        return sum(1 for t in self.completions if -CLOCK_SKEW_S <= now - t < WEEK_S)
+
+    # ---- changes ---------------------------------------------------------------------
+
+    def at(self, routine: str, technique: int, step: int, now: float) -> Progress:
+        """Remember the current position in a routine."""
+        return replace(self, routine=routine, technique=technique, step=step).touched(now)
+
+    def cleared(self, now: float) -> Progress:
+        """Forget the position ("start over"), keeping preferences and counts."""
+        return replace(self, routine=None, technique=0, step=0).touched(now)
+
+    def completed(self, now: float) -> Progress:
+        """A routine was finished: clear the position and count it."""
+        stamp = int(now)
+        completions = (*self.completions, stamp)[-MAX_COMPLETIONS_KEPT:]
+        return replace(
+            self,
+            routine=None,
+            technique=0,
+            step=0,
+            completed_routines=min(self.completed_routines + 1, MAX_COMPLETED),
+            completions=completions,
+            last_active=stamp,
+        )
+
+    def with_preferences(
+        self,
+        *,
+        side: str | None = None,
+        keep_going: bool | None = None,
+        pace: float | None = None,
+    ) -> Progress:
+        """Change the given preferences; arguments left as None keep their value."""
+        return replace(
+            self,
+            side=self.side if side is None else side,
+            keep_going=self.keep_going if keep_going is None else keep_going,
+            pace=self.pace if pace is None else float(pace),
+        )
+
+    def intro_heard(self) -> Progress:
+        """They have now heard the full introduction and disclaimer."""
+        return self if self.heard_intro else replace(self, heard_intro=True)
+
+    def touched(self, now: float) -> Progress:
+        """Mark activity, at minute granularity so that idle turns leave the record unchanged."""
+        stamp = int(now)
+        if 0 <= stamp - self.last_active < ACTIVE_GRANULARITY_S:
+            return self
+        return replace(self, last_active=stamp)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A parsed record and how it was read (see :data:`LoadStatus`)."""
+
+    progress: Progress
+    status: LoadStatus
+
+
+# ---- parsing helpers -----------------------------------------------------------------
+
+
+def _parse_current(record: Mapping[str, Any]) -> tuple[Progress, frozenset[str]]:
+    """Read every allowed field, replacing bad ones by defaults; returns the repaired names."""
+    base = Progress()
+    repaired: set[str] = set()
+
+    def take(name: str, parsed: Any, default: Any) -> Any:
+        if name not in record:
+            return default
+        if parsed is None and record[name] is not None:
+            repaired.add(name)
+            return default
+        return default if parsed is None else parsed
+
+    routine, technique, step = _position(record)
+    if routine is None and record.get("routine") is not None:
+        repaired.add("routine")
+    side_raw = record.get("side")
+    side = side_raw if side_raw in SIDES else None
+    if side_raw is not None and side is None:
+        repaired.add("side")
+    completions, bad_completions = _completions(record.get("completions"))
+    if bad_completions:
+        repaired.add("completions")
+    progress = Progress(
+        routine=routine,
+        technique=technique,
+        step=step,
+        side=side,
+        keep_going=take("keep_going", _bool(record.get("keep_going")), base.keep_going),
+        pace=take("pace", _float_in(record.get("pace"), *PACE_RANGE), base.pace),
+        heard_intro=take("heard_intro", _bool(record.get("heard_intro")), base.heard_intro),
+        completed_routines=take("completed", _int_in(record.get("completed"), 0, MAX_COMPLETED), 0),
+        completions=completions,
+        last_active=take("last_active", _int_in(record.get("last_active"), 0, MAX_EPOCH), 0),
+    )
+    return progress, frozenset(repaired)
+
+
+def _position(record: Mapping[str, Any]) -> tuple[str | None, int, int]:
+    """A position is usable only whole: a bad index makes the routine unresumable."""
+    routine = record.get("routine")
+    if not isinstance(routine, str) or not _ROUTINE_ID.fullmatch(routine):
+        return None, 0, 0
+    technique = _int_in(record.get("technique", 0), 0, MAX_INDEX)
+    step = _int_in(record.get("step", 0), 0, MAX_INDEX)
+    if technique is None or step is None:
+        return None, 0, 0
+    return routine, technique, step
+
+
+def _completions(value: object) -> tuple[tuple[int, ...], bool]:
+    if value is None:
+        return (), False
+    if not isinstance(value, (list, tuple)):
+        return (), True
+    stamps = [_int_in(v, 0, MAX_EPOCH) for v in value]
+    good = sorted(s for s in stamps if s is not None)
+    return tuple(good[-MAX_COMPLETIONS_KEPT:]), len(good) != len(stamps)
+
+
+def _migrate_v1(record: Mapping[str, Any]) -> dict[str, Any]:
+    """v1 was the session-state dict of the design sketch: ``mode`` instead of ``keep_going``."""
+    fields = {k: record[k] for k in ("routine", "technique", "step", "pace") if k in record}
+    mode = record.get("mode")
+    if isinstance(mode, str):
+        fields["keep_going"] = mode in {"keep_going", "continuous", "auto"}
+    return fields
+
+
+def _bool(value: object) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _int_in(value: object, low: int, high: int) -> int | None:
+    """An integer in [low, high] from int, integral float or Decimal (DynamoDB numbers)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif _is_integral(value):
+        number = int(value)
+    else:
+        return None
+    return number if low <= number <= high else None
+
+
+def _is_integral(value: float | Decimal) -> bool:
+    if isinstance(value, Decimal):
+        return value.is_finite() and value == value.to_integral_value()
+    return math.isfinite(value) and value.is_integer()
+
+
+def _float_in(value: object, low: float, high: float) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return None
+    if isinstance(value, Decimal) and not value.is_finite():
+        return None
+    number = float(value)
+    return number if math.isfinite(number) and low <= number <= high else None
+
+
+def _problems(p: Progress) -> list[str]:
+    """Invariants, checked on construction so that a bad value fails where it is made."""
+    problems = []
+    if p.routine is not None and not _ROUTINE_ID.fullmatch(p.routine):
+        problems.append(f"routine id {p.routine!r}")
+    if _int_in(p.technique, 0, MAX_INDEX) is None or _int_in(p.step, 0, MAX_INDEX) is None:
+        problems.append("technique/step must be integers 0..999")
+    if p.routine is None and (p.technique, p.step) != (0, 0):
+        problems.append("a position without a routine")
+    if p.side is not None and p.side not in SIDES:
+        problems.append(f"side {p.side!r}")
+    if not isinstance(p.keep_going, bool) or not isinstance(p.heard_intro, bool):
+        problems.append("keep_going/heard_intro must be bool")
+    if _float_in(p.pace, *PACE_RANGE) is None:
+        problems.append(f"pace {p.pace!r} outside {PACE_RANGE}")
+    if _int_in(p.completed_routines, 0, MAX_COMPLETED) is None:
+        problems.append("completed_routines")
+    if len(p.completions) > MAX_COMPLETIONS_KEPT or any(
+        _int_in(t, 0, MAX_EPOCH) is None for t in p.completions
+    ):
+        problems.append("completions")
+    if _int_in(p.last_active, 0, MAX_EPOCH) is None:
+        problems.append("last_active")
+    return problems

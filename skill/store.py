@@ -1,0 +1,333 @@
+"""Where progress is kept, and what happens when that place misbehaves.
+
+Three layers, each with one job:
+
+* backends (:mod:`skill.store_sqlite`, :mod:`skill.store_dynamodb`): the ASK SDK's three-method
+  ``AbstractPersistenceAdapter``, keyed by :func:`hashed_user_key`; they raise on failure;
+* :class:`ResilientAdapter`: the fault boundary and the privacy gate. It never raises, turns
+  failures into "no saved progress", logs one warning per kind of failure without the user ID,
+  and drops any key outside :data:`skill.progress.ALLOWED_KEYS` before it reaches a backend;
+* :class:`ProgressStore`: what the dialog layer calls. Typed :class:`~skill.progress.Progress`
+  in and out, tells whether the store answered, writes only when something changed.
+
+:func:`make_persistence_adapter` picks the backend from :class:`~skill.settings.Settings`. boto3
+is imported only when the DynamoDB backend is chosen, so the local path never loads it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
+from ask_sdk_core.exceptions import PersistenceException
+from ask_sdk_model.request_envelope import RequestEnvelope
+
+from skill.progress import ALLOWED_KEYS, Loaded, Progress
+from skill.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Keygen = Callable[[RequestEnvelope], str]
+RETENTION_S = 365 * 24 * 3600
+"""A record nobody touched for a year is deleted (DynamoDB TTL; SQLite on read and at start)."""
+WARN_EVERY_S = 300.0
+"""The same kind of failure is logged as a warning at most this often (then at debug)."""
+
+
+class CorruptRecordError(PersistenceException):
+    """A stored record could not be decoded; overwriting it is the repair."""
+
+
+def hashed_user_key(request_envelope: RequestEnvelope) -> str:
+    """SHA-256 (hex) of the Alexa user ID: the store never holds the raw ID.
+
+    Alexa user IDs are long random strings, so an unsalted hash cannot be reversed by guessing,
+    yet it stays stable across processes, hosts and deployments without a secret to manage.
+    """
+    try:
+        user_id = request_envelope.context.system.user.user_id  # type: ignore[union-attr]
+    except AttributeError:
+        user_id = None
+    if not isinstance(user_id, str) or not user_id:
+        raise PersistenceException("request has no user id to key progress by")
+    return hashlib.sha256(user_id.encode("utf-8")).hexdigest()
+
+
+def classify(error: BaseException) -> str:
+    """A short name for what went wrong, read from the whole exception chain.
+
+    Works by class names and error codes so that the SQLite path need not import botocore.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        kind = _classify_one(current)
+        if kind != "error":
+            return kind
+        current = current.__cause__ or current.__context__
+    return "error"
+
+
+_CODES = {
+    "ResourceNotFoundException": "table_missing",
+    "ProvisionedThroughputExceededException": "throttled",
+    "ThrottlingException": "throttled",
+    "RequestLimitExceeded": "throttled",
+    "LimitExceededException": "throttled",
+    "AccessDeniedException": "denied",
+    "UnrecognizedClientException": "denied",
+}
+_NAMES = {
+    "CorruptRecordError": "corrupt",
+    "ConnectTimeoutError": "timeout",
+    "ReadTimeoutError": "timeout",
+    "TimeoutError": "timeout",
+    "EndpointConnectionError": "unreachable",
+    "ConnectionClosedError": "unreachable",
+    "ConnectionError": "unreachable",
+    "NoCredentialsError": "denied",
+    "OSError": "unreachable",
+}
+
+
+def _classify_one(error: BaseException) -> str:
+    response = getattr(error, "response", None)
+    if isinstance(response, Mapping):
+        code = response.get("Error", {}).get("Code")
+        if isinstance(code, str):
+            return _CODES.get(code, "error")
+    if isinstance(error, sqlite3.OperationalError):
+        text = str(error)
+        if "locked" in text or "busy" in text:
+            return "busy"
+        if "no such table" in text:
+            return "table_missing"
+        return "unreachable"
+    for cls in type(error).__mro__:
+        if cls.__name__ in _NAMES:
+            return _NAMES[cls.__name__]
+    return "error"
+
+
+class ResilientAdapter(AbstractPersistenceAdapter):
+    """Any adapter, made safe: failures become "nothing saved" and one warning, never a crash.
+
+    The SDK methods keep the SDK's contract (a dict, None, None); the ``try_*`` methods say
+    whether the store answered, for :class:`ProgressStore`. The instance is shared by all
+    requests and threads; it keeps no per-request state, only the log rate limit.
+    """
+
+    def __init__(
+        self,
+        inner: AbstractPersistenceAdapter,
+        keygen: Keygen = hashed_user_key,
+        timeout_s: float = 1.5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.inner = inner
+        self._keygen = keygen
+        self._timeout_s = timeout_s
+        self._clock = clock
+        self._last_warned: dict[tuple[str, str], float] = {}
+        self._suppressed: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
+
+    # ---- SDK interface ---------------------------------------------------------------
+
+    def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, object]:
+        return self.try_get(request_envelope)[0]
+
+    def save_attributes(
+        self, request_envelope: RequestEnvelope, attributes: dict[str, object]
+    ) -> None:
+        self.try_save(request_envelope, attributes)
+
+    def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
+        self.try_delete(request_envelope)
+
+    # ---- outcome-reporting interface -------------------------------------------------
+
+    def try_get(self, request_envelope: RequestEnvelope) -> tuple[dict[str, object], bool]:
+        """The stored attributes and whether the store answered (False: treat as unknown)."""
+        started = self._clock()
+        try:
+            attributes = self.inner.get_attributes(request_envelope)
+            if not isinstance(attributes, dict):
+                raise CorruptRecordError(f"stored attributes are a {type(attributes).__name__}")
+        except Exception as error:
+            kind = classify(error)
+            self._warn("get", kind, request_envelope, error)
+            # A corrupt record means the store works: answer "nothing saved" so it gets rewritten.
+            return {}, kind == "corrupt"
+        self._check_slow("get", started, request_envelope)
+        return attributes, True
+
+    def try_save(self, request_envelope: RequestEnvelope, attributes: Mapping[str, object]) -> bool:
+        """Write only allowed keys; True when the store accepted the write."""
+        allowed = {k: v for k, v in attributes.items() if k in ALLOWED_KEYS}
+        if len(allowed) != len(attributes):
+            dropped = sorted(str(k) for k in attributes if k not in ALLOWED_KEYS)
+            log.error("refused to store keys outside the allow-list: %s", ", ".join(dropped))
+        return self._attempt("save", request_envelope, self.inner.save_attributes, allowed)
+
+    def try_delete(self, request_envelope: RequestEnvelope) -> bool:
+        """True when the record is gone (or never existed)."""
+        return self._attempt("delete", request_envelope, self.inner.delete_attributes)
+
+    # ---- internals -------------------------------------------------------------------
+
+    def _attempt(
+        self, operation: str, envelope: RequestEnvelope, call: Callable[..., None], *args: Any
+    ) -> bool:
+        started = self._clock()
+        try:
+            call(envelope, *args)
+        except Exception as error:
+            self._warn(operation, classify(error), envelope, error)
+            return False
+        self._check_slow(operation, started, envelope)
+        return True
+
+    def _check_slow(self, operation: str, started: float, envelope: RequestEnvelope) -> None:
+        elapsed = self._clock() - started
+        if elapsed > self._timeout_s:
+            self._warn(operation, "slow", envelope, None, f"took {elapsed:.2f}s")
+
+    def _warn(
+        self,
+        operation: str,
+        kind: str,
+        envelope: RequestEnvelope,
+        error: BaseException | None,
+        detail: str = "",
+    ) -> None:
+        """One warning per (operation, kind) per WARN_EVERY_S; the rest go to debug."""
+        now = self._clock()
+        key = (operation, kind)
+        with self._lock:
+            last = self._last_warned.get(key)
+            loud = last is None or now - last >= WARN_EVERY_S
+            if loud:
+                self._last_warned[key] = now
+                suppressed = self._suppressed.pop(key, 0)
+            else:
+                self._suppressed[key] = self._suppressed.get(key, 0) + 1
+        if error is not None:
+            detail = f"{type(error).__name__}: {str(error)[:200]}"
+        message = "progress store %s failed (%s) for user %s; continuing without it: %s"
+        args: tuple[object, ...] = (operation, kind, self._user_tag(envelope), detail)
+        if loud:
+            if suppressed:
+                message += " (%d similar failures since the last warning)"
+                args = (*args, suppressed)
+            log.warning(message, *args)
+        else:
+            log.debug(message, *args)
+
+    def _user_tag(self, envelope: RequestEnvelope) -> str:
+        """At most an 8-character prefix of the hashed key: enough to correlate, not to identify."""
+        try:
+            return self._keygen(envelope)[:8]
+        except Exception:
+            return "unknown"
+
+
+@dataclass(frozen=True)
+class StoredProgress:
+    """What :meth:`ProgressStore.load` found.
+
+    ``available`` False means the store could not be read: do not offer resume, and nothing will
+    be written back this request (so an outage can never overwrite good progress with a blank).
+    """
+
+    progress: Progress
+    available: bool
+    status: str
+    """:data:`skill.progress.LoadStatus`, or ``unavailable``."""
+
+
+class ProgressStore:
+    """The dialog layer's view of persistence: load once per request, save once per response."""
+
+    def __init__(self, adapter: AbstractPersistenceAdapter | None) -> None:
+        if adapter is None or isinstance(adapter, ResilientAdapter):
+            self.adapter: ResilientAdapter | None = adapter
+        else:
+            self.adapter = ResilientAdapter(adapter)
+
+    def load(self, request_envelope: RequestEnvelope) -> StoredProgress:
+        """Never raises; a missing, broken or disabled store gives a fresh, unavailable result."""
+        if self.adapter is None:
+            return StoredProgress(Progress(), available=False, status="unavailable")
+        attributes, available = self.adapter.try_get(request_envelope)
+        if not available:
+            return StoredProgress(Progress(), available=False, status="unavailable")
+        loaded: Loaded = Progress.load(attributes)
+        return StoredProgress(loaded.progress, available=True, status=loaded.status)
+
+    def save(
+        self, request_envelope: RequestEnvelope, before: StoredProgress, after: Progress
+    ) -> bool:
+        """Write ``after`` when it differs from what was loaded (or the record needs upgrading).
+
+        Returns True only when a write happened and succeeded.
+        """
+        if self.adapter is None or not before.available:
+            return False
+        needs_rewrite = before.status in {"migrated", "repaired", "reset"}
+        if after == before.progress and not needs_rewrite:
+            return False
+        return self.adapter.try_save(request_envelope, after.to_record())
+
+    def forget(self, request_envelope: RequestEnvelope) -> bool:
+        """Delete everything stored for this user; True when the store confirmed it."""
+        if self.adapter is None:
+            return True
+        return self.adapter.try_delete(request_envelope)
+
+
+def make_persistence_adapter(settings: Settings) -> ResilientAdapter | None:
+    """The adapter ``settings.persistence`` asks for, wrapped in :class:`ResilientAdapter`.
+
+    ``none`` gives None (the skill runs without memory). An unknown backend name or a DynamoDB
+    backend without a region is a deployment mistake and raises ``ValueError`` at start-up.
+    """
+    backend = settings.persistence
+    inner: AbstractPersistenceAdapter
+    if backend == "none":
+        return None
+    if backend == "sqlite":
+        from skill.store_sqlite import SqliteAdapter
+
+        inner = SqliteAdapter(settings.sqlite_path, timeout_s=settings.store_timeout_s)
+    elif backend == "dynamodb":
+        inner = _make_dynamodb(settings)
+    else:
+        raise ValueError(
+            f"KNEE_COACH_PERSISTENCE must be sqlite, dynamodb or none, not {backend!r}"
+        )
+    return ResilientAdapter(inner, timeout_s=settings.store_timeout_s)
+
+
+def _make_dynamodb(settings: Settings) -> AbstractPersistenceAdapter:
+    if not settings.aws_region:
+        raise ValueError(
+            "the dynamodb backend needs a region (AWS_REGION or KNEE_COACH_AWS_REGION)"
+        )
+    from skill.store_dynamodb import make_dynamodb_adapter
+
+    adapter: AbstractPersistenceAdapter = make_dynamodb_adapter(
+        table_name=settings.dynamodb_table,
+        region=settings.aws_region,
+        endpoint_url=settings.dynamodb_endpoint_url,
+        timeout_s=settings.store_timeout_s,
+    )
+    return adapter
