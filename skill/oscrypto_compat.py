@@ -56,7 +56,7 @@ def patch_source(source: bytes) -> bytes:
 
 
 class _PatchingLoader(SourceFileLoader):
-    """Compiles the patched source; bypasses the bytecode cache so no patched ``.pyc`` is written."""
+    """Compiles the patched source, bypassing the bytecode cache (no patched ``.pyc`` written)."""
 
     def get_code(self, fullname: str) -> CodeType:
         source = self.get_data(self.path)
