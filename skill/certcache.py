@@ -113,14 +113,14 @@ class CertCache:
         *,
         max_entries: int = MAX_ENTRIES,
         cache_dir: Path | None = None,
-        fetch: Callable[[str], bytes] = download,
+        fetch: Callable[[str], bytes] | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._entries: OrderedDict[str, CachedChain] = OrderedDict()
         self._lock = threading.Lock()
         self._max_entries = max_entries
         self._cache_dir = cache_dir
-        self._fetch = fetch
+        self._fetch = fetch  # None: :func:`download`, looked up at call time (tests replace it)
         self._clock = clock
 
     def __len__(self) -> int:
@@ -147,7 +147,7 @@ class CertCache:
                 del self._entries[url]
         pem = self._read_file(url)
         if pem is None:
-            pem = self._fetch(url)
+            pem = (self._fetch or download)(url)
             self._write_file(url, pem)
         return self.put(url, pem)
 
