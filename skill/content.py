@@ -1,0 +1,428 @@
+"""The spoken content, loaded from ``content/*.yaml`` once and validated on the way in.
+
+Everything the person hears that is not glue lives in YAML so that a clinician or writer can
+review it without reading Python. Loading turns it into frozen dataclasses, and any mistake
+(a missing field, an unknown technique in a routine, a hold that is not a positive number,
+text that would break SSML) fails at load with the file and field named, so a bad edit can
+never reach a person mid-massage.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from skill.settings import Settings
+
+SSML_BREAKING = re.compile(r"[<>&{}]|\\")
+"""Characters that would break (or silently smuggle markup into) the SSML we build."""
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+
+
+class ContentError(ValueError):
+    """Content on disk is not what the skill can speak; the message names file and field."""
+
+
+@dataclass(frozen=True)
+class Step:
+    say: str
+    hold: int = 0
+    """Seconds of timed silence after the instruction (0: an untimed step)."""
+
+
+@dataclass(frozen=True)
+class Technique:
+    id: str
+    name: str
+    synonyms: tuple[str, ...]
+    purpose: str
+    steps: tuple[Step, ...]
+
+    @property
+    def hold_seconds(self) -> int:
+        return sum(step.hold for step in self.steps)
+
+
+@dataclass(frozen=True)
+class RoutineItem:
+    technique: Technique
+    seconds: int
+    """Total hold time for this technique in this routine; step holds are scaled to it."""
+
+    def holds(self) -> tuple[int, ...]:
+        """Each step's hold in this routine, in whole seconds, summing to ``seconds``."""
+        return scale_holds([step.hold for step in self.technique.steps], self.seconds)
+
+
+@dataclass(frozen=True)
+class Routine:
+    id: str
+    name: str
+    synonyms: tuple[str, ...]
+    summary: str
+    items: tuple[RoutineItem, ...]
+
+
+@dataclass(frozen=True)
+class SafetyQuestion:
+    id: str
+    kind: str
+    """``condition`` (the article says avoid massage) or ``warning`` (see a provider)."""
+    ask: str
+    explain: str
+    on_yes: str
+
+
+@dataclass(frozen=True)
+class Safety:
+    intro: str
+    compact_intro: str
+    all_clear: str
+    questions: tuple[SafetyQuestion, ...]
+    compact: SafetyQuestion
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    intent: str
+    title: str
+    say: str
+    card: str
+
+
+@dataclass(frozen=True)
+class Content:
+    techniques: tuple[Technique, ...]
+    routines: tuple[Routine, ...]
+    safety: Safety
+    topics: tuple[Topic, ...]
+    prompts: Mapping[str, str]
+
+    def technique(self, technique_id: str) -> Technique:
+        return next(t for t in self.techniques if t.id == technique_id)
+
+    def routine(self, routine_id: str) -> Routine:
+        return next(r for r in self.routines if r.id == routine_id)
+
+    def topic_for_intent(self, intent: str) -> Topic | None:
+        return next((t for t in self.topics if t.intent == intent), None)
+
+    def prompt(self, key: str, **values: object) -> str:
+        """A glue phrase from prompts.yaml with ``{placeholders}`` filled in."""
+        return self.prompts[key].format(**values)
+
+
+def scale_holds(holds: Sequence[int], total: int) -> tuple[int, ...]:
+    """Scale step holds to ``total`` seconds, keeping whole seconds and the exact sum.
+
+    Rounds each share to five seconds (cues land on easy numbers), then puts any
+    remainder on the longest hold so the routine's advertised length stays true.
+    """
+    base = sum(holds)
+    if base == 0:
+        return tuple(holds)
+    scaled = [max(5, round(h * total / base / 5) * 5) if h else 0 for h in holds]
+    longest = max(range(len(holds)), key=lambda i: scaled[i])
+    scaled[longest] += total - sum(scaled)
+    return tuple(scaled)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+class _Reader:
+    """Reads one YAML file and reports problems as ``file: path.to.field: what``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ContentError(f"{path}: file is missing") from None
+        except yaml.YAMLError as exc:
+            raise ContentError(f"{path}: not valid YAML: {exc}") from None
+
+    def fail(self, where: str, problem: str) -> ContentError:
+        return ContentError(f"{self.path.parent.name}/{self.path.name}: {where}: {problem}")
+
+    def mapping(self, value: Any, where: str) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.fail(where, f"must be a mapping, got {type(value).__name__}")
+        return value
+
+    def items(self, value: Any, where: str) -> list[Any]:
+        if not isinstance(value, list) or not value:
+            raise self.fail(where, "must be a non-empty list")
+        return value
+
+    def text(self, parent: Mapping[str, Any], key: str, where: str) -> str:
+        value = parent.get(key)
+        field = f"{where}.{key}" if where else key
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(field, "is missing or empty")
+        if SSML_BREAKING.search(value):
+            raise self.fail(field, f"contains a character that breaks speech markup: {value!r}")
+        return " ".join(value.split())
+
+    def seconds(self, parent: Mapping[str, Any], key: str, where: str, default: int | None) -> int:
+        value = parent.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            if value == 0 and default == 0:
+                return 0
+            raise self.fail(
+                f"{where}.{key}", f"must be a positive number of seconds, got {value!r}"
+            )
+        return int(value)
+
+    def words(self, parent: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+        values = parent.get(key, [])
+        if not isinstance(values, list):
+            raise self.fail(f"{where}.{key}", "must be a list of phrases")
+        return tuple(self.text({"v": v}, "v", f"{where}.{key}[{i}]") for i, v in enumerate(values))
+
+    def template(self, parent: Mapping[str, Any], key: str) -> str:
+        """Like :meth:`text`, but ``{name}`` placeholders are allowed (glue prompts)."""
+        value = parent.get(key)
+        self.text({key: PLACEHOLDER.sub("x", value) if isinstance(value, str) else value}, key, "")
+        return " ".join(str(value).split())
+
+
+def _techniques(reader: _Reader) -> tuple[Technique, ...]:
+    root = reader.mapping(reader.data, "file")
+    techniques = []
+    for i, raw in enumerate(reader.items(root.get("techniques"), "techniques")):
+        item = reader.mapping(raw, f"techniques[{i}]")
+        tid = reader.text(item, "id", f"techniques[{i}]")
+        steps = []
+        for j, raw_step in enumerate(reader.items(item.get("steps"), f"{tid}.steps")):
+            step = reader.mapping(raw_step, f"{tid}.steps[{j}]")
+            where = f"{tid}.steps[{j}]"
+            steps.append(
+                Step(reader.text(step, "say", where), reader.seconds(step, "hold", where, 0))
+            )
+        if not 3 <= len(steps) <= 6:
+            raise reader.fail(f"{tid}.steps", f"must have 3 to 6 steps, has {len(steps)}")
+        techniques.append(
+            Technique(
+                id=tid,
+                name=reader.text(item, "name", tid),
+                synonyms=reader.words(item, "synonyms", tid),
+                purpose=reader.text(item, "purpose", tid),
+                steps=tuple(steps),
+            )
+        )
+    _unique(reader, [t.id for t in techniques], "techniques[].id")
+    return tuple(techniques)
+
+
+def _routines(reader: _Reader, techniques: Sequence[Technique]) -> tuple[Routine, ...]:
+    by_id = {t.id: t for t in techniques}
+    root = reader.mapping(reader.data, "file")
+    routines = []
+    for i, raw in enumerate(reader.items(root.get("routines"), "routines")):
+        item = reader.mapping(raw, f"routines[{i}]")
+        rid = reader.text(item, "id", f"routines[{i}]")
+        entries = []
+        for j, raw_entry in enumerate(reader.items(item.get("techniques"), f"{rid}.techniques")):
+            where = f"{rid}.techniques[{j}]"
+            entry = reader.mapping(raw_entry, where)
+            tid = reader.text(entry, "technique", where)
+            if tid not in by_id:
+                raise reader.fail(f"{where}.technique", f"unknown technique {tid!r}")
+            entries.append(RoutineItem(by_id[tid], reader.seconds(entry, "seconds", where, None)))
+        routines.append(
+            Routine(
+                id=rid,
+                name=reader.text(item, "name", rid),
+                synonyms=reader.words(item, "synonyms", rid),
+                summary=reader.text(item, "summary", rid),
+                items=tuple(entries),
+            )
+        )
+    _unique(reader, [r.id for r in routines], "routines[].id")
+    return tuple(routines)
+
+
+def _question(reader: _Reader, raw: Any, where: str, qid: str | None = None) -> SafetyQuestion:
+    item = reader.mapping(raw, where)
+    kind = "group" if qid else reader.text(item, "kind", where)
+    if kind not in {"condition", "warning", "group"}:
+        raise reader.fail(f"{where}.kind", f"must be condition or warning, got {kind!r}")
+    return SafetyQuestion(
+        id=qid or reader.text(item, "id", where),
+        kind=kind,
+        ask=reader.text(item, "ask", where),
+        explain=reader.text(item, "explain", where),
+        on_yes=reader.text(item, "on_yes", where),
+    )
+
+
+def _safety(reader: _Reader) -> Safety:
+    root = reader.mapping(reader.data, "file")
+    questions = tuple(
+        _question(reader, raw, f"questions[{i}]")
+        for i, raw in enumerate(reader.items(root.get("questions"), "questions"))
+    )
+    _unique(reader, [q.id for q in questions], "questions[].id")
+    return Safety(
+        intro=reader.text(root, "intro", ""),
+        compact_intro=reader.text(root, "compact_intro", ""),
+        all_clear=reader.text(root, "all_clear", ""),
+        questions=questions,
+        compact=_question(reader, root.get("compact"), "compact", qid="compact"),
+    )
+
+
+def _topics(reader: _Reader) -> tuple[Topic, ...]:
+    root = reader.mapping(reader.data, "file")
+    topics = []
+    for i, raw in enumerate(reader.items(root.get("topics"), "topics")):
+        item = reader.mapping(raw, f"topics[{i}]")
+        tid = reader.text(item, "id", f"topics[{i}]")
+        topics.append(
+            Topic(
+                id=tid,
+                intent=reader.text(item, "intent", tid),
+                title=reader.text(item, "title", tid),
+                say=reader.text(item, "say", tid),
+                card=reader.text(item, "card", tid),
+            )
+        )
+    _unique(reader, [t.id for t in topics], "topics[].id")
+    _unique(reader, [t.intent for t in topics], "topics[].intent")
+    return tuple(topics)
+
+
+def _prompts(reader: _Reader) -> dict[str, str]:
+    root = reader.mapping(reader.data, "file")
+    prompts = {str(key): reader.template(root, str(key)) for key in root}
+    missing = sorted(set(PROMPT_KEYS) - set(prompts))
+    unknown = sorted(set(prompts) - set(PROMPT_KEYS))
+    if missing:
+        raise reader.fail(missing[0], "is missing")
+    if unknown:
+        raise reader.fail(unknown[0], "is not a prompt the skill uses (typo?)")
+    return prompts
+
+
+def _unique(reader: _Reader, values: Sequence[str], where: str) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise reader.fail(where, f"duplicate {value!r}")
+        seen.add(value)
+
+
+PROMPT_KEYS: tuple[str, ...] = (
+    "knee_coach_title",
+    "welcome_title",
+    "safety_title",
+    "side_title",
+    "disclaimer_title",
+    "help_title",
+    "done_title",
+    "goodbye_title",
+    "forget_title",
+    "welcome_new",
+    "welcome_back",
+    "welcome_back_resume",
+    "disclaimer_full",
+    "disclaimer_short",
+    "health_note",
+    "emergency",
+    "answer_yes_no",
+    "safety_first",
+    "back_to_safety",
+    "fallback_safety",
+    "advice_again",
+    "advised_prompt",
+    "advised_no_routine",
+    "ask_side",
+    "side_needed",
+    "side_noted",
+    "side_one",
+    "side_both",
+    "routine_intro",
+    "technique_header",
+    "leg_first",
+    "leg_next",
+    "step_label",
+    "hold_start",
+    "hold_half",
+    "hold_ten",
+    "hold_end",
+    "next_step",
+    "next_leg",
+    "next_technique",
+    "next_finish",
+    "reprompt_routine",
+    "first_step",
+    "back_to",
+    "already_running",
+    "starting_over",
+    "resuming",
+    "resume_offer",
+    "switch_routine",
+    "unknown_technique",
+    "that_one",
+    "paused",
+    "paused_prompt",
+    "nothing_to_pause",
+    "nothing_to_resume",
+    "nothing_to_repeat",
+    "not_in_routine",
+    "no_question",
+    "explain_nothing",
+    "pace_set",
+    "pace_slowest",
+    "pace_fastest",
+    "keep_going_on",
+    "step_by_step_on",
+    "where_in_routine",
+    "where_not_started",
+    "finished",
+    "closing",
+    "week_count",
+    "goodbye",
+    "stop_summary",
+    "forget_confirm",
+    "forget_done",
+    "forget_kept",
+    "idle_prompt",
+    "fallback",
+    "help_new",
+    "help_idle",
+    "help_safety",
+    "help_side",
+    "help_ready",
+    "help_routine",
+    "help_paused",
+    "help_done",
+    "help_advised",
+)
+"""Every glue prompt the coach speaks; prompts.yaml must have exactly these."""
+
+
+def load_content(directory: Path) -> Content:
+    """Load and validate every content file in ``directory``; raise :class:`ContentError`."""
+    techniques = _techniques(_Reader(directory / "techniques.yaml"))
+    return Content(
+        techniques=techniques,
+        routines=_routines(_Reader(directory / "routines.yaml"), techniques),
+        safety=_safety(_Reader(directory / "safety.yaml")),
+        topics=_topics(_Reader(directory / "topics.yaml")),
+        prompts=_prompts(_Reader(directory / "prompts.yaml")),
+    )
+
+
+@lru_cache(maxsize=4)
+def default_content(directory: Path | None = None) -> Content:
+    """The content the running skill speaks, loaded once per process."""
+    return load_content(directory or Settings.from_env().content_dir)

@@ -1,0 +1,195 @@
+"""Thin ASK SDK adapters: a request becomes a coach :class:`~skill.coach.Event`, a reply a response.
+
+Handlers never build speech and never call each other. Session state is loaded by a
+request interceptor and saved by a response interceptor (see :mod:`skill.app`), so each
+handler is one line of translation plus one call into the coach.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from ask_sdk_core.dispatch_components import (
+    AbstractExceptionHandler,
+    AbstractRequestHandler,
+)
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model import IntentRequest, Response
+from ask_sdk_model.ui import SimpleCard
+
+from skill import coach, intents, speech
+from skill.coach import Event, On, State
+from skill.content import Content
+from skill.reply import Reply
+
+log = logging.getLogger(__name__)
+
+STATE_KEY = "coach"
+"""Session attribute holding the coach state (see :class:`skill.coach.State`)."""
+EVENT_KEY, BEFORE_KEY, AFTER_KEY, REPLY_KEY = "event", "state_before", "state_after", "reply"
+"""Request attributes shared between interceptors and handlers during one request."""
+
+INTENT_EVENTS: dict[str, str] = {
+    intents.START_ROUTINE: On.START,
+    intents.GO_TO_TECHNIQUE: On.GO_TO,
+    intents.WHERE_AM_I: On.WHERE,
+    intents.SLOWER: On.SLOWER,
+    intents.FASTER: On.FASTER,
+    intents.KEEP_GOING: On.KEEP_GOING,
+    intents.STEP_BY_STEP: On.STEP_BY_STEP,
+    intents.CHOOSE_SIDE: On.SIDE,
+    intents.EXPLAIN: On.EXPLAIN,
+    intents.READ_DISCLAIMER: On.DISCLAIMER,
+    intents.FORGET_ME: On.FORGET,
+    intents.YES: On.YES,
+    intents.NO: On.NO,
+    intents.PAUSE: On.PAUSE,
+    intents.RESUME: On.RESUME,
+    intents.REPEAT: On.REPEAT,
+    intents.NEXT: On.NEXT,
+    intents.PREVIOUS: On.PREVIOUS,
+    intents.START_OVER: On.START_OVER,
+    intents.HELP: On.HELP,
+    intents.STOP: On.STOP,
+    intents.CANCEL: On.STOP,
+    intents.NAVIGATE_HOME: On.STOP,
+    intents.FALLBACK: On.FALLBACK,
+}
+
+SLOT_FOR_EVENT = {
+    On.START: intents.ROUTINE_SLOT,
+    On.GO_TO: intents.TECHNIQUE_SLOT,
+    On.SIDE: intents.SIDE_SLOT,
+}
+
+
+def handled_intents(content: Content) -> frozenset[str]:
+    """Every intent name the skill answers: the fixed ones plus one per information topic."""
+    return frozenset(INTENT_EVENTS) | {topic.intent for topic in content.topics}
+
+
+def slot_id(request: IntentRequest, slot_name: str, content: Content) -> str | None:
+    """The canonical id of a slot value: entity resolution first, then our own synonyms.
+
+    A value Alexa heard but could not resolve comes back prefixed with ``?`` so the coach
+    can say "I don't know a technique called ..." with the person's own words.
+    """
+    slot = (request.intent.slots or {}).get(slot_name)
+    if slot is None or not slot.value:
+        return None
+    resolutions = getattr(slot, "resolutions", None)
+    for authority in getattr(resolutions, "resolutions_per_authority", None) or []:
+        status = getattr(getattr(authority, "status", None), "code", None)
+        if getattr(status, "value", status) == "ER_SUCCESS_MATCH" and authority.values:
+            return str(authority.values[0].value.id)
+    spoken = " ".join(str(slot.value).lower().replace("-", " ").split())
+    return content_lookup(content, slot_name).get(spoken, f"?{slot.value}")
+
+
+def content_lookup(content: Content, slot_name: str) -> dict[str, str]:
+    """Spoken name → id for a slot, from content (used when entity resolution is absent)."""
+    table: dict[str, str] = {}
+    if slot_name == intents.TECHNIQUE_SLOT:
+        for technique in content.techniques:
+            for name in (technique.name, technique.id.replace("_", " "), *technique.synonyms):
+                table[" ".join(name.lower().replace("-", " ").split())] = technique.id
+    elif slot_name == intents.ROUTINE_SLOT:
+        for routine in content.routines:
+            for name in (routine.id, routine.name, *routine.synonyms):
+                table[name.lower()] = routine.id
+    elif slot_name == intents.SIDE_SLOT:
+        table.update({side: side for side in coach.SIDES})
+        table.update({"left knee": "left", "right knee": "right", "both knees": "both"})
+    return table
+
+
+def event_for(handler_input: HandlerInput, content: Content) -> Event | None:
+    """The coach event this request means, or ``None`` if it is not one the coach handles."""
+    request = handler_input.request_envelope.request
+    kind = getattr(request, "object_type", None)
+    if kind == "LaunchRequest":
+        return Event(On.LAUNCH)
+    if kind != "IntentRequest" or request.intent is None:
+        return None
+    name = request.intent.name
+    topic = content.topic_for_intent(name)
+    if topic is not None:
+        return Event(On.TOPIC, topic.id)
+    event_kind = INTENT_EVENTS.get(name)
+    if event_kind is None:
+        return None
+    slot_name = SLOT_FOR_EVENT.get(event_kind)
+    return Event(event_kind, slot_id(request, slot_name, content) if slot_name else None)
+
+
+def render(handler_input: HandlerInput, reply: Reply) -> Response:
+    builder = handler_input.response_builder
+    builder.speak(speech.speech(reply))
+    reprompt = speech.reprompt(reply)
+    if reprompt and not reply.end_session:
+        builder.ask(reprompt)
+    builder.set_card(SimpleCard(title=reply.view.title, content=speech.card_text(reply)))
+    builder.set_should_end_session(reply.end_session)
+    return builder.response
+
+
+class CoachRequestHandler(AbstractRequestHandler):
+    """Launch and every intent the coach knows: translate, step the machine, render."""
+
+    def __init__(self, content: Content) -> None:
+        self.content = content
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        event = event_for(handler_input, self.content)
+        handler_input.attributes_manager.request_attributes[EVENT_KEY] = event
+        return event is not None
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        attributes = handler_input.attributes_manager.request_attributes
+        state: State = attributes[BEFORE_KEY]
+        new_state, reply = coach.handle(self.content, state, attributes[EVENT_KEY])
+        attributes[AFTER_KEY] = new_state
+        attributes[REPLY_KEY] = reply
+        return render(handler_input, reply)
+
+
+class SessionEndedHandler(AbstractRequestHandler):
+    """The session closed (silence, "exit", or an error on the device): end quietly."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return _request_type(handler_input) == "SessionEndedRequest"
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        request = handler_input.request_envelope.request
+        reason = getattr(getattr(request, "reason", None), "value", None)
+        if reason == "ERROR":
+            error = getattr(request, "error", None)
+            log.warning("session ended with device error: %s", getattr(error, "object_type", "?"))
+        return handler_input.response_builder.response
+
+
+class CatchAllExceptionHandler(AbstractExceptionHandler):
+    """Any failure still gets a spoken, open-mic answer; nothing personal is logged."""
+
+    def __init__(self, content: Content | None) -> None:
+        self.content = content
+
+    def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
+        request_type = _request_type(handler_input)
+        log.error("unhandled %s in %s", type(exception).__name__, request_type, exc_info=exception)
+        if request_type == "SessionEndedRequest":
+            return handler_input.response_builder.response
+        text = "Sorry, something went wrong. Say help to hear what you can do, or stop."
+        builder = handler_input.response_builder
+        builder.speak(text).ask("Say help, or stop.")
+        builder.set_card(SimpleCard(title="Knee Coach", content=text))
+        return builder.response
+
+
+def _request_type(handler_input: HandlerInput) -> str:
+    request: Any = getattr(handler_input.request_envelope, "request", None)
+    return str(getattr(request, "object_type", None) or "unknown")

@@ -1,0 +1,63 @@
+"""What the coach wants said: plain data, rendered to SSML and cards by :mod:`skill.speech`.
+
+Keeping the reply as data (text, pauses, sounds) instead of markup means the coach never
+escapes anything and the renderer is the only place that knows Alexa's SSML limits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Say:
+    text: str
+
+
+@dataclass(frozen=True)
+class Pause:
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Sound:
+    url: str
+
+
+Part = Say | Pause | Sound
+
+
+@dataclass(frozen=True)
+class View:
+    """What a screen shows for this turn (APL on Echo Show; the card in the Alexa app)."""
+
+    kind: str
+    """``step``, ``question``, ``topic``, ``done`` or ``info``."""
+    title: str
+    text: str
+    technique_number: int = 0
+    technique_count: int = 0
+    step_number: int = 0
+    step_count: int = 0
+    hold_seconds: int = 0
+    paused: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Reply:
+    parts: tuple[Part, ...]
+    reprompt: str | None
+    """Spoken when the person says nothing; ``None`` only when the session ends."""
+    view: View
+    end_session: bool = False
+    effects: frozenset[str] = field(default_factory=frozenset)
+    """Side effects for the handler layer: ``completed`` (a routine finished), ``forget``."""
+
+    @property
+    def text(self) -> str:
+        """Everything spoken, as plain text (for cards, logs of tests and the simulator)."""
+        return " ".join(part.text for part in self.parts if isinstance(part, Say))

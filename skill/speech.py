@@ -1,0 +1,74 @@
+"""Turns a :class:`~skill.reply.Reply` into Alexa SSML, within Alexa's limits.
+
+This is the only module that writes markup. Rules it enforces, from the Alexa SSML reference:
+every text is escaped (``&``, ``<``, ``>``, quotes); a ``<break>`` lasts at most 10 s, so longer
+silences become a chain of breaks; at most five ``<audio>`` tags per response; output speech
+at most 8000 characters (if a reply would pass that, trailing parts are dropped and a warning
+logged, so the person still hears a valid response).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from xml.sax.saxutils import escape, quoteattr
+
+from skill.reply import Part, Pause, Reply, Say, Sound
+
+MAX_BREAK_SECONDS = 10
+MAX_AUDIO_TAGS = 5
+MAX_SPEECH_CHARS = 8000
+_SPEAK_TAGS = len("<speak></speak>")
+
+log = logging.getLogger(__name__)
+
+
+def breaks(seconds: float) -> str:
+    """Silence as chained ``<break>`` tags of at most 10 s each."""
+    tags = []
+    remaining = round(seconds * 1000)
+    while remaining > 0:
+        chunk = min(remaining, MAX_BREAK_SECONDS * 1000)
+        tags.append(f'<break time="{chunk / 1000:g}s"/>')
+        remaining -= chunk
+    return "".join(tags)
+
+
+def _render_part(part: Part) -> str:
+    if isinstance(part, Say):
+        return escape(part.text, {'"': "&quot;"})
+    if isinstance(part, Pause):
+        return breaks(part.seconds)
+    return f"<audio src={quoteattr(part.url)}/>"
+
+
+def to_ssml(parts: Iterable[Part]) -> str:
+    """The inner SSML for some parts (the SDK adds ``<speak>``), always within the limits."""
+    rendered: list[str] = []
+    audio = 0
+    length = _SPEAK_TAGS
+    for part in parts:
+        if isinstance(part, Sound):
+            audio += 1
+            if audio > MAX_AUDIO_TAGS:
+                continue
+        piece = _render_part(part)
+        if length + len(piece) + 1 > MAX_SPEECH_CHARS:
+            log.warning("speech over %d characters; dropping the rest", MAX_SPEECH_CHARS)
+            break
+        rendered.append(piece)
+        length += len(piece) + 1
+    return " ".join(rendered)
+
+
+def speech(reply: Reply) -> str:
+    return to_ssml(reply.parts)
+
+
+def reprompt(reply: Reply) -> str | None:
+    return to_ssml([Say(reply.reprompt)]) if reply.reprompt else None
+
+
+def card_text(reply: Reply) -> str:
+    """Card text for the Alexa app: the step or answer as the screen shows it."""
+    return reply.view.text
