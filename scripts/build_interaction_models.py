@@ -39,7 +39,7 @@ SLOT_TYPES: dict[str, str] = {
 MIN_CUSTOM_SAMPLES = 8
 _WORD = r"[a-z]+(?:'[a-z]+)*"
 _SAMPLE_RE = re.compile(rf"^(?:{_WORD}|\{{[a-z_]+\}})(?: (?:{_WORD}|\{{[a-z_]+\}}))*$")
-"""Alexa's sample rules: lowercase words, inner apostrophes, ``{slot}``; no digits or punctuation."""
+"""Alexa's sample rules: lowercase words, inner apostrophes, ``{slot}``; no digits or marks."""
 _SLOT_REF = re.compile(r"\{([a-z_]+)\}")
 
 

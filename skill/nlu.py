@@ -1,0 +1,256 @@
+"""Typed text → intent and slots, using only what an interaction model carries.
+
+The text simulator must exercise the real model, not a shortcut: a phrase works here only if
+it is a sample utterance (or a slot value) in ``interaction_models/<locale>.json``. Matching
+runs in tiers, most exact first, the way Alexa prefers a literal sample to a loose guess:
+
+1. the normalised text equals a sample, each ``{slot}`` being one of its type's values or
+   synonyms (longest first);
+2. the same after dropping filler people type around a request ("alexa", "please",
+   "ask knee coach to", "can you");
+3. a sample with at least two literal words whose slot takes any short phrase, like Alexa
+   filling a custom slot with a word it does not know (the value then has no id).
+
+Nothing matched → ``None``; the simulator sends ``AMAZON.FallbackIntent`` as Alexa would.
+Pure: no SDK, no I/O beyond :meth:`InteractionModel.load`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from skill import intents
+from skill.settings import Settings
+
+_NUMBERS = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen", "twenty",
+)  # fmt: skip
+
+_FILLER_PREFIXES = (
+    "hey alexa", "alexa", "ask {inv} to", "tell {inv} to", "ask {inv}", "tell {inv}", "{inv}",
+    "can you", "could you", "would you", "will you", "i want to", "i wanna", "i would like to",
+    "id like to", "i need to", "lets", "um", "uh", "er", "so", "ok", "okay", "now", "just",
+    "and", "then", "well", "oh", "hey",
+)  # fmt: skip
+_FILLER_SUFFIXES = ("please", "now", "thanks", "thank you", "for me", "alexa", "{inv}", "then")
+_LAUNCH_VERBS = ("open", "launch", "start", "talk to", "run", "play", "begin", "use", "ask")
+
+_NATIVE_PHRASES: Mapping[str, Sequence[str]] = {
+    intents.NAVIGATE_HOME: ("home", "go home", "take me home", "main menu", "go to the main menu"),
+}
+"""Phrases Alexa's own built-in model knows for built-ins our model may not extend."""
+
+_SLOT_REF = re.compile(r"\{([a-z_]+)\}")
+_WILD = r"[a-z0-9]+(?: [a-z0-9]+){0,3}"
+"""Any phrase of one to four words: what Alexa would put in a slot it cannot resolve."""
+
+
+def normalise(text: str) -> str:
+    """Lowercase words separated by single spaces: no punctuation, apostrophes or digits.
+
+    Apostrophes are dropped (not split on) so "don't" and "dont" read the same; digits become
+    words because Alexa's samples and slot values spell numbers out.
+    """
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("'", "")
+    text = re.sub(r"\d+", lambda m: _number_words(m.group()), text)
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+def _number_words(digits: str) -> str:
+    number = int(digits)
+    return f" {_NUMBERS[number]} " if number < len(_NUMBERS) else f" {digits} "
+
+
+@dataclass(frozen=True)
+class SlotValue:
+    """What filled a slot: the words heard, and the value id they resolve to (None: unknown)."""
+
+    spoken: str
+    id: str | None
+    name: str | None = None
+    """The resolved value's canonical name, as Alexa returns it in ``resolutions``."""
+
+
+@dataclass(frozen=True)
+class Match:
+    intent: str
+    slots: dict[str, SlotValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Value:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class _Sample:
+    intent: str
+    text: str
+    exact: re.Pattern[str]
+    wild: re.Pattern[str] | None
+    slot_types: Mapping[str, str]
+    literal: int
+    """How many literal characters the sample has: more is more specific, and wins."""
+
+
+class InteractionModel:
+    """One locale's interaction model, compiled for matching typed text."""
+
+    def __init__(self, locale: str, data: Mapping[str, Any]) -> None:
+        language_model = data["interactionModel"]["languageModel"]
+        self.locale = locale
+        self.invocation_name: str = language_model["invocationName"]
+        self._slots: dict[str, dict[str, str]] = {
+            i["name"]: {s["name"]: s["type"] for s in i.get("slots", [])}
+            for i in language_model["intents"]
+        }
+        self._values = {t["name"]: _phrase_table(t["values"]) for t in language_model["types"]}
+        self._samples = [
+            self._compile(intent["name"], sample)
+            for intent in language_model["intents"]
+            for sample in [*intent.get("samples", []), *_NATIVE_PHRASES.get(intent["name"], ())]
+        ]
+        inv = normalise(self.invocation_name)
+        self._prefixes = [p.format(inv=inv) for p in _FILLER_PREFIXES]
+        self._suffixes = [s.format(inv=inv) for s in _FILLER_SUFFIXES]
+
+    @classmethod
+    def load(cls, path: Path | str) -> InteractionModel:
+        """Read ``<locale>.json``; the file name is the locale."""
+        path = Path(path)
+        return cls(path.stem, json.loads(path.read_text(encoding="utf-8")))
+
+    @property
+    def intents(self) -> tuple[str, ...]:
+        return tuple(self._slots)
+
+    def slots_of(self, intent: str) -> dict[str, str]:
+        """Slot name → slot type for an intent (Alexa sends every slot, filled or not)."""
+        return dict(self._slots.get(intent, {}))
+
+    def values_of(self, slot_type: str) -> dict[str, str]:
+        """Every spoken phrase (normalised) of a slot type → the value id it resolves to."""
+        return {phrase: value.id for phrase, value in self._values[slot_type].items()}
+
+    def is_launch(self, text: str) -> bool:
+        """True for "open knee coach" and the like: a LaunchRequest, not an intent."""
+        words = _strip_words(normalise(text), ("hey alexa", "alexa"), ())
+        inv = normalise(self.invocation_name)
+        return words == inv or any(words == f"{verb} {inv}" for verb in _LAUNCH_VERBS)
+
+    def match(self, text: str) -> Match | None:
+        """The intent and slots Alexa would most likely hear in ``text``, or None."""
+        candidates = list(self._candidates(normalise(text)))
+        for tier in ("exact", "wild"):
+            for candidate in candidates:
+                found = self._best(candidate, tier)
+                if found is not None:
+                    return found
+        return None
+
+    def _candidates(self, text: str) -> Iterator[str]:
+        """The text, then versions with filler peeled off one phrase at a time."""
+        seen: set[str] = set()
+        current = text
+        while current and current not in seen:
+            seen.add(current)
+            yield current
+            without_please = " ".join(w for w in current.split() if w != "please")
+            current = _strip_words(without_please, self._prefixes, self._suffixes, once=True)
+
+    def _best(self, text: str, tier: str) -> Match | None:
+        best: tuple[int, Match] | None = None
+        for sample in self._samples:
+            pattern = sample.exact if tier == "exact" else sample.wild
+            found = pattern.fullmatch(text) if pattern is not None else None
+            if found is None:
+                continue
+            match = Match(sample.intent, self._slot_values(sample, found))
+            if best is None or sample.literal > best[0]:
+                best = (sample.literal, match)
+        return best[1] if best else None
+
+    def _slot_values(self, sample: _Sample, found: re.Match[str]) -> dict[str, SlotValue]:
+        slots = {}
+        for slot, slot_type in sample.slot_types.items():
+            spoken = found.group(f"s_{slot}")
+            value = self._values[slot_type].get(spoken)
+            slots[slot] = SlotValue(
+                spoken, value.id if value else None, value.name if value else None
+            )
+        return slots
+
+    def _compile(self, intent: str, sample: str) -> _Sample:
+        slot_types = {s: self._slots[intent][s] for s in _SLOT_REF.findall(sample)}
+        literal_words = _SLOT_REF.sub(" ", sample).split()
+
+        def pattern(wild: bool) -> re.Pattern[str]:
+            parts = []
+            for token in sample.split():
+                ref = _SLOT_REF.fullmatch(token)
+                if ref is None:
+                    parts.append(re.escape(normalise(token)))
+                    continue
+                phrases = sorted(self._values[slot_types[ref[1]]], key=lambda p: (-len(p), p))
+                body = _WILD if wild else "|".join(re.escape(p) for p in phrases)
+                parts.append(f"(?P<s_{ref[1]}>{body})")
+            return re.compile(" ".join(parts))
+
+        wild_ok = bool(slot_types) and len(literal_words) >= 2
+        return _Sample(
+            intent=intent,
+            text=sample,
+            exact=pattern(wild=False),
+            wild=pattern(wild=True) if wild_ok else None,
+            slot_types=slot_types,
+            literal=sum(len(w) for w in literal_words),
+        )
+
+
+def _phrase_table(values: Sequence[Mapping[str, Any]]) -> dict[str, _Value]:
+    table = {}
+    for value in values:
+        resolved = _Value(value["id"], value["name"]["value"])
+        for phrase in [value["name"]["value"], *value["name"].get("synonyms", [])]:
+            table[normalise(phrase)] = resolved
+    return table
+
+
+def _strip_words(
+    text: str, prefixes: Sequence[str], suffixes: Sequence[str], *, once: bool = False
+) -> str:
+    """Remove a leading or trailing filler phrase (whole words only); all of them unless once."""
+    while True:
+        before = text
+        for prefix in prefixes:
+            if text.startswith(prefix + " "):
+                text = text[len(prefix) + 1 :]
+                break
+        else:
+            for suffix in suffixes:
+                if text.endswith(" " + suffix):
+                    text = text[: -len(suffix) - 1]
+                    break
+        if once or text == before:
+            return text
+
+
+def default_model(locale: str = "en-US") -> InteractionModel:
+    """The model the skill ships for ``locale``, loaded once per process."""
+    return _cached_model(locale)
+
+
+@cache
+def _cached_model(locale: str) -> InteractionModel:
+    # Keyed by the locale alone: a cache on default_model would treat default_model() and
+    # default_model("en-US") as different calls and load the file twice.
+    return InteractionModel.load(Settings.from_env().models_dir / f"{locale}.json")

@@ -1,0 +1,235 @@
+"""The utterance matcher the text simulator uses: typed text → what Alexa would send."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from typing import Any
+
+import pytest
+
+from skill import intents as i
+from skill.nlu import InteractionModel, Match, SlotValue, default_model, normalise
+from skill.settings import Settings
+
+MODELS_DIR = Settings().models_dir
+LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
+US = InteractionModel.load(MODELS_DIR / "en-US.json")
+
+R, T, S = i.ROUTINE_SLOT, i.TECHNIQUE_SLOT, i.SIDE_SLOT
+
+# (typed text, intent, {slot: value id}); an intent of None means nothing matched.
+CASES: list[tuple[str, str | None, dict[str, str | None]]] = [
+    # starting a routine, with and without a routine name
+    ("start my knee routine", i.START_ROUTINE, {}),
+    ("Let's begin!", i.START_ROUTINE, {}),
+    ("start massage", i.START_ROUTINE, {}),
+    ("start the quick routine", i.START_ROUTINE, {R: "quick"}),
+    ("do the full one", i.START_ROUTINE, {R: "full"}),
+    ("start the 4 minute routine", i.START_ROUTINE, {R: "quick"}),
+    ("give me the whole routine", i.START_ROUTINE, {R: "full"}),
+    ("start the morning routine", i.START_ROUTINE, {R: None}),
+    # technique by name and synonym
+    ("go to knee friction", i.GO_TO_TECHNIQUE, {T: "knee_friction"}),
+    ("skip to the inner thigh", i.GO_TO_TECHNIQUE, {T: "inner_thigh_glide"}),
+    ("do the tapping", i.GO_TO_TECHNIQUE, {T: "thigh_tapping"}),
+    ("Cross-Fiber Friction Massage", i.GO_TO_TECHNIQUE, {T: "cross_fiber_friction"}),
+    ("cross friction", i.GO_TO_TECHNIQUE, {T: "cross_fiber_friction"}),
+    ("outer thigh", i.GO_TO_TECHNIQUE, {T: "outside_thigh_glide"}),
+    ("jump to front thigh glide", i.GO_TO_TECHNIQUE, {T: "front_thigh_glide"}),
+    ("go to the banana stretch", i.GO_TO_TECHNIQUE, {T: None}),
+    # where am I, pace, modes
+    ("how much is left?", i.WHERE_AM_I, {}),
+    ("Where am I", i.WHERE_AM_I, {}),
+    ("what's left", i.WHERE_AM_I, {}),
+    ("slow down please", i.SLOWER, {}),
+    ("longer holds", i.SLOWER, {}),
+    ("speed it up", i.FASTER, {}),
+    ("faster", i.FASTER, {}),
+    ("keep going", i.KEEP_GOING, {}),
+    ("Alexa, tell Knee Coach to keep going", i.KEEP_GOING, {}),
+    ("don't stop after each step", i.KEEP_GOING, {}),
+    ("dont stop after each step", i.KEEP_GOING, {}),
+    ("one step at a time", i.STEP_BY_STEP, {}),
+    ("stop after each step", i.STEP_BY_STEP, {}),
+    # sides
+    ("my left knee", i.CHOOSE_SIDE, {S: "left"}),
+    ("right", i.CHOOSE_SIDE, {S: "right"}),
+    ("both knees", i.CHOOSE_SIDE, {S: "both"}),
+    ("the right one", i.CHOOSE_SIDE, {S: "right"}),
+    ("left leg", i.CHOOSE_SIDE, {S: "left"}),
+    # explain, disclaimer, forget
+    ("What does that mean?", i.EXPLAIN, {}),
+    ("I don't understand", i.EXPLAIN, {}),
+    ("read the disclaimer", i.READ_DISCLAIMER, {}),
+    ("is this medical advice", i.READ_DISCLAIMER, {}),
+    ("forget me", i.FORGET_ME, {}),
+    ("please delete my progress", i.FORGET_ME, {}),
+    # information topics
+    ("what causes knee pain", "KneePainCausesIntent", {}),
+    ("ask knee coach why do my knees hurt", "KneePainCausesIntent", {}),
+    ("can massage help", "CanMassageHelpIntent", {}),
+    ("what are the benefits of knee massage", "MassageBenefitsIntent", {}),
+    ("when shouldn't I massage my knee?", "WhenNotToMassageIntent", {}),
+    ("when should I see a doctor", "WhenToSeeDoctorIntent", {}),
+    ("will the pain go away", "WillPainGoAwayIntent", {}),
+    ("can knee pain be cured permanently", "PermanentCureIntent", {}),
+    ("how can I protect my knees", "KneeCareTipsIntent", {}),
+    # built-ins
+    ("yes", i.YES, {}),
+    ("Yeah!", i.YES, {}),
+    ("yep", i.YES, {}),
+    ("sure", i.YES, {}),
+    ("OK", i.YES, {}),
+    ("yes please", i.YES, {}),
+    ("no", i.NO, {}),
+    ("nope", i.NO, {}),
+    ("no thank you", i.NO, {}),
+    ("pause", i.PAUSE, {}),
+    ("hold on", i.PAUSE, {}),
+    ("resume", i.RESUME, {}),
+    ("continue", i.RESUME, {}),
+    ("repeat", i.REPEAT, {}),
+    ("say that again", i.REPEAT, {}),
+    ("can you repeat that?", i.REPEAT, {}),
+    ("next", i.NEXT, {}),
+    ("skip", i.NEXT, {}),
+    ("ok next", i.NEXT, {}),
+    ("previous", i.PREVIOUS, {}),
+    ("go back", i.PREVIOUS, {}),
+    ("start over", i.START_OVER, {}),
+    ("restart", i.START_OVER, {}),
+    ("help", i.HELP, {}),
+    ("what can I say", i.HELP, {}),
+    ("stop", i.STOP, {}),
+    ("Alexa, stop.", i.STOP, {}),
+    ("cancel", i.CANCEL, {}),
+    ("never mind", i.CANCEL, {}),
+    ("home", i.NAVIGATE_HOME, {}),
+    ("go home", i.NAVIGATE_HOME, {}),
+    # nothing Alexa's model would recognise → the simulator sends FallbackIntent
+    ("the weather in paris", None, {}),
+    ("banana", None, {}),
+    ("please", None, {}),
+    ("alexa", None, {}),
+    ("", None, {}),
+    ("?!", None, {}),
+]
+
+
+@pytest.mark.parametrize(("text", "intent", "slots"), CASES)
+def test_typed_text_matches(text: str, intent: str | None, slots: dict[str, str | None]) -> None:
+    found = US.match(text)
+    if intent is None:
+        assert found is None
+        return
+    assert found is not None, text
+    assert found.intent == intent
+    assert {name: value.id for name, value in found.slots.items()} == slots
+
+
+def test_cases_cover_every_intent_but_fallback() -> None:
+    covered = {intent for _, intent, _ in CASES}
+    assert set(US.intents) - covered == {i.FALLBACK}
+
+
+def test_slot_value_carries_what_was_said_and_the_resolved_name() -> None:
+    found = US.match("skip to the cross fiber")
+    assert found == Match(
+        i.GO_TO_TECHNIQUE,
+        {T: SlotValue("cross fiber", "cross_fiber_friction", "Cross-Fiber Friction Massage")},
+    )
+    unknown = US.match("go to the banana stretch")
+    assert unknown is not None
+    assert unknown.slots[T] == SlotValue("banana stretch", None, None)
+
+
+def test_longest_slot_value_wins() -> None:
+    """'cross fiber friction' must not resolve as plain 'friction' (Knee Friction)."""
+    found = US.match("go to cross fiber friction")
+    assert found is not None and found.slots[T].id == "cross_fiber_friction"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Don\u2019t STOP, after each step!", "dont stop after each step"),
+        ("start the 4 minute routine", "start the four minute routine"),
+        ("  cross-fiber   friction ", "cross fiber friction"),
+        ("", ""),
+    ],
+)
+def test_normalise(text: str, expected: str) -> None:
+    assert normalise(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "launch"),
+    [
+        ("open knee coach", True),
+        ("Alexa, open Knee Coach", True),
+        ("launch knee coach", True),
+        ("knee coach", True),
+        ("open the pod bay doors", False),
+        ("start my knee routine", False),
+    ],
+)
+def test_is_launch(text: str, launch: bool) -> None:
+    assert US.is_launch(text) is launch
+
+
+def test_slots_of_lists_every_slot_even_when_a_sample_fills_none() -> None:
+    assert US.slots_of(i.START_ROUTINE) == {R: i.ROUTINE_TYPE}
+    assert US.slots_of(i.YES) == {}
+    assert US.values_of(i.SIDE_TYPE)["both knees"] == "both"
+
+
+def test_default_model_is_loaded_once() -> None:
+    assert default_model() is default_model("en-US")
+    assert default_model("en-GB").locale == "en-GB"
+
+
+def test_british_model_understands_programme() -> None:
+    found = default_model("en-GB").match("start the quick programme")
+    assert found is not None and found.intent == i.START_ROUTINE
+    assert found.slots[R].id == "quick"
+
+
+def _value_phrases(value: dict[str, Any]) -> list[str]:
+    return [value["name"]["value"], *value["name"].get("synonyms", [])]
+
+
+def _samples(locale: str) -> list[tuple[str, str, dict[str, str]]]:
+    """Every sample of the model, each slot filled with each value: (text, intent, slot ids)."""
+    data: dict[str, Any] = json.loads((MODELS_DIR / f"{locale}.json").read_text())
+    model = data["interactionModel"]["languageModel"]
+    values = {
+        t["name"]: [(p, v["id"]) for v in t["values"] for p in _value_phrases(v)]
+        for t in model["types"]
+    }
+    cases = []
+    for intent in model["intents"]:
+        types = {s["name"]: s["type"] for s in intent.get("slots", [])}
+        for sample in intent["samples"]:
+            slots = re.findall(r"\{([a-z_]+)\}", sample)
+            for fill in itertools.product(*(values[types[s]] for s in slots)):
+                text = sample
+                for slot, (phrase, _) in zip(slots, fill, strict=True):
+                    text = text.replace(f"{{{slot}}}", phrase, 1)
+                ids = {slot: ident for slot, (_, ident) in zip(slots, fill, strict=True)}
+                cases.append((text, intent["name"], ids))
+    return cases
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_sample_and_slot_value_round_trips(locale: str) -> None:
+    """What the model says an intent sounds like is what the matcher hears as that intent."""
+    model = InteractionModel.load(MODELS_DIR / f"{locale}.json")
+    wrong = []
+    for text, intent, ids in _samples(locale):
+        found = model.match(text)
+        got = (found.intent, {k: v.id for k, v in found.slots.items()}) if found else None
+        if got != (intent, ids):
+            wrong.append((text, intent, got))
+    assert not wrong
