@@ -1,0 +1,136 @@
+"""``knee-coach chat``: talk to the skill in a terminal, the way Alexa would hear you.
+
+Each line you type goes through the real interaction model (``interaction_models/``), becomes
+a real request envelope, and is answered by the same skill Lambda runs. Pauses in the
+speech are shown as ``[pause 20s]`` and really waited out unless ``--fast`` is given.
+Progress is kept in the local SQLite store, so quitting mid-routine and starting the chat
+again offers to resume, as a device would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from skill.simulator import Conversation, Turn
+
+EXAMPLES = (
+    "open knee coach",
+    "no",
+    "both knees",
+    "next",
+    "pause",
+    "resume",
+    "how much is left",
+    "go to knee friction",
+    "what causes knee pain",
+    "stop",
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--fast", action="store_true", help="don't wait out the timed pauses")
+    parser.add_argument("--say", action="store_true", help="speak replies with espeak-ng")
+    parser.add_argument("--locale", default="en-US", help="interaction model locale (en-US)")
+    parser.add_argument("--screen", action="store_true", help="simulate an Echo Show (APL)")
+    parser.add_argument("--json", action="store_true", help="print raw responses too")
+    parser.add_argument(
+        "--user", default=None, help="simulated Alexa user id (default: one local user)"
+    )
+    parser.add_argument(
+        "--script", type=argparse.FileType("r"), help="read lines from a file instead of stdin"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from skill.app import build_skill
+    from skill.lambda_function import make_handler
+    from skill.nlu import default_model
+    from skill.settings import Settings
+    from skill.store import make_persistence_adapter
+
+    settings = Settings.from_env()
+    handler = make_handler(build_skill(settings, make_persistence_adapter(settings)))
+    options: dict[str, Any] = {"locale": args.locale, "apl": args.screen}
+    if args.user:
+        options["user_id"] = args.user
+    conversation = Conversation(handler, default_model(args.locale), **options)
+    speak = _speaker() if args.say else None
+    wait = (lambda s: None) if args.fast else time.sleep
+    source: TextIO = args.script or sys.stdin
+    interactive = source.isatty()
+    print("Knee Coach chat. Type what you would say to Alexa; 'quit' to leave.")
+    print("Try: " + " / ".join(EXAMPLES[:4]) + " ...\n")
+    while True:
+        if interactive:
+            print("you> ", end="", flush=True)
+        line = source.readline()
+        if not line:
+            break
+        text = line.strip()
+        if not text:
+            continue
+        if text.lower() in {"quit", "exit", "bye"}:
+            if conversation.session.open:
+                conversation.end_session("USER_INITIATED")
+            break
+        if not interactive:
+            print(f"you> {text}")
+        turn = conversation.say(text)
+        show(turn, wait=wait, speak=speak, raw=args.json)
+    return 0
+
+
+def show(
+    turn: Turn,
+    wait: Callable[[float], object] = time.sleep,
+    speak: Callable[[str], None] | None = None,
+    raw: bool = False,
+    out: TextIO = sys.stdout,
+) -> None:
+    """Print a turn: what Alexa heard, what it says (waiting out pauses), the card."""
+    print(f"      (heard: {turn.heard})", file=out)
+    for piece, pause in _segments(turn.text):
+        if piece:
+            print(f"alexa> {piece}", file=out, flush=True)
+            if speak:
+                speak(piece)
+        if pause:
+            print(f"       ... {pause:g} s ...", file=out, flush=True)
+            wait(pause)
+    card = turn.card
+    if card:
+        print(f"       [card: {card.get('title')}] {card.get('content', '')}", file=out)
+    print("       (mic open)" if turn.open else "       (session ended)", file=out)
+    if raw:
+        print(json.dumps(turn.response, indent=2), file=out)
+
+
+def _segments(text: str) -> list[tuple[str, float]]:
+    """Split display text at ``[pause Ns]`` markers: (text before, seconds)."""
+    out: list[tuple[str, float]] = []
+    rest = text
+    while "[pause " in rest:
+        before, _, after = rest.partition("[pause ")
+        seconds, _, rest = after.partition("s]")
+        out.append((before.strip(), float(seconds)))
+    out.append((rest.strip(), 0.0))
+    return out
+
+
+def _speaker() -> Callable[[str], None] | None:
+    binary = shutil.which("espeak-ng")
+    if binary is None:
+        print("(espeak-ng is not installed; --say is off)", file=sys.stderr)
+        return None
+
+    def speak(text: str) -> None:
+        subprocess.run([binary, text.replace("[chime]", "ding")], check=False)
+
+    return speak

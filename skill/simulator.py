@@ -1,0 +1,224 @@
+"""A stand-in for the Alexa service: typed words in, real request envelopes out.
+
+Used by ``knee-coach chat``, the dialog tests and the benchmarks, so all three exercise the
+same path a real device does: the interaction model decides the intent (or Fallback), the
+envelope carries slots with entity resolution and the session attributes the skill returned
+last turn, and the skill's own ``lambda_handler``-style entry point answers.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from skill import intents
+from skill.nlu import InteractionModel, Match, default_model
+
+Envelope = dict[str, Any]
+Invoke = Callable[[Envelope, Any], dict[str, Any]]
+
+LOCAL_USER_ID = "amzn1.ask.account.LOCAL-CHAT-USER"
+LOCAL_SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def slot_payload(model: InteractionModel, match: Match) -> dict[str, Any]:
+    """Slots as Alexa sends them: every slot of the intent, filled ones with resolutions."""
+    slots: dict[str, Any] = {}
+    for name, slot_type in model.slots_of(match.intent).items():
+        slot: dict[str, Any] = {"name": name, "confirmationStatus": "NONE"}
+        value = match.slots.get(name)
+        if value is not None:
+            slot["value"] = value.spoken
+            authority = f"amzn1.er-authority.echo-sdk.{LOCAL_SKILL_ID}.{slot_type}"
+            if value.id is not None:
+                status = "ER_SUCCESS_MATCH"
+                values = [{"value": {"name": value.name or value.spoken, "id": value.id}}]
+            else:
+                status, values = "ER_SUCCESS_NO_MATCH", []
+            slot["resolutions"] = {
+                "resolutionsPerAuthority": [
+                    {"authority": authority, "status": {"code": status}, "values": values}
+                ]
+            }
+        slots[name] = slot
+    return slots
+
+
+@dataclass
+class Session:
+    """One Alexa session's worth of envelope plumbing."""
+
+    user_id: str = LOCAL_USER_ID
+    locale: str = "en-US"
+    skill_id: str = LOCAL_SKILL_ID
+    apl: bool = False
+    session_id: str = field(default_factory=lambda: f"amzn1.echo-api.session.{uuid.uuid4()}")
+    attributes: dict[str, Any] = field(default_factory=dict)
+    new: bool = True
+    open: bool = True
+
+    def envelope(self, request: dict[str, Any]) -> Envelope:
+        interfaces: dict[str, Any] = {}
+        if self.apl:
+            interfaces["Alexa.Presentation.APL"] = {"runtime": {"maxVersion": "2023.3"}}
+        application = {"applicationId": self.skill_id}
+        user = {"userId": self.user_id}
+        return {
+            "version": "1.0",
+            "session": {
+                "new": self.new,
+                "sessionId": self.session_id,
+                "application": application,
+                "attributes": dict(self.attributes),
+                "user": user,
+            },
+            "context": {
+                "System": {
+                    "application": application,
+                    "user": user,
+                    "device": {"deviceId": "local-device", "supportedInterfaces": interfaces},
+                    "apiEndpoint": "https://api.amazonalexa.com",
+                    "apiAccessToken": "local",
+                },
+            },
+            "request": {
+                "requestId": f"amzn1.echo-api.request.{uuid.uuid4()}",
+                "timestamp": _now(),
+                "locale": self.locale,
+                **request,
+            },
+        }
+
+    def launch(self) -> Envelope:
+        return self.envelope({"type": "LaunchRequest"})
+
+    def intent(self, name: str, slots: dict[str, Any] | None = None) -> Envelope:
+        intent = {"name": name, "confirmationStatus": "NONE", "slots": slots or {}}
+        return self.envelope({"type": "IntentRequest", "dialogState": "COMPLETED", "intent": intent})
+
+    def ended(self, reason: str = "USER_INITIATED") -> Envelope:
+        return self.envelope({"type": "SessionEndedRequest", "reason": reason})
+
+    def user_event(self, *arguments: Any) -> Envelope:
+        return self.envelope(
+            {"type": "Alexa.Presentation.APL.UserEvent", "token": "kneeCoach", "arguments": list(arguments)}
+        )
+
+    def absorb(self, response: dict[str, Any]) -> None:
+        """Carry the skill's session attributes into the next turn, as Alexa does."""
+        self.new = False
+        self.attributes = dict(response.get("sessionAttributes") or {})
+        self.open = response.get("response", {}).get("shouldEndSession") is False
+
+
+@dataclass
+class Turn:
+    heard: str
+    """What the simulated Alexa understood: ``LaunchRequest`` or an intent with slots."""
+    response: dict[str, Any]
+
+    @property
+    def ssml(self) -> str:
+        speech = self.response.get("response", {}).get("outputSpeech") or {}
+        return str(speech.get("ssml") or speech.get("text") or "")
+
+    @property
+    def reprompt(self) -> str:
+        speech = (self.response.get("response", {}).get("reprompt") or {}).get("outputSpeech") or {}
+        return str(speech.get("ssml") or "")
+
+    @property
+    def text(self) -> str:
+        return plain_text(self.ssml)
+
+    @property
+    def open(self) -> bool:
+        return self.response.get("response", {}).get("shouldEndSession") is False
+
+    @property
+    def card(self) -> dict[str, Any]:
+        return dict(self.response.get("response", {}).get("card") or {})
+
+    @property
+    def directives(self) -> list[dict[str, Any]]:
+        return list(self.response.get("response", {}).get("directives") or [])
+
+
+class Conversation:
+    """A person talking to the skill through a simulated device, across sessions."""
+
+    def __init__(
+        self, invoke: Invoke, model: InteractionModel | None = None, **session: Any
+    ) -> None:
+        self.invoke = invoke
+        self.model = model or default_model()
+        self.session_options = session
+        self.session = Session(**session)
+
+    def say(self, text: str) -> Turn:
+        """Type what the person says; opening phrases start a new session like Alexa does."""
+        if self.model.is_launch(text):
+            return self.launch()
+        if not self.session.open:
+            # "Alexa, ask knee coach to ..." with no session open: a one-shot, new session.
+            self.session = Session(**self.session_options)
+        return self.send_intent(self.model.match(text) or Match(intents.FALLBACK))
+
+    def launch(self) -> Turn:
+        self.session = Session(**self.session_options)
+        return self._send("LaunchRequest", self.session.launch())
+
+    def send_intent(self, match: Match) -> Turn:
+        envelope = self.session.intent(match.intent, slot_payload(self.model, match))
+        heard = match.intent + "".join(f" {k}={v.spoken!r}" for k, v in match.slots.items())
+        return self._send(heard, envelope)
+
+    def touch(self, *arguments: Any) -> Turn:
+        return self._send(f"touch {arguments}", self.session.user_event(*arguments))
+
+    def end_session(self, reason: str = "EXCEEDED_MAX_REPROMPTS") -> Turn:
+        """The person went quiet: Alexa closes the session and tells the skill."""
+        turn = self._send("SessionEndedRequest", self.session.ended(reason))
+        self.session.open = False
+        return turn
+
+    def _send(self, heard: str, envelope: Envelope) -> Turn:
+        response = self.invoke(envelope, None)
+        self.session.absorb(response)
+        return Turn(heard, response)
+
+
+_TAG = re.compile(r"<[^>]+>")
+_BREAK = re.compile(r'<break time="([\d.]+)(m?s)"/>')
+_AUDIO = re.compile(r"<audio [^>]*/>")
+
+
+def plain_text(ssml: str) -> str:
+    """SSML as a reader sees it: pauses as ``[pause 20s]``, sounds as ``[chime]``."""
+
+    def pause(seconds: float) -> str:
+        return f" [pause {seconds:g}s] "
+
+    text = ssml
+    text = re.sub(
+        r'(?:<break time="[\d.]+m?s"/>\s*)+',
+        lambda m: pause(
+            sum(
+                float(v) / (1000 if unit == "ms" else 1)
+                for v, unit in _BREAK.findall(m.group(0))
+            )
+        ),
+        text,
+    )
+    text = _AUDIO.sub(" [chime] ", text)
+    text = _TAG.sub("", text)
+    text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+    return " ".join(text.split())
