@@ -27,6 +27,7 @@ from skill import oscrypto_compat
 from skill.app import build_skill
 from skill.certcache import CertCache, utc_now
 from skill.settings import Settings
+from skill.store import make_persistence_adapter
 from skill.verification import (
     AbstractVerifier,
     Clock,
@@ -128,7 +129,7 @@ def create_app(
     clock: Clock = utc_now,
 ) -> Flask:
     """The WSGI app. Keyword arguments exist for tests; production passes only ``settings``."""
-    skill = skill or build_skill(settings)
+    skill = skill or build_skill(settings, make_persistence_adapter(settings))
     app = Flask("knee_coach")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     # Our verifiers replace the SDK's own (whose chain check needs certvalidator/oscrypto).

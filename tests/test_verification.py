@@ -65,7 +65,9 @@ VALID_URLS = {
     "https://s3.amazonaws.com/echo.api/echo-api-cert.pem": "/echo.api/echo-api-cert.pem",
     "https://s3.amazonaws.com:443/echo.api/echo-api-cert.pem": "/echo.api/echo-api-cert.pem",
     "https://S3.AmazonAWS.com/echo.api/echo-api-cert.pem": "/echo.api/echo-api-cert.pem",
-    "HTTPS://s3.amazonaws.com/echo.api/../echo.api/echo-api-cert.pem": "/echo.api/echo-api-cert.pem",
+    "HTTPS://s3.amazonaws.com/echo.api/../echo.api/echo-api-cert.pem": (
+        "/echo.api/echo-api-cert.pem"
+    ),
 }
 
 
@@ -122,13 +124,17 @@ def test_tampered_body_is_refused(pki: Any) -> None:
 def test_signature_from_another_key_is_refused(pki: Any) -> None:
     body = body_of(envelope())
     headers = signed_headers(body, key_name="intermediate")
-    assert "signature does not match" in _reason(_verifier(pki.chain_pem(), [pki.root]), headers, body)
+    assert "signature does not match" in _reason(
+        _verifier(pki.chain_pem(), [pki.root]), headers, body
+    )
 
 
 def test_signature_that_is_not_base64_is_refused(pki: Any) -> None:
     body = body_of(envelope())
     headers = {**signed_headers(body), "Signature-256": "not base64 !!"}
-    assert "signature does not match" in _reason(_verifier(pki.chain_pem(), [pki.root]), headers, body)
+    assert "signature does not match" in _reason(
+        _verifier(pki.chain_pem(), [pki.root]), headers, body
+    )
 
 
 @pytest.mark.parametrize("missing", ["SignatureCertChainUrl", "Signature-256"])
@@ -156,7 +162,9 @@ def test_expired_leaf_is_refused(pki: Any) -> None:
 
 def test_not_yet_valid_leaf_is_refused(pki: Any) -> None:
     now = datetime.now(timezone.utc)
-    early = make_pki(leaf_not_before=now + timedelta(days=1), leaf_not_after=now + timedelta(days=9))
+    early = make_pki(
+        leaf_not_before=now + timedelta(days=1), leaf_not_after=now + timedelta(days=9)
+    )
     body = body_of(envelope())
     reason = _reason(_verifier(early.chain_pem(), [pki.root]), signed_headers(body), body)
     assert "not yet valid" in reason
@@ -307,7 +315,9 @@ def test_download_body_is_bounded_in_size() -> None:
 
     with pytest.raises(CertFetchError, match="larger than"):
         _read_bounded(io.BytesIO(b"x" * 10_000), time.monotonic() + 5, max_bytes=4096)
-    assert _read_bounded(io.BytesIO(b"x" * 4096), time.monotonic() + 5, max_bytes=4096) == b"x" * 4096
+    assert (
+        _read_bounded(io.BytesIO(b"x" * 4096), time.monotonic() + 5, max_bytes=4096) == b"x" * 4096
+    )
 
 
 def test_download_is_bounded_in_time() -> None:
