@@ -1,18 +1,22 @@
 """Builds the one ASK SDK skill that every surface (Lambda, web, chat) serves.
 
-Data flow per request: the request interceptor loads the coach state from session
-attributes; one handler turns the request into an event and steps the coach; the response
-interceptor saves the new state. Content is loaded and validated once, when the skill is
-built, so a content mistake fails at start-up rather than in someone's session.
+Per request: the request interceptor loads the coach state from session attributes (and,
+at the start of a session, the person's saved progress); one handler turns the request
+into an event and steps the coach; the response interceptor saves the new session state
+and writes progress once, only if it changed. Content is loaded and validated once, when
+the skill is built, so a content mistake fails at start-up rather than in someone's session.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.dispatch_components import (
+    AbstractRequestHandler,
     AbstractRequestInterceptor,
     AbstractResponseInterceptor,
 )
@@ -22,35 +26,101 @@ from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import Response
 
 from skill import handlers
-from skill.coach import Memory, State, fresh_state
+from skill.coach import State, fresh_state
 from skill.content import Content, default_content
+from skill.memory import memory_from, progress_after
+from skill.progress import Progress
+from skill.reply import Reply
 from skill.settings import Settings
+from skill.store import ProgressStore, StoredProgress
 
 log = logging.getLogger(__name__)
 
+MEMORY_KEY = "memory"
+"""Session attribute caching the stored progress record, so only a session's first turn reads."""
+STORED_KEY = "stored"
+Clock = Callable[[], float]
+
 
 class LoadState(AbstractRequestInterceptor):
-    """Session attributes → :class:`State` (a fresh one for a new session)."""
+    """Session attributes → :class:`State`; a new session also reads saved progress once."""
 
-    def __init__(self, content: Content) -> None:
+    def __init__(self, content: Content, store: ProgressStore, clock: Clock) -> None:
         self.content = content
+        self.store = store
+        self.clock = clock
 
     def process(self, handler_input: HandlerInput) -> None:
+        envelope = handler_input.request_envelope
         manager = handler_input.attributes_manager
-        session = handler_input.request_envelope.session
-        raw = manager.session_attributes.get(handlers.STATE_KEY) if session else None
-        state = State.from_dict(raw, self.content) if raw else fresh_state(Memory())
+        request: Any = envelope.request
+        if envelope.session is None or getattr(request, "object_type", "") in _NO_DIALOG:
+            return
+        session = manager.session_attributes
+        stored = _cached(session.get(MEMORY_KEY))
+        if stored is None:
+            stored = self.store.load(envelope)
+        manager.request_attributes[STORED_KEY] = stored
+        raw = session.get(handlers.STATE_KEY)
+        if raw:
+            state = State.from_dict(raw, self.content)
+        else:
+            state = fresh_state(memory_from(stored.progress, self.clock(), stored.available))
         manager.request_attributes[handlers.BEFORE_KEY] = state
 
 
 class SaveState(AbstractResponseInterceptor):
-    """The coach's new state → session attributes. Runs only after a handler succeeded."""
+    """New state → session attributes; progress → the store, once, only when it changed."""
+
+    def __init__(self, store: ProgressStore, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
 
     def process(self, handler_input: HandlerInput, response: Response | None) -> None:
         manager = handler_input.attributes_manager
-        state: State | None = manager.request_attributes.get(handlers.AFTER_KEY)
-        if state is not None and handler_input.request_envelope.session is not None:
-            manager.session_attributes[handlers.STATE_KEY] = state.to_dict()
+        attributes = manager.request_attributes
+        state: State | None = attributes.get(handlers.AFTER_KEY)
+        stored: StoredProgress | None = attributes.get(STORED_KEY)
+        reply: Reply | None = attributes.get(handlers.REPLY_KEY)
+        if state is None or stored is None or reply is None:
+            return
+        envelope = handler_input.request_envelope
+        after = progress_after(stored.progress, state, reply, self.clock())
+        if "forget" in reply.effects:
+            self.store.forget(envelope)
+        else:
+            self.store.save(envelope, stored, after)
+        manager.session_attributes[handlers.STATE_KEY] = state.to_dict()
+        manager.session_attributes[MEMORY_KEY] = {
+            "record": after.to_record(),
+            "available": stored.available,
+        }
+
+
+class SkillDisabledHandler(AbstractRequestHandler):
+    """The person disabled the skill: delete what it remembered about them."""
+
+    def __init__(self, store: ProgressStore) -> None:
+        self.store = store
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        request: Any = handler_input.request_envelope.request
+        return getattr(request, "object_type", "") == "AlexaSkillEvent.SkillDisabled"
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        self.store.forget(handler_input.request_envelope)
+        return handler_input.response_builder.response
+
+
+_NO_DIALOG = frozenset({"SessionEndedRequest", "AlexaSkillEvent.SkillDisabled"})
+
+
+def _cached(raw: Any) -> StoredProgress | None:
+    """The progress record a previous turn of this session left in session attributes."""
+    if not isinstance(raw, dict) or "record" not in raw:
+        return None
+    loaded = Progress.load(raw["record"])
+    return StoredProgress(loaded.progress, bool(raw.get("available")), loaded.status)
 
 
 def handled_intents(content: Content | None = None) -> frozenset[str]:
@@ -62,18 +132,19 @@ def build_skill(
     settings: Settings | None = None,
     persistence_adapter: AbstractPersistenceAdapter | None = None,
     content: Content | None = None,
+    clock: Clock = time.time,
 ) -> CustomSkill:
     """The skill, wired: content, handlers, interceptors, skill ID check, persistence."""
     settings = settings or Settings.from_env()
     content = content or default_content(settings.content_dir)
-    builder = CustomSkillBuilder(persistence_adapter=persistence_adapter)
+    store = ProgressStore(persistence_adapter)
+    builder = CustomSkillBuilder()
     if settings.skill_id:
         builder.skill_id = settings.skill_id
-    builder.add_global_request_interceptor(LoadState(content))
+    builder.add_global_request_interceptor(LoadState(content, store, clock))
     builder.add_request_handler(handlers.CoachRequestHandler(content))
     builder.add_request_handler(handlers.SessionEndedHandler())
-    builder.add_global_response_interceptor(SaveState())
+    builder.add_request_handler(SkillDisabledHandler(store))
+    builder.add_global_response_interceptor(SaveState(store, clock))
     builder.add_exception_handler(handlers.CatchAllExceptionHandler(content))
     return builder.create()
-
-

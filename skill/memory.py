@@ -1,0 +1,45 @@
+"""The bridge between the coach's session state and the persistent progress record.
+
+Two pure functions: what the coach should know at the start of a session
+(:func:`memory_from`), and what the record should say after a turn (:func:`progress_after`).
+Only routine position, preferences, the intro flag and completion counts cross this bridge;
+the coach's safety-check phase has no field to go into.
+"""
+
+from __future__ import annotations
+
+from skill.coach import ROUTINE, Memory, State
+from skill.progress import Progress
+from skill.reply import Reply
+
+
+def memory_from(progress: Progress, now: float, available: bool = True) -> Memory:
+    """The coach's view of a stored record; resume is offered only when the store answered."""
+    resume = None
+    if available and progress.routine and progress.has_resumable_routine(now):
+        resume = (progress.routine, progress.technique, progress.step)
+    return Memory(
+        heard_intro=progress.heard_intro,
+        side=progress.side,
+        keep_going=progress.keep_going,
+        pace=progress.pace,
+        resume=resume,
+        completed_this_week=progress.completions_this_week(now),
+    )
+
+
+def progress_after(progress: Progress, state: State, reply: Reply, now: float) -> Progress:
+    """The record after a turn that left the coach in ``state`` having said ``reply``.
+
+    ``technique`` holds the coach's position in the routine's sets (with both knees there are
+    two sets per technique); ``side`` is stored beside it, so the position stays unambiguous.
+    """
+    if "forget" in reply.effects:
+        return Progress()
+    if "completed" in reply.effects:
+        progress = progress.completed(now)
+    elif state.phase == ROUTINE:
+        progress = progress.at(state.routine, state.index, state.step, now)
+    if state.heard_intro:
+        progress = progress.intro_heard()
+    return progress.with_preferences(side=state.side, keep_going=state.keep_going, pace=state.pace)
