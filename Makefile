@@ -1,14 +1,54 @@
-# Knee Coach tasks. The lead owns this file; `package` and `skill-package` build the AWS
-# artifacts (see docs/deploy.md).
-PYTHON ?= .venv/bin/python
+# Knee Coach tasks. Quick start (see README):
+#   make chat   set up .venv and talk to the skill in the terminal (offline, no AWS)
+#   make test   set up .venv (+ Node test tools) and run every check CI runs
+PY ?= python3
+VENV ?= .venv
+PYTHON := $(VENV)/bin/python
+NODE_DIR := tests/node
 
-.PHONY: package skill-package
+.PHONY: chat test lint typecheck pytest bench package skill-package models clean
+
+$(VENV)/.runtime: pyproject.toml
+	$(PY) -c 'import sys; assert sys.version_info >= (3, 10), "Knee Coach needs Python 3.10+"'
+	$(PY) -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev: pyproject.toml $(VENV)/.runtime
+	$(PYTHON) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package.json $(wildcard $(NODE_DIR)/package-lock.json)
+	npm ci --prefix $(NODE_DIR) --no-audit --no-fund --loglevel=error
+	touch $@
+
+chat: $(VENV)/.runtime
+	$(VENV)/bin/knee-coach chat $(ARGS)
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check skill tests scripts
+	$(VENV)/bin/ruff format --check skill tests scripts
+
+typecheck: $(VENV)/.dev
+	$(VENV)/bin/mypy
+
+pytest: $(VENV)/.dev $(if $(wildcard $(NODE_DIR)/package.json),$(NODE_DIR)/node_modules/.installed)
+	$(VENV)/bin/pytest --cov=skill --cov-report=term-missing:skip-covered --cov-fail-under=90 $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+models: $(VENV)/.runtime
+	$(PYTHON) scripts/build_interaction_models.py
 
 # The Lambda zip for arm64 / python3.12 (build/knee-coach-lambda.zip, the CodeUri of template.yaml).
-package:
+package: $(VENV)/.dev
 	$(PYTHON) scripts/build_lambda.py
 
 # The Alexa skill package in build/skill-package/. Pass ENDPOINT_ARN=<FunctionArn output> once
 # the stack exists; without it the manifest has no endpoint (the first `ask deploy`).
-skill-package:
+skill-package: $(VENV)/.dev
 	$(PYTHON) scripts/build_skill_package.py $(if $(ENDPOINT_ARN),--endpoint-arn $(ENDPOINT_ARN))
+
+clean:
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov $(NODE_DIR)/node_modules
