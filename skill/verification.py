@@ -217,10 +217,12 @@ class TimestampVerifier(AbstractVerifier):
 
 
 class SkillIdVerifier(AbstractVerifier):
-    """Requests for any other skill are refused (both application IDs Alexa sends must match).
+    """Requests for any other skill are refused.
 
-    The SDK's own skill ID check runs inside ``skill.invoke`` and surfaces as HTTP 500 through
-    the adapter; as a verifier the mismatch is an ordinary 400, before any handler runs.
+    The ID in ``context.System`` must match (Alexa always sends it, and the SDK reads it without
+    checking it exists), and so must the one in ``session`` when there is a session. The SDK's
+    own check runs inside ``skill.invoke`` and surfaces as HTTP 500 through the adapter; as a
+    verifier a mismatch is an ordinary 400, before any handler runs.
     """
 
     def __init__(self, skill_id: str) -> None:
@@ -232,16 +234,17 @@ class SkillIdVerifier(AbstractVerifier):
         serialized_request_env: str,
         deserialized_request_env: Any,
     ) -> None:
-        ids = list(_application_ids(deserialized_request_env))
-        if not ids or any(app_id != self._skill_id for app_id in ids):
+        system = getattr(getattr(deserialized_request_env, "context", None), "system", None)
+        session = getattr(deserialized_request_env, "session", None)
+        ids = [_application_id(system)]
+        if session is not None:
+            ids.append(_application_id(session))
+        if any(app_id != self._skill_id for app_id in ids):
             raise VerificationException("request is for a different skill")
 
 
-def _application_ids(envelope: Any) -> Iterable[str | None]:
-    system = getattr(getattr(envelope, "context", None), "system", None)
-    for holder in (system, getattr(envelope, "session", None)):
-        if holder is not None:
-            yield getattr(getattr(holder, "application", None), "application_id", None)
+def _application_id(holder: Any) -> Any:
+    return getattr(getattr(holder, "application", None), "application_id", None)
 
 
 def load_pem_roots(paths: Iterable[Path]) -> list[x509.Certificate]:

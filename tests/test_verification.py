@@ -372,3 +372,10 @@ def test_skill_web_imports_in_a_fresh_interpreter_without_any_setup() -> None:
         [sys.executable, "-c", "import skill.web"], cwd=REPO, capture_output=True, timeout=60
     )
     assert done.returncode == 0, done.stderr.decode()
+
+
+def test_skill_id_check_needs_the_context_application() -> None:
+    env = envelope()
+    del env["context"]
+    with pytest.raises(VerificationException, match="different skill"):
+        SkillIdVerifier(SKILL_ID).verify({}, "", _parsed(env))
