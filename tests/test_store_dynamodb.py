@@ -13,9 +13,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from ask_sdk_model import Context, User
-from ask_sdk_model.interfaces.system import SystemState
+from ask_sdk_model.context import Context
+from ask_sdk_model.interfaces.system.system_state import SystemState
 from ask_sdk_model.request_envelope import RequestEnvelope
+from ask_sdk_model.user import User
 from moto_server import (
     REGION,
     FaultyEndpoint,

@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.exceptions import PersistenceException
-from ask_sdk_model import Context, User
-from ask_sdk_model.interfaces.system import SystemState
+from ask_sdk_model.context import Context
+from ask_sdk_model.interfaces.system.system_state import SystemState
 from ask_sdk_model.request_envelope import RequestEnvelope
+from ask_sdk_model.user import User
 
 from skill.progress import ALLOWED_KEYS, Progress
 from skill.settings import Settings
