@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 
 MEMORY_KEY = "memory"
 """Session attribute caching the stored progress record, so only a session's first turn reads."""
-STORED_KEY = "stored"
 Clock = Callable[[], float]
 
 
@@ -52,21 +51,18 @@ class LoadState(AbstractRequestInterceptor):
 
     def process(self, handler_input: HandlerInput) -> None:
         envelope = handler_input.request_envelope
-        manager = handler_input.attributes_manager
         request: Any = envelope.request
         if envelope.session is None or getattr(request, "object_type", "") in _NO_DIALOG:
             return
-        session = manager.session_attributes
-        stored = _cached(session.get(MEMORY_KEY))
-        if stored is None:
-            stored = self.store.load(envelope)
-        manager.request_attributes[STORED_KEY] = stored
+        session = handler_input.attributes_manager.session_attributes or {}
+        stored = _cached(session.get(MEMORY_KEY)) or self.store.load(envelope)
         raw = session.get(handlers.STATE_KEY)
         if raw:
             state = State.from_dict(raw, self.content)
         else:
             state = fresh_state(memory_from(stored.progress, self.clock(), stored.available))
-        manager.request_attributes[handlers.BEFORE_KEY] = state
+        turn = handlers.scope(handler_input)
+        turn.stored, turn.before = stored, state
 
 
 class SaveState(AbstractResponseInterceptor):
@@ -77,12 +73,9 @@ class SaveState(AbstractResponseInterceptor):
         self.clock = clock
 
     def process(self, handler_input: HandlerInput, response: Response | None) -> None:
-        manager = handler_input.attributes_manager
-        attributes = manager.request_attributes
-        state: State | None = attributes.get(handlers.AFTER_KEY)
-        stored: StoredProgress | None = attributes.get(STORED_KEY)
-        reply: Reply | None = attributes.get(handlers.REPLY_KEY)
-        if state is None or stored is None or reply is None:
+        turn = handlers.scope(handler_input)
+        state, stored, reply = turn.after, turn.stored, turn.reply
+        if state is None or not isinstance(stored, StoredProgress) or reply is None:
             return
         envelope = handler_input.request_envelope
         after = progress_after(stored.progress, state, reply, self.clock())
@@ -90,11 +83,10 @@ class SaveState(AbstractResponseInterceptor):
             self.store.forget(envelope)
         else:
             self.store.save(envelope, stored, after)
-        manager.session_attributes[handlers.STATE_KEY] = state.to_dict()
-        manager.session_attributes[MEMORY_KEY] = {
-            "record": after.to_record(),
-            "available": stored.available,
-        }
+        session = handler_input.attributes_manager.session_attributes
+        if session is not None:
+            session[handlers.STATE_KEY] = state.to_dict()
+            session[MEMORY_KEY] = {"record": after.to_record(), "available": stored.available}
 
 
 class SkillDisabledHandler(AbstractRequestHandler):
@@ -139,8 +131,8 @@ def build_skill(
     content = content or default_content(settings.content_dir)
     store = ProgressStore(persistence_adapter)
     builder = CustomSkillBuilder()
-    if settings.skill_id:
-        builder.skill_id = settings.skill_id
+    # The SDK checks every request's application ID against this (None: no check).
+    builder.skill_id = settings.skill_id  # type: ignore[assignment]  # SDK annotates it as None
     builder.add_global_request_interceptor(LoadState(content, store, clock))
     builder.add_request_handler(handlers.CoachRequestHandler(content))
     builder.add_request_handler(handlers.SessionEndedHandler())

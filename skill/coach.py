@@ -412,11 +412,11 @@ def paced(seconds: int, pace: float) -> int:
     """A hold at the person's pace, rounded to 5 s so the cues stay easy to follow."""
     if seconds <= 0:
         return 0
-    return max(5, int(round(seconds * pace / 5.0)) * 5)
+    return max(5, round(seconds * pace / 5.0) * 5)
 
 
 def hold_parts(content: Content, seconds: int) -> list[Part]:
-    """A timed hold as spoken cues and silence; the renderer chains the silence into ≤10 s breaks."""
+    """A timed hold as spoken cues and silence (the renderer chains it into ≤10 s breaks)."""
     p = content.prompt
     parts: list[Part] = [Say(p("hold_start", seconds=seconds))]
     remaining = seconds
@@ -589,18 +589,17 @@ def _side(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     side = event.value if event.value in SIDES else None
     if side is None:
         return _ask_side(content, state)
+    ack = content.prompt("side_noted", side=_side_words(side))
     if state.phase in (SAFETY, ADVISED):
         state = replace(state, side=side)
-        ack = content.prompt("side_noted", side=_side_words(side))
         if state.phase == ADVISED:
             return _say(content, state, ack)
         return _ask_question(content, state, [Say(ack)])
     if state.phase == ROUTINE:
-        technique_id = _sets(content, state)[state.index].technique.id
+        current = _sets(content, state)[state.index].technique.id
         state = replace(state, side=side)
-        ack = Say(content.prompt("side_noted", side=_side_words(side)))
-        state = replace(state, index=_set_index(content, state, technique_id), step=0)
-        return _play(content, state, [ack])
+        state = replace(state, index=_set_index(content, state, current), step=0)
+        return _play(content, state, [Say(ack)])
     state = replace(state, side=side)
     technique_id = state.want[1] if state.want else None
     return _begin(content, replace(state, want=None), [], technique_id)

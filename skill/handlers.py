@@ -8,6 +8,7 @@ handler is one line of translation plus one call into the coach.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from ask_sdk_core.dispatch_components import (
@@ -27,8 +28,29 @@ log = logging.getLogger(__name__)
 
 STATE_KEY = "coach"
 """Session attribute holding the coach state (see :class:`skill.coach.State`)."""
-EVENT_KEY, BEFORE_KEY, AFTER_KEY, REPLY_KEY = "event", "state_before", "state_after", "reply"
-"""Request attributes shared between interceptors and handlers during one request."""
+SCOPE_KEY = "knee_coach"
+"""Request attribute holding the :class:`RequestScope` shared by interceptors and handlers."""
+
+
+@dataclass
+class RequestScope:
+    """What one request's interceptors and handler hand each other, typed in one place."""
+
+    before: State | None = None
+    event: Event | None = None
+    after: State | None = None
+    reply: Reply | None = None
+    stored: Any = None
+    """The progress record as loaded (:class:`skill.store.StoredProgress`), if any."""
+
+
+def scope(handler_input: HandlerInput) -> RequestScope:
+    attributes = handler_input.attributes_manager.request_attributes
+    found = attributes.get(SCOPE_KEY)
+    if not isinstance(found, RequestScope):
+        found = attributes[SCOPE_KEY] = RequestScope()
+    return found
+
 
 INTENT_EVENTS: dict[str, str] = {
     intents.START_ROUTINE: On.START,
@@ -75,7 +97,8 @@ def slot_id(request: IntentRequest, slot_name: str, content: Content) -> str | N
     A value Alexa heard but could not resolve comes back prefixed with ``?`` so the coach
     can say "I don't know a technique called ..." with the person's own words.
     """
-    slot = (request.intent.slots or {}).get(slot_name)
+    slots = request.intent.slots if request.intent else None
+    slot = (slots or {}).get(slot_name)
     if slot is None or not slot.value:
         return None
     resolutions = getattr(slot, "resolutions", None)
@@ -107,12 +130,11 @@ def content_lookup(content: Content, slot_name: str) -> dict[str, str]:
 def event_for(handler_input: HandlerInput, content: Content) -> Event | None:
     """The coach event this request means, or ``None`` if it is not one the coach handles."""
     request = handler_input.request_envelope.request
-    kind = getattr(request, "object_type", None)
-    if kind == "LaunchRequest":
+    if getattr(request, "object_type", None) == "LaunchRequest":
         return Event(On.LAUNCH)
-    if kind != "IntentRequest" or request.intent is None:
+    if not isinstance(request, IntentRequest) or request.intent is None:
         return None
-    name = request.intent.name
+    name = str(request.intent.name)
     topic = content.topic_for_intent(name)
     if topic is not None:
         return Event(On.TOPIC, topic.id)
@@ -142,16 +164,14 @@ class CoachRequestHandler(AbstractRequestHandler):
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         event = event_for(handler_input, self.content)
-        handler_input.attributes_manager.request_attributes[EVENT_KEY] = event
+        scope(handler_input).event = event
         return event is not None
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        attributes = handler_input.attributes_manager.request_attributes
-        state: State = attributes[BEFORE_KEY]
-        new_state, reply = coach.handle(self.content, state, attributes[EVENT_KEY])
-        attributes[AFTER_KEY] = new_state
-        attributes[REPLY_KEY] = reply
-        return render(handler_input, reply)
+        turn = scope(handler_input)
+        assert turn.event is not None  # set by can_handle
+        turn.after, turn.reply = coach.handle(self.content, turn.before or State(), turn.event)
+        return render(handler_input, turn.reply)
 
 
 class SessionEndedHandler(AbstractRequestHandler):

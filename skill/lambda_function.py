@@ -26,7 +26,8 @@ def make_handler(skill: CustomSkill) -> Handler:
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         envelope = skill.serializer.deserialize(payload=json.dumps(event), obj_type=RequestEnvelope)
         response = skill.invoke(request_envelope=envelope, context=context)
-        serialized: dict[str, Any] = skill.serializer.serialize(response)
+        serialized = skill.serializer.serialize(response)
+        assert isinstance(serialized, dict)
         return serialized
 
     return handler
