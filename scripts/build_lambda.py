@@ -11,8 +11,21 @@ before anything is installed. The zip holds only:
   DynamoDB persistence adapter from the ``aws`` extra), built for the Lambda architecture;
 - ``skill/`` and ``content/``;
 
-and no tests, byte-code caches or console scripts. Entries carry a fixed timestamp so the
-same inputs give the same zip. Run ``python scripts/build_lambda.py --help``.
+and no tests, stale caches, console scripts or native extensions. Entries carry a fixed
+timestamp so the same inputs give the same zip. Run ``python scripts/build_lambda.py --help``.
+
+Byte code is compiled ahead of time by an interpreter of the runtime's exact Python version
+(when this machine has one): ``/var/task`` is read-only, so without it every cold start
+compiles the ASK SDK's hundreds of modules from source (0.6-0.8 s against 0.1 s on one full
+core here, several seconds at 256 MB). Dependencies ship as byte code only, which keeps the
+zip small; ``skill/`` ships as source plus *unchecked-hash* byte code, so tracebacks from our
+own code show their lines and the zip's fixed timestamps cannot invalidate it.
+
+Native extensions are left out on purpose: PyYAML and charset-normalizer both fall back to
+pure Python (parsing ``content/`` costs ~16 ms more per cold start, once), they are most of
+the zip's weight, and without them the artifact is the same for arm64 and x86_64, so the
+smoke test (tests/test_lambda_zip.py) runs the very zip that is deployed. A new dependency
+bringing a native module without a fallback fails the build by name.
 """
 
 from __future__ import annotations
@@ -27,7 +40,7 @@ import sys
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +61,8 @@ PLATFORMS = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
 
 PRUNED_DIR_NAMES = frozenset({"__pycache__", "tests", "test", "bin"})
 PRUNED_SUFFIXES = (".pyc", ".pyo")
+NATIVE_WITH_PURE_FALLBACK = ("yaml/", "_yaml/", "charset_normalizer/")
+"""Packages whose compiled speed-ups are optional (each imports its pure-Python twin)."""
 FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 ZIP_SIZE_BUDGET = 3 * 1024 * 1024
 
@@ -58,6 +73,7 @@ class Target:
 
     arch: str = "arm64"
     python_version: str = "3.12"
+    bytecode: bool = True
 
     def pip_platform_args(self) -> list[str]:
         """Arguments that make pip pick wheels for the target, not for this machine."""
@@ -72,7 +88,9 @@ class Target:
         ]
 
     def stamp(self) -> str:
-        return json.dumps({"arch": self.arch, "python": self.python_version})
+        return json.dumps(
+            {"arch": self.arch, "python": self.python_version, "bytecode": self.bytecode}
+        )
 
 
 def normalize(name: str) -> str:
@@ -145,6 +163,62 @@ def prune(staging: Path) -> None:
             path.unlink()
 
 
+def find_python(version: str) -> Path | None:
+    """An interpreter of exactly ``version`` (``python3.12`` on PATH, or one pyenv installed)."""
+    on_path = shutil.which(f"python{version}")
+    pyenv = sorted((Path.home() / ".pyenv" / "versions").glob(f"{version}.*/bin/python{version}"))
+    for candidate in [*([Path(on_path)] if on_path else []), *reversed(pyenv)]:
+        probe = subprocess.run(
+            [str(candidate), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        # A pyenv shim exists for every version but fails when that one is not selected.
+        if probe.returncode == 0 and probe.stdout.strip() == version:
+            return candidate
+    return None
+
+
+def drop_native_extensions(staging: Path) -> None:
+    """Remove compiled speed-ups that have pure-Python fallbacks; refuse any other."""
+    for path in sorted(staging.rglob("*.so")):
+        relative = path.relative_to(staging).as_posix()
+        if not relative.startswith(NATIVE_WITH_PURE_FALLBACK):
+            raise SystemExit(
+                f"{relative}: native extension without a known pure-Python fallback; "
+                "add it to NATIVE_WITH_PURE_FALLBACK only after checking it has one"
+            )
+        path.unlink()
+
+
+def _compileall(python: Path, *args: str) -> None:
+    subprocess.run(
+        # The SDK's docstrings raise SyntaxWarnings by the hundred; they are harmless.
+        [str(python), "-W", "ignore", "-m", "compileall", "-q", "-j", "0", *args],
+        check=True,
+    )
+
+
+def precompile(staging: Path, python: Path) -> None:
+    """Dependencies to byte code only; ``skill/`` to byte code beside its sources."""
+    ours = {*SOURCE_DIRS}
+    dependencies = sorted(
+        str(p)
+        for p in staging.iterdir()
+        if p.name not in ours
+        and not p.name.endswith(".dist-info")
+        and (p.is_dir() or p.suffix == ".py")
+    )
+    _compileall(python, "-b", *dependencies)  # legacy layout: module.pyc replaces module.py
+    for name in dependencies:
+        root = Path(name)
+        for source in [root] if root.is_file() else sorted(root.rglob("*.py")):
+            if source.with_suffix(".pyc").is_file():
+                source.unlink()
+    _compileall(python, "--invalidation-mode", "unchecked-hash", str(staging / "skill"))
+
+
 def iter_files(staging: Path) -> Iterator[Path]:
     yield from sorted(p for p in staging.rglob("*") if p.is_file())
 
@@ -181,17 +255,34 @@ def is_fresh(zip_path: Path, target: Target) -> bool:
     )
 
 
-def build(target: Target, staging: Path = DEFAULT_STAGING, zip_path: Path = DEFAULT_ZIP) -> int:
-    """Stage and zip the artifact for ``target``; return the zip size in bytes."""
+def build(
+    target: Target, staging: Path = DEFAULT_STAGING, zip_path: Path = DEFAULT_ZIP
+) -> tuple[int, Target]:
+    """Stage and zip the artifact; return its size and what it was really built for.
+
+    Without an interpreter of the target version the zip is still correct, only without
+    byte code; the returned target (and the stamp beside the zip) says so.
+    """
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
     install(kept_pins(resolve(runtime_requirements(), target)), staging, target)
     copy_sources(staging)
     prune(staging)
+    drop_native_extensions(staging)
+    python = find_python(target.python_version) if target.bytecode else None
+    if python is not None:
+        precompile(staging, python)
+    elif target.bytecode:
+        print(
+            f"warning: no python{target.python_version} here, so no byte code in the zip;"
+            " cold starts will compile from source",
+            file=sys.stderr,
+        )
+        target = replace(target, bytecode=False)
     size = write_zip(staging, zip_path)
     zip_path.with_suffix(".target.json").write_text(target.stamp(), encoding="utf-8")
-    return size
+    return size, target
 
 
 def _pip(*args: str) -> None:
@@ -206,17 +297,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--staging", type=Path, default=DEFAULT_STAGING)
     parser.add_argument("--zip", type=Path, default=DEFAULT_ZIP, dest="zip_path")
     parser.add_argument(
+        "--no-bytecode", action="store_true", help="ship sources only, no precompiled .pyc"
+    )
+    parser.add_argument(
         "--if-stale", action="store_true", help="skip the build when the zip is already fresh"
     )
     args = parser.parse_args(argv)
-    target = Target(args.arch, args.python_version)
+    target = Target(args.arch, args.python_version, bytecode=not args.no_bytecode)
     if args.if_stale and is_fresh(args.zip_path, target) and args.staging.is_dir():
         size = args.zip_path.stat().st_size
         print(f"{args.zip_path} is fresh: {size} bytes ({size / 1024 / 1024:.2f} MiB)")
         return 0
-    size = build(target, args.staging, args.zip_path)
+    size, built = build(target, args.staging, args.zip_path)
+    bytecode = "with byte code" if built.bytecode else "sources only"
     print(
-        f"built {args.zip_path} for {target.arch} / python{target.python_version}: "
+        f"built {args.zip_path} for {built.arch} / python{built.python_version}, {bytecode}: "
         f"{size} bytes ({size / 1024 / 1024:.2f} MiB)"
     )
     if size > ZIP_SIZE_BUDGET:

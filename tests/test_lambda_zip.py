@@ -6,9 +6,10 @@ packages (boto3 and its dependencies, linked from this environment, so no downlo
 A dependency missing from the zip, a file left out, or a package that works only because the
 dev environment has it, all fail here.
 
-The artifact is built for this machine's architecture and, when it is installed, the Lambda
-runtime's Python (3.12); ``make package`` builds the arm64 one with the same code, only the
-wheel platform differs.
+The zip has no native code (scripts/build_lambda.py says why), so when this machine has the
+runtime's Python (3.12) the zip under test is the very one ``make package`` builds for
+arm64 and ``sam deploy`` uploads. Without it, an equivalent zip is built for the local
+Python in ``build/smoke/``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import importlib.metadata
 import importlib.util
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -62,43 +62,32 @@ def find_python(version: str) -> Path | None:
     return None
 
 
-def host_arch() -> str:
-    return "arm64" if platform.machine() in {"aarch64", "arm64"} else "x86_64"
-
-
 @pytest.fixture(scope="module")
 def smoke_python() -> Path:
     return find_python(LAMBDA_PYTHON) or Path(sys.executable)
 
 
-@pytest.fixture(scope="module")
-def lambda_zip(smoke_python: Path) -> Path:
-    """The artifact for this host, rebuilt only when its inputs changed since the last run."""
-    version = subprocess.run(
-        [str(smoke_python), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+def python_version(python: Path) -> str:
+    return subprocess.run(
+        [str(python), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
         check=True,
         capture_output=True,
         text=True,
     ).stdout.strip()
-    out_dir = Path(build_lambda.BUILD_DIR) / "smoke" / f"{host_arch()}-py{version}"
-    zip_path = out_dir / "knee-coach-lambda.zip"
-    subprocess.run(
-        [
-            sys.executable,
-            str(REPO_ROOT / "scripts" / "build_lambda.py"),
-            "--arch",
-            host_arch(),
-            "--python-version",
-            version,
-            "--staging",
-            str(out_dir / "lambda"),
-            "--zip",
-            str(zip_path),
-            "--if-stale",
-        ],
-        check=True,
-        timeout=300,
-    )
+
+
+@pytest.fixture(scope="module")
+def lambda_zip(smoke_python: Path) -> Path:
+    """The deployable artifact, rebuilt only when its inputs changed since the last build."""
+    version = python_version(smoke_python)
+    if version == LAMBDA_PYTHON:
+        zip_path, staging = Path(build_lambda.DEFAULT_ZIP), Path(build_lambda.DEFAULT_STAGING)
+    else:
+        out_dir = Path(build_lambda.BUILD_DIR) / "smoke" / f"py{version}"
+        zip_path, staging = out_dir / "knee-coach-lambda.zip", out_dir / "lambda"
+    command = [sys.executable, str(REPO_ROOT / "scripts" / "build_lambda.py")]
+    options = ["--python-version", version, "--staging", str(staging), "--zip", str(zip_path)]
+    subprocess.run([*command, *options, "--if-stale"], check=True, timeout=300)
     return zip_path
 
 
@@ -262,7 +251,7 @@ def response_of(result: dict[str, Any]) -> dict[str, Any]:
 
 def test_zip_holds_the_skill_and_only_what_the_runtime_lacks(lambda_zip: Path) -> None:
     with zipfile.ZipFile(lambda_zip) as zf:
-        names = zf.namelist()
+        names = set(zf.namelist())
     top_level = {n.split("/", 1)[0] for n in names}
     assert {"skill", "content", "ask_sdk_core", "ask_sdk_model", "yaml", "ask_sdk_dynamodb"} <= (
         top_level
@@ -271,8 +260,23 @@ def test_zip_holds_the_skill_and_only_what_the_runtime_lacks(lambda_zip: Path) -
     assert any(n.startswith("content/") and n.endswith(".yaml") for n in names)
     provided = {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3"}
     assert not top_level & provided
-    assert not [n for n in names if "__pycache__" in n or n.endswith((".pyc", ".pyo"))]
     assert not [n for n in names if n.startswith(("tests/", "bin/")) or "/tests/" in n]
+    assert not [n for n in names if n.endswith((".so", ".pyd", ".dylib"))]
+
+
+def test_zip_carries_byte_code_for_the_runtime_python(lambda_zip: Path) -> None:
+    """Compiled ahead of time, since /var/task is read-only and cold starts would compile."""
+    with zipfile.ZipFile(lambda_zip) as zf:
+        names = set(zf.namelist())
+        stamp = json.loads(lambda_zip.with_suffix(".target.json").read_text(encoding="utf-8"))
+    if not stamp["bytecode"]:
+        pytest.skip(f"no python{stamp['python']} on this machine to compile with")
+    tag = "cpython-" + stamp["python"].replace(".", "")
+    assert f"skill/__pycache__/lambda_function.{tag}.pyc" in names
+    assert "ask_sdk_core/skill.pyc" in names
+    assert "ask_sdk_core/skill.py" not in names, "dependencies ship as byte code only"
+    caches = [n for n in names if "__pycache__/" in n]
+    assert all(n.startswith("skill/") and f".{tag}.pyc" in n for n in caches), caches
 
 
 def test_zip_fits_the_size_budget(lambda_zip: Path) -> None:
