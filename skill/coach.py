@@ -543,7 +543,7 @@ def _start(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     if state.phase == SAFETY:
         state = replace(state, want=(routine_id or state.routine, None))
         return _ask_question(content, state, [Say(content.prompt("safety_first"))])
-    if state.phase == ROUTINE and routine_id in (None, state.routine) and not state.paused:
+    if state.phase == ROUTINE and routine_id in (None, state.routine):
         return _play(content, state, [Say(content.prompt("already_running"))])
     if state.phase == SIDE:
         return _ask_side(content, replace(state, want=(routine_id or state.routine, None)))

@@ -397,6 +397,8 @@ PROMPT_KEYS: tuple[str, ...] = (
     "forget_kept",
     "idle_prompt",
     "fallback",
+    "error",
+    "error_reprompt",
     "help_new",
     "help_idle",
     "help_safety",

@@ -192,7 +192,7 @@ class SessionEndedHandler(AbstractRequestHandler):
 class CatchAllExceptionHandler(AbstractExceptionHandler):
     """Any failure still gets a spoken, open-mic answer; nothing personal is logged."""
 
-    def __init__(self, content: Content | None) -> None:
+    def __init__(self, content: Content) -> None:
         self.content = content
 
     def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
@@ -203,10 +203,10 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):
         log.error("unhandled %s in %s", type(exception).__name__, request_type, exc_info=exception)
         if request_type == "SessionEndedRequest":
             return handler_input.response_builder.response
-        text = "Sorry, something went wrong. Say help to hear what you can do, or stop."
+        text, again = self.content.prompt("error"), self.content.prompt("error_reprompt")
         builder = handler_input.response_builder
-        builder.speak(text).ask("Say help, or stop.")
-        builder.set_card(SimpleCard(title="Knee Coach", content=text))
+        builder.speak(text).ask(again)
+        builder.set_card(SimpleCard(title=self.content.prompt("knee_coach_title"), content=text))
         return builder.response
 
 
