@@ -1,0 +1,75 @@
+"""Shared, generic fixtures for the core skill's tests.
+
+Kept additive on purpose: other test modules bring their own fixtures, so nothing here
+changes behaviour for them beyond keeping every test away from the person's real progress
+file (``~/.knee-coach``) unless a test asks for persistence itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ask_sdk_core.skill import CustomSkill
+
+from skill.app import build_skill
+from skill.content import Content, default_content
+from skill.settings import Settings
+from skill.simulator import Conversation
+
+
+@pytest.fixture(autouse=True)
+def _isolated_progress(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No test writes to the real progress store: SQLite goes to tmp, persistence is off.
+
+    A test that wants persistence sets ``KNEE_COACH_PERSISTENCE`` itself; its own
+    ``monkeypatch.setenv`` runs after this fixture and wins.
+    """
+    monkeypatch.setenv("KNEE_COACH_SQLITE_PATH", str(tmp_path / "progress.db"))
+    monkeypatch.setenv("KNEE_COACH_PERSISTENCE", "none")
+    yield
+
+
+@pytest.fixture(scope="session")
+def content() -> Content:
+    """The real content, loaded and validated once (as the running skill does)."""
+    return default_content()
+
+
+@pytest.fixture(scope="session")
+def skill(content: Content) -> CustomSkill:
+    """The real skill wired through the ASK SDK, without any persistence."""
+    return build_skill(Settings(persistence="none"), persistence_adapter=None, content=content)
+
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+@pytest.fixture(scope="session")
+def handler(skill: CustomSkill) -> Handler:
+    """A Lambda-style ``(event, context) -> dict`` entry point over :func:`skill`.
+
+    ``skill.lambda_function`` builds its own module-level skill from the environment when
+    first imported, so it is imported here with persistence off, never at collection time.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KNEE_COACH_PERSISTENCE", "none")
+        from skill.lambda_function import make_handler
+
+    return make_handler(skill)
+
+
+@pytest.fixture
+def conversation(handler: Handler) -> Callable[..., Conversation]:
+    """Factory for a simulated person talking through the real interaction model.
+
+    ``conversation()`` gives an en-US session; keyword arguments go to the simulated
+    :class:`~skill.simulator.Session` (``locale="en-GB"``, ``user_id=...``, ``apl=True``).
+    """
+
+    def make(**session: Any) -> Conversation:
+        return Conversation(handler, **session)
+
+    return make
