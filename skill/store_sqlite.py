@@ -131,7 +131,7 @@ class SqliteAdapter(AbstractPersistenceAdapter):
         conn = sqlite3.connect(self.path, timeout=self.timeout_s, isolation_level=None)
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(self.timeout_s * 1000)}")
-            conn.execute("PRAGMA journal_mode = WAL")
+            self._enable_wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute(_SCHEMA)
             conn.execute("DELETE FROM progress WHERE expires_at <= ?", (int(self._clock()),))
@@ -139,3 +139,22 @@ class SqliteAdapter(AbstractPersistenceAdapter):
             conn.close()
             raise
         return conn
+
+    def _enable_wal(self, conn: sqlite3.Connection) -> None:
+        """Switch a new file to WAL, retrying: SQLite skips the busy handler for this pragma.
+
+        Several processes opening a brand-new file together race to switch its journal mode,
+        and the losers get "database is locked" at once. The mode is stored in the file, so
+        this only happens on first creation.
+        """
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            try:
+                if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                    return
+                conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.005)

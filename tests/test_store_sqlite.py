@@ -128,6 +128,7 @@ def test_unopenable_file_raises_persistence_exception(tmp_path: Path) -> None:
 
 
 def test_threads_share_one_adapter_safely(adapter: SqliteAdapter) -> None:
+    """Eight threads open their connections to a new file at once, then write and read."""
     errors: list[BaseException] = []
 
     def work(t: int) -> None:
@@ -152,9 +153,11 @@ WRITES = 300
 
 
 def _writer(path: str, proc: int, barrier: Any, results: Any) -> None:
-    """One worker process: its own keys plus one key every process fights over."""
+    """One worker process: its own keys plus one key every process fights over.
+
+    All start together on a file that does not exist yet, so they also race to create it.
+    """
     a = SqliteAdapter(path, timeout_s=1.5)
-    a.get_attributes(envelope("warm-up"))  # open the file before the race starts
     errors = []
     barrier.wait(timeout=30)
     started = time.perf_counter()
