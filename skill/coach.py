@@ -161,13 +161,42 @@ def _position(raw: Any) -> tuple[str, int, int] | None:
 def _consistent(state: State, content: Content) -> bool:
     if state.phase not in PHASES or state.routine not in {r.id for r in content.routines}:
         return False
+    if not _references_exist(state, content):
+        return False
     if state.phase == SAFETY:
         count = 1 if state.compact else len(content.safety.questions)
         return 0 <= state.question < count
-    sets = routine_sets(content.routine(state.routine), state.side)
-    if not 0 <= state.index < len(sets):
+    return valid_position(content, (state.routine, state.index, state.step), state.side)
+
+
+def valid_position(content: Content, position: tuple[str, int, int], side: str | None) -> bool:
+    """True when (routine id, set index, step index) still exists in this content."""
+    routine_id, index, step = position
+    routine = next((r for r in content.routines if r.id == routine_id), None)
+    if routine is None:
         return False
-    return 0 <= state.step < len(sets[state.index].technique.steps)
+    sets = routine_sets(routine, side)
+    return 0 <= index < len(sets) and 0 <= step < len(sets[index].technique.steps)
+
+
+def _references_exist(state: State, content: Content) -> bool:
+    """Ids kept for a later turn (resume point, wish, replay) still name real content.
+
+    Session attributes can outlive a deployment that renamed or removed something; a
+    dangling id would otherwise crash a later turn instead of starting fresh.
+    """
+    if state.resume and not valid_position(content, state.resume, state.side):
+        return False
+    if state.want:
+        routine_id, technique_id = state.want
+        if routine_id not in {r.id for r in content.routines}:
+            return False
+        if technique_id is not None and technique_id not in {t.id for t in content.techniques}:
+            return False
+    replay = state.last.get("r")
+    if replay == "topic" and state.last.get("id") not in {t.id for t in content.topics}:
+        return False
+    return not (replay == "ready" and not state.resume)
 
 
 def fresh_state(memory: Memory) -> State:
@@ -240,14 +269,12 @@ def _wish(content: Content, state: State, event: Event) -> tuple[str, str | None
 def _launch(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     p = content.prompt
     lead: list[Part] = []
+    if state.resume and not valid_position(content, state.resume, state.side):
+        state = replace(state, resume=None)  # saved before the content changed
     if state.resume and state.heard_intro:
         routine_id, index, step = state.resume
-        sets = routine_sets(content.routine(routine_id), state.side)
-        if index < len(sets):
-            name = sets[index].technique.name
-            lead.append(Say(p("welcome_back_resume", step=step + 1, technique=name)))
-        else:
-            state = replace(state, resume=None)
+        name = routine_sets(content.routine(routine_id), state.side)[index].technique.name
+        lead.append(Say(p("welcome_back_resume", step=step + 1, technique=name)))
     if not lead:
         lead.append(Say(p("welcome_back" if state.heard_intro else "welcome_new")))
     lead.append(Say(p("disclaimer_short" if state.heard_intro else "disclaimer_full")))
