@@ -1,0 +1,466 @@
+"""The coach as a pure function: (content, state, event) → (state, reply), called directly.
+
+No SDK, no envelopes: these tests drive :func:`skill.coach.handle` the way the handlers do
+and check what the person would hear (``Reply.text``) and what would be kept in session
+attributes (``State.to_dict()``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from alexa_rules import ssml_problems
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from skill import coach, speech
+from skill.coach import Event, Memory, On, State
+from skill.content import Content
+from skill.reply import Pause, Reply
+
+EVENT_KINDS = sorted(v for k, v in vars(On).items() if k.isupper())
+
+
+def events(content: Content) -> list[Event]:
+    """Every event kind, with every value that means something and some that do not."""
+    values: dict[str, list[str | None]] = {
+        On.START: [None, *(r.id for r in content.routines), "marathon"],
+        On.GO_TO: [None, *(t.id for t in content.techniques), "?moon walk", "bogus"],
+        On.SIDE: [None, "left", "right", "both", "middle"],
+        On.TOPIC: [None, *(t.id for t in content.topics), "weather"],
+    }
+    return [Event(kind, value) for kind in EVENT_KINDS for value in values.get(kind, [None])]
+
+
+def walk(content: Content, state: State, *kinds: str | Event) -> tuple[State, Reply]:
+    """Apply events in order; the last reply is returned with the final state."""
+    reply: Reply | None = None
+    for item in kinds:
+        event = item if isinstance(item, Event) else Event(item)
+        state, reply = coach.handle(content, state, event)
+    assert reply is not None
+    return state, reply
+
+
+def no(count: int) -> list[str]:
+    return [On.NO] * count
+
+
+def questions(content: Content) -> int:
+    return len(content.safety.questions)
+
+
+def routine_state(content: Content, side: str = "left", routine: str | None = None) -> State:
+    """A state in the first step of a routine, after a clean safety check."""
+    start = [Event(On.START, routine)] if routine else []
+    state, _ = walk(
+        content, State(), On.LAUNCH, *start, *no(questions(content)), Event(On.SIDE, side)
+    )
+    assert state.phase == coach.ROUTINE
+    return state
+
+
+def phase_states(content: Content) -> Iterator[tuple[str, State]]:
+    """One reachable state per phase (and per routine sub-mode), named for test ids."""
+    fresh = State()
+    yield "new", fresh
+    yield "safety-first", walk(content, fresh, On.LAUNCH)[0]
+    yield "safety-last", walk(content, fresh, On.LAUNCH, *no(questions(content) - 1))[0]
+    returning = replace(fresh, heard_intro=True)
+    yield "safety-compact", walk(content, returning, On.LAUNCH)[0]
+    yield "side", walk(content, fresh, On.LAUNCH, *no(questions(content)))[0]
+    yield "advised", walk(content, fresh, On.LAUNCH, On.YES)[0]
+    yield "idle", walk(content, fresh, Event(On.TOPIC, content.topics[0].id))[0]
+    routine = routine_state(content)
+    yield "routine", routine
+    yield "routine-paused", walk(content, routine, On.PAUSE)[0]
+    yield "routine-keep-going", walk(content, routine, On.KEEP_GOING)[0]
+    yield "routine-both", routine_state(content, "both")
+    yield "routine-quick", routine_state(content, "right", "quick")
+    last = walk(content, routine, Event(On.GO_TO, content.techniques[-1].id), On.NEXT)[0]
+    yield "routine-last-step", last
+    yield "routine-slowest", walk(content, routine, *[On.SLOWER] * 8)[0]
+    ready = replace(
+        walk(content, returning, On.LAUNCH)[0], resume=("full", 2, 1), side="left"
+    )
+    yield "ready", walk(content, ready, On.NO)[0]
+    yield "done", walk(content, last, On.NEXT)[0]
+    yield "forget-pending", walk(content, routine, On.FORGET)[0]
+
+
+def assert_speakable(reply: Reply) -> None:
+    """The reply renders to SSML Alexa accepts, with a reprompt unless the session ends."""
+    problems = ssml_problems(f"<speak>{speech.speech(reply)}</speak>")
+    assert not problems, problems
+    assert reply.text.strip()
+    assert reply.view.title.strip() and reply.view.text.strip()
+    if reply.end_session:
+        assert reply.reprompt is None
+    else:
+        assert reply.reprompt and reply.reprompt.strip()
+        assert not ssml_problems(f"<speak>{speech.reprompt(reply)}</speak>")
+
+
+def assert_round_trips(state: State, content: Content) -> None:
+    """What goes into session attributes (JSON) comes back as the same state."""
+    data = json.loads(json.dumps(state.to_dict()))
+    assert State.from_dict(data, content) == state
+
+
+# --------------------------------------------------------------------------- every event
+
+
+@pytest.fixture(scope="module")
+def phases(content: Content) -> list[tuple[str, State]]:
+    return list(phase_states(content))
+
+
+def test_phase_states_cover_every_phase(phases: list[tuple[str, State]]) -> None:
+    assert {state.phase for _, state in phases} == set(coach.PHASES)
+
+
+def test_every_event_in_every_phase_answers(
+    content: Content, phases: list[tuple[str, State]]
+) -> None:
+    for name, state in phases:
+        assert_round_trips(state, content)
+        for event in events(content):
+            try:
+                new_state, reply = coach.handle(content, state, event)
+            except Exception as error:  # pragma: no cover - the failure message is the point
+                pytest.fail(f"{event} in {name} raised {error!r}")
+            assert_speakable(reply)
+            assert new_state.phase in coach.PHASES
+            assert_round_trips(new_state, content)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_random_conversations_never_break(content: Content, data: st.DataObject) -> None:
+    """Any sequence of events from a fresh session keeps answering and round-tripping."""
+    state = State()
+    for event in data.draw(st.lists(st.sampled_from(events(content)), max_size=40)):
+        state, reply = coach.handle(content, state, event)
+        assert_speakable(reply)
+        state = State.from_dict(json.loads(json.dumps(state.to_dict())), content)
+
+
+# --------------------------------------------------------------------------- state dicts
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        None,
+        [],
+        "coach",
+        42,
+        {},
+        {"v": 99},
+        {"v": 1},
+        {"v": "1", "phase": "routine"},
+    ],
+)
+def test_garbage_session_dicts_give_a_fresh_state(garbage: Any, content: Content) -> None:
+    assert State.from_dict(garbage, content) == State()
+
+
+def _mutations(content: Content) -> Iterable[tuple[str, Any]]:
+    yield "phase", "dancing"
+    yield "phase", None
+    yield "routine", "marathon"
+    yield "index", 999
+    yield "index", -1
+    yield "index", "two"
+    yield "step", 99
+    yield "step", -1
+    yield "question", 17
+    yield "pace", "fast"
+    yield "run", None
+    yield "last", "step"
+    yield "last", [1, 2]
+    yield "resume", "full"
+    yield "resume", ["full", 1]
+    yield "resume", ["marathon", 0, 0]
+    yield "resume", ["full", 999, 0]
+    yield "resume", ["full", 0, 99]
+    yield "want", 5
+    yield "want", ["marathon", None]
+    yield "want", ["full", "moonwalk"]
+    yield "week", "many"
+
+
+@pytest.mark.parametrize("phase", ["safety", "routine", "ready"])
+def test_malformed_fields_give_a_fresh_state_or_a_working_one(
+    phase: str, content: Content, phases: list[tuple[str, State]]
+) -> None:
+    """A damaged field never crashes a later turn: the state is dropped or still works."""
+    base = next(state for name, state in phases if state.phase == phase)
+    for key, value in _mutations(content):
+        data = base.to_dict()
+        data[key] = value
+        state = State.from_dict(data, content)
+        for event in events(content):
+            try:
+                _, reply = coach.handle(content, state, event)
+            except Exception as error:  # pragma: no cover
+                pytest.fail(f"{key}={value!r} in {phase}, then {event}: raised {error!r}")
+            assert_speakable(reply)
+
+
+def test_unknown_keys_and_replay_descriptors_do_not_crash(
+    content: Content, phases: list[tuple[str, State]]
+) -> None:
+    for _, base in phases:
+        for last in ({"r": "topic", "id": "weather"}, {"r": "ready"}, {"r": "nonsense"}):
+            data = {**base.to_dict(), "last": last, "extra": "ignored"}
+            state = State.from_dict(data, content)
+            _, reply = coach.handle(content, state, Event(On.REPEAT))
+            assert_speakable(reply)
+
+
+@pytest.mark.parametrize(
+    "resume", [("marathon", 0, 0), ("full", 99, 0), ("full", 0, 99), ("quick", -1, 0)]
+)
+def test_a_saved_resume_point_the_content_no_longer_has_is_dropped(
+    resume: tuple[str, int, int], content: Content
+) -> None:
+    memory = Memory(heard_intro=True, side="left", resume=resume)
+    state, reply = walk(content, coach.fresh_state(memory), On.LAUNCH)
+    assert state.resume is None and content.prompts["welcome_back"] in reply.text
+    state, reply = walk(content, state, On.NO)
+    assert state.phase == coach.ROUTINE
+
+
+def test_state_round_trips_through_session_attributes(content: Content) -> None:
+    state, _ = walk(
+        content,
+        routine_state(content, "both", "quick"),
+        On.NEXT,
+        On.SLOWER,
+        On.KEEP_GOING,
+        Event(On.TOPIC, "benefits"),
+    )
+    state = replace(state, resume=("full", 3, 1), want=("quick", "knee_friction"))
+    data = state.to_dict()
+    assert data["v"] == coach.STATE_VERSION
+    assert State.from_dict(json.loads(json.dumps(data)), content) == state
+
+
+# --------------------------------------------------------------------------- privacy
+
+
+@pytest.mark.parametrize("index", range(5))
+def test_safety_answers_never_reach_the_state_dict(index: int, content: Content) -> None:
+    """After a "yes" nothing in session attributes says which question or condition it was."""
+    assert index < questions(content)
+    state, reply = walk(content, State(), On.LAUNCH, *no(index), On.YES)
+    question = content.safety.questions[index]
+    assert state.phase == coach.ADVISED
+    assert question.on_yes.split(".")[0] in reply.text  # it was said, once
+    follow_ups = [On.REPEAT, On.HELP, On.START, Event(On.TOPIC, "causes"), On.REPEAT]
+    for event in [None, *follow_ups]:
+        if event is not None:
+            state, _ = walk(content, state, event)
+        dumped = json.dumps(state.to_dict()).lower()
+        forbidden = {q.id.lower() for q in content.safety.questions}
+        forbidden |= {"osteoporosis", "varicose", "blood pressure", "swelling", "warning"}
+        forbidden |= {"condition", question.on_yes.lower()[:30]}
+        for word in forbidden:
+            assert word not in dumped, f"{word!r} leaked into {dumped}"
+    # And a "no" leaves no trace of the answers either, beyond "the check is done".
+    state, _ = walk(content, State(), On.LAUNCH, *no(questions(content)))
+    assert not any(q.id in json.dumps(state.to_dict()) for q in content.safety.questions)
+
+
+def test_repeat_after_a_yes_does_not_need_to_know_the_question(content: Content) -> None:
+    state, first = walk(content, State(), On.LAUNCH, On.NO, On.YES)
+    _, again = walk(content, state, On.REPEAT)
+    assert "healthcare provider" in again.text and not again.end_session
+
+
+# --------------------------------------------------------------------------- the routine
+
+
+def test_launch_runs_the_full_safety_check_before_anything(content: Content) -> None:
+    state, reply = walk(content, State(), On.LAUNCH)
+    assert state.phase == coach.SAFETY
+    assert content.prompts["disclaimer_full"] in reply.text
+    assert content.safety.questions[0].ask in reply.text
+    for question in content.safety.questions[1:]:
+        state, reply = walk(content, state, On.NO)
+        assert question.ask in reply.text
+    state, reply = walk(content, state, On.NO)
+    assert state.phase == coach.SIDE and state.checked
+
+
+def test_a_returning_person_gets_the_short_disclaimer_and_one_grouped_question(
+    content: Content,
+) -> None:
+    state, reply = walk(content, coach.fresh_state(Memory(heard_intro=True)), On.LAUNCH)
+    assert content.prompts["disclaimer_short"] in reply.text
+    assert content.safety.compact.ask in reply.text
+    state, reply = walk(content, state, On.NO)
+    assert state.phase == coach.SIDE
+
+
+def test_keep_going_plays_the_rest_of_the_technique(content: Content) -> None:
+    state = routine_state(content)
+    technique = content.routine("full").items[0].technique
+    assert state.step == 0 and state.run < len(technique.steps)
+    state, reply = walk(content, state, On.PAUSE, On.KEEP_GOING)
+    for number, step in enumerate(technique.steps, start=1):
+        assert f"Step {number}." in reply.text
+        assert step.say in reply.text
+    assert state.keep_going and state.step + state.run == len(technique.steps)
+    state, reply = walk(content, state, On.NEXT)
+    following = content.routine("full").items[1].technique
+    assert all(step.say in reply.text for step in following.steps)
+    assert state.index == 1
+
+
+def test_keep_going_mid_technique_plays_only_what_is_left(content: Content) -> None:
+    state = routine_state(content)
+    spoken = state.run
+    state, reply = walk(content, state, On.KEEP_GOING)
+    technique = content.routine("full").items[0].technique
+    assert technique.steps[spoken - 1].say not in reply.text
+    assert all(step.say in reply.text for step in technique.steps[spoken:])
+
+
+def _hold_seconds(reply: Reply) -> float:
+    return sum(part.seconds for part in reply.parts if isinstance(part, Pause))
+
+
+def test_pace_scales_the_holds(content: Content) -> None:
+    state = routine_state(content)
+    normal = _hold_seconds(coach.handle(content, state, Event(On.REPEAT))[1])
+    slower, _ = walk(content, state, On.SLOWER, On.SLOWER)
+    faster, _ = walk(content, state, On.FASTER, On.FASTER)
+    slow_hold = _hold_seconds(walk(content, slower, On.RESUME)[1])
+    fast_hold = _hold_seconds(walk(content, faster, On.RESUME)[1])
+    assert fast_hold < normal < slow_hold
+    assert slow_hold == pytest.approx(normal * slower.pace, abs=5)
+    assert fast_hold == pytest.approx(normal * faster.pace, abs=5)
+
+
+def test_pace_stops_at_its_limits(content: Content) -> None:
+    state, reply = walk(content, routine_state(content), *[On.SLOWER] * (len(coach.PACES) + 1))
+    assert state.pace == max(coach.PACES)
+    assert content.prompts["pace_slowest"] in reply.text
+    state, reply = walk(content, state, *[On.FASTER] * (len(coach.PACES) + 1))
+    assert state.pace == min(coach.PACES)
+    assert content.prompts["pace_fastest"] in reply.text
+
+
+def test_paced_rounds_to_five_seconds_and_never_to_zero() -> None:
+    assert coach.paced(0, 2.0) == 0
+    assert coach.paced(30, 1.0) == 30
+    assert coach.paced(30, 1.5) == 45
+    assert coach.paced(5, 0.5) == 5
+    assert all(coach.paced(s, p) % 5 == 0 for s in range(1, 90) for p in coach.PACES)
+
+
+def test_both_knees_names_each_leg(content: Content) -> None:
+    state = routine_state(content, "both")
+    reply = coach.handle(content, state, Event(On.REPEAT))[1]
+    seen = []
+    while state.phase == coach.ROUTINE:
+        sets = coach.routine_sets(content.routine(state.routine), state.side)
+        seen.append((sets[state.index].technique.id, sets[state.index].leg))
+        if state.step == 0:
+            assert f"your {sets[state.index].leg} leg" in reply.text.lower()
+            assert f"({sets[state.index].leg} leg)" in reply.view.title
+        state, reply = walk(content, state, On.NEXT)
+    for item in content.routine("full").items:
+        assert (item.technique.id, "right") in seen and (item.technique.id, "left") in seen
+
+
+def test_previous_at_the_first_step_says_so_and_stays(content: Content) -> None:
+    state = routine_state(content)
+    new_state, reply = walk(content, state, On.PREVIOUS)
+    assert content.prompts["first_step"] in reply.text
+    assert (new_state.index, new_state.step) == (0, 0)
+    assert not reply.end_session
+
+
+def test_previous_crosses_back_into_the_last_technique(content: Content) -> None:
+    state, _ = walk(content, routine_state(content), On.NEXT, On.NEXT)
+    assert (state.index, state.step) == (1, 0)
+    state, reply = walk(content, state, On.PREVIOUS)
+    first = content.routine("full").items[0].technique
+    assert (state.index, state.step) == (0, len(first.steps) - 1)
+    assert first.name in reply.text and first.steps[-1].say in reply.text
+
+
+def test_next_at_the_last_step_finishes_with_the_closing_line(content: Content) -> None:
+    last = content.routine("full").items[-1].technique
+    state, reply = walk(content, routine_state(content), Event(On.GO_TO, last.id), On.NEXT)
+    assert content.prompts["next_finish"] in reply.text and not reply.end_session
+    state, reply = walk(content, state, On.NEXT)
+    assert content.prompts["closing"] in reply.text
+    assert "relief they deserve" in reply.text
+    assert reply.end_session and reply.reprompt is None
+    assert reply.effects == frozenset({"completed"})
+    assert state.phase == coach.DONE and state.week == 1
+
+
+def test_the_full_routine_by_next_alone_visits_every_step_in_order(content: Content) -> None:
+    state, reply = routine_state(content), None
+    spoken = coach.handle(content, state, Event(On.REPEAT))[1].text
+    while state.phase == coach.ROUTINE:
+        state, reply = walk(content, state, On.NEXT)
+        spoken += " " + reply.text
+    assert reply is not None and "completed" in reply.effects
+    positions = [
+        spoken.index(step.say)
+        for item in content.routine("full").items
+        for step in item.technique.steps
+    ]
+    assert positions == sorted(positions)
+
+
+def test_stop_mid_routine_summarises_and_ends(content: Content) -> None:
+    state, reply = walk(content, routine_state(content), On.NEXT, On.NEXT, On.STOP)
+    technique = content.routine("full").items[1].technique
+    assert technique.name in reply.text and "technique 2 of 6" in reply.text
+    assert reply.end_session and reply.reprompt is None
+
+
+def test_start_over_skips_the_safety_check_already_done(content: Content) -> None:
+    state, reply = walk(content, routine_state(content), On.NEXT, On.NEXT, On.START_OVER)
+    assert (state.phase, state.index, state.step) == (coach.ROUTINE, 0, 0)
+    assert all(q.ask not in reply.text for q in content.safety.questions)
+
+
+def test_nothing_starts_after_a_yes(content: Content) -> None:
+    state, _ = walk(content, State(), On.LAUNCH, On.YES)
+    for event in events(content):
+        new_state, reply = coach.handle(content, state, event)
+        assert new_state.phase != coach.ROUTINE, event
+        assert "Step 1." not in reply.text, event
+
+
+def test_go_to_an_unknown_name_lists_the_techniques(content: Content) -> None:
+    state = routine_state(content)
+    new_state, reply = walk(content, state, Event(On.GO_TO, "?moon walk"))
+    assert "moon walk" in reply.text
+    assert all(t.name in reply.text for t in content.techniques)
+    assert (new_state.index, new_state.step) == (state.index, state.step)
+
+
+def test_go_to_a_technique_outside_the_quick_routine_switches_to_full(content: Content) -> None:
+    state = routine_state(content, "left", "quick")
+    state, reply = walk(content, state, Event(On.GO_TO, "thigh_tapping"))
+    assert state.routine == "full" and "Thigh Tapping to Anterior Thigh" in reply.text
+
+
+def test_seconds_left_counts_down_through_the_routine(content: Content) -> None:
+    state = routine_state(content)
+    before = coach.seconds_left(content, state)
+    state, _ = walk(content, state, On.NEXT)
+    assert 0 < coach.seconds_left(content, state) < before
