@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
@@ -30,7 +31,7 @@ from skill.coach import State, fresh_state
 from skill.content import Content, default_content
 from skill.memory import memory_from, progress_after
 from skill.progress import Progress
-from skill.reply import Reply
+from skill.reply import Reply, Say
 from skill.settings import Settings
 from skill.store import ProgressStore, StoredProgress
 
@@ -79,14 +80,23 @@ class SaveState(AbstractResponseInterceptor):
             return
         envelope = handler_input.request_envelope
         after = progress_after(stored.progress, state, reply, self.clock())
-        if "forget" in reply.effects:
-            self.store.forget(envelope)
-        else:
+        if "forget" not in reply.effects:  # the delete already happened, in forget_effect
             self.store.save(envelope, stored, after)
         session = handler_input.attributes_manager.session_attributes
         if session is not None:
             session[handlers.STATE_KEY] = state.to_dict()
             session[MEMORY_KEY] = {"record": after.to_record(), "available": stored.available}
+
+
+def forget_effect(content: Content, store: ProgressStore) -> handlers.Effects:
+    """Delete the person's record when the coach confirms "forget me", and say so honestly."""
+
+    def perform(handler_input: HandlerInput, reply: Reply) -> Reply:
+        if "forget" not in reply.effects or store.forget(handler_input.request_envelope):
+            return reply
+        return replace(reply, parts=(Say(content.prompt("forget_failed")), *reply.parts[1:]))
+
+    return perform
 
 
 class SkillDisabledHandler(AbstractRequestHandler):
@@ -134,7 +144,9 @@ def build_skill(
     # The SDK checks every request's application ID against this (None: no check).
     builder.skill_id = settings.skill_id  # type: ignore[assignment]  # SDK annotates it as None
     builder.add_global_request_interceptor(LoadState(content, store, clock))
-    builder.add_request_handler(handlers.CoachRequestHandler(content))
+    builder.add_request_handler(
+        handlers.CoachRequestHandler(content, forget_effect(content, store))
+    )
     builder.add_request_handler(handlers.SessionEndedHandler())
     builder.add_request_handler(SkillDisabledHandler(store))
     builder.add_global_response_interceptor(SaveState(store, clock))

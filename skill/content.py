@@ -395,6 +395,7 @@ PROMPT_KEYS: tuple[str, ...] = (
     "forget_confirm",
     "forget_done",
     "forget_kept",
+    "forget_failed",
     "idle_prompt",
     "fallback",
     "error",

@@ -8,6 +8,7 @@ handler is one line of translation plus one call into the coach.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,10 @@ class RequestScope:
     reply: Reply | None = None
     stored: Any = None
     """The progress record as loaded (:class:`skill.store.StoredProgress`), if any."""
+
+
+Effects = Callable[[HandlerInput, Reply], Reply]
+"""Carries out a reply's side effects before it is spoken; may amend it (e.g. a failed delete)."""
 
 
 def scope(handler_input: HandlerInput) -> RequestScope:
@@ -159,8 +164,9 @@ def render(handler_input: HandlerInput, reply: Reply) -> Response:
 class CoachRequestHandler(AbstractRequestHandler):
     """Launch and every intent the coach knows: translate, step the machine, render."""
 
-    def __init__(self, content: Content) -> None:
+    def __init__(self, content: Content, effects: Effects | None = None) -> None:
         self.content = content
+        self.effects = effects
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         event = event_for(handler_input, self.content)
@@ -171,6 +177,8 @@ class CoachRequestHandler(AbstractRequestHandler):
         turn = scope(handler_input)
         assert turn.event is not None  # set by can_handle
         turn.after, turn.reply = coach.handle(self.content, turn.before or State(), turn.event)
+        if turn.reply.effects and self.effects is not None:
+            turn.reply = self.effects(handler_input, turn.reply)
         return render(handler_input, turn.reply)
 
 
