@@ -1,0 +1,368 @@
+"""Screens for Echo Show and other APL devices: the coach's reply as an APL document.
+
+The document, the audio cue template and the on-screen labels are data in ``content/apl/``
+and are loaded once; this module only fills a datasource from the reply's
+:class:`~skill.reply.View` and plans the commands that keep the screen in step with speech.
+
+Why timed steps are spoken *by the screen*: a hold is spoken as cues separated by silence
+("30 seconds." … "Halfway." … "Ten more seconds." … chime … "And relax."). A countdown that
+merely starts with the response would drift by however long the step took to read, and
+Alexa gives no timing for ``outputSpeech``. So on APL devices a reply that contains a hold
+has no ``outputSpeech``: each stretch of speech between silences becomes one APL-for-audio
+cue played by ``SpeakItem``, and each silence becomes one ``SetValue`` per second on the
+countdown. The number on screen is then exactly what the voice says when it says it, by
+construction. Every other reply (questions, answers, untimed steps) keeps its normal
+``outputSpeech`` and only gains a ``RenderDocument``.
+
+Touch buttons send ``SendEvent`` with an action name (see :data:`ACTIONS`); the handlers map
+it to the same coach event the matching voice intent produces.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ask_sdk_model.directive import Directive
+from ask_sdk_model.interfaces.alexa.presentation.apl.command import Command
+from ask_sdk_model.interfaces.alexa.presentation.apl.execute_commands_directive import (
+    ExecuteCommandsDirective,
+)
+from ask_sdk_model.interfaces.alexa.presentation.apl.render_document_directive import (
+    RenderDocumentDirective,
+)
+from ask_sdk_model.interfaces.alexa.presentation.apl.set_value_command import SetValueCommand
+from ask_sdk_model.interfaces.alexa.presentation.apl.speak_item_command import SpeakItemCommand
+from ask_sdk_model.request_envelope import RequestEnvelope
+
+from skill import speech
+from skill.coach import Event, On
+from skill.content import Content
+from skill.reply import Part, Pause, Reply, Sound, View
+from skill.settings import Settings
+
+TOKEN = "kneeCoach"
+"""One token for the document and its commands: ExecuteCommands only reaches a matching one."""
+ROOT_ID = "coachRoot"
+"""The component holding the ``countdown`` and ``holding`` bound values."""
+DATASOURCE = "coach"
+CUE_PREFIX = "cue"
+APL_PREFIX = "Alexa.Presentation.APL"
+
+TOUCH_EVENTS: dict[str, str] = {
+    "pause": On.PAUSE,
+    "resume": On.RESUME,
+    "repeat": On.REPEAT,
+    "previous": On.PREVIOUS,
+    "next": On.NEXT,
+    "yes": On.YES,
+    "no": On.NO,
+    "side": On.SIDE,
+}
+"""Button action (first SendEvent argument) to the coach event its voice intent produces."""
+SIDE_CHOICES = ("left", "right", "both")
+
+
+def touch_event(arguments: Any) -> Event:
+    """The coach event for a button press; anything unexpected is a fallback, never an error.
+
+    Arguments come from the device, so they are treated as untrusted: only known action
+    names and side values get through.
+    """
+    args = list(arguments) if isinstance(arguments, (list, tuple)) else []
+    action = args[0] if args and isinstance(args[0], str) else ""
+    kind = TOUCH_EVENTS.get(action)
+    if kind is None:
+        return Event(On.FALLBACK)
+    if kind == On.SIDE:
+        value = args[1] if len(args) > 1 and args[1] in SIDE_CHOICES else None
+        return Event(On.SIDE, value)
+    return Event(kind)
+
+
+@dataclass(frozen=True)
+class Screens:
+    """The APL document, the audio cue template and the labels, as loaded from disk."""
+
+    document: dict[str, Any]
+    cue: dict[str, Any]
+    labels: dict[str, str]
+
+
+def load_screens(directory: Path) -> Screens:
+    """Read ``document.json``, ``cue.json`` and ``labels.json`` from ``directory``."""
+
+    def read(name: str) -> Any:
+        with (directory / name).open(encoding="utf-8") as handle:
+            return json.load(handle)
+
+    return Screens(read("document.json"), read("cue.json"), dict(read("labels.json")))
+
+
+@lru_cache(maxsize=4)
+def default_screens(directory: Path | None = None) -> Screens:
+    """The screens the running skill shows, loaded once per process."""
+    return load_screens(directory or Settings.from_env().content_dir / "apl")
+
+
+def supports_apl(envelope: RequestEnvelope | None) -> bool:
+    """Whether the device said it renders APL; anything missing means it does not."""
+    system = getattr(getattr(envelope, "context", None), "system", None)
+    interfaces = getattr(getattr(system, "device", None), "supported_interfaces", None)
+    return getattr(interfaces, "alexa_presentation_apl", None) is not None
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+@dataclass
+class Timeline:
+    """A reply split for the screen: spoken cues, and the commands that play them in step."""
+
+    cues: list[list[Part]] = field(default_factory=list)
+    commands: list[Command] = field(default_factory=list)
+
+
+def _set(name: str, value: Any, delay: int = 0) -> SetValueCommand:
+    return SetValueCommand(
+        component_id=ROOT_ID, object_property=name, value=value, delay=delay or None
+    )
+
+
+def _hold_length(parts: list[Part], start: int) -> float:
+    """Seconds of silence from ``start`` up to the hold's closing sound (the whole hold)."""
+    total = 0.0
+    for part in parts[start:]:
+        if isinstance(part, Sound):
+            break
+        if isinstance(part, Pause):
+            total += part.seconds
+    return total
+
+
+def timeline(parts: tuple[Part, ...] | list[Part]) -> Timeline:
+    """Speech between silences becomes cues; each silence a countdown of one tick a second.
+
+    A hold (see :func:`skill.coach.hold_parts`) is the silences from its first pause up to
+    its closing sound, so a countdown starts at the hold's full length and reaches 0 on the
+    chime; the cues inside it ("Halfway.", "Ten more seconds.") are spoken while the number
+    they name is on screen.
+    """
+    parts = list(parts)
+    plan = Timeline()
+    pending: list[Part] = []
+    remaining: float | None = None
+    closing = False
+
+    def flush() -> None:
+        nonlocal closing
+        if pending:
+            index = len(plan.cues)
+            plan.cues.append(list(pending))
+            plan.commands.append(SpeakItemCommand(component_id=f"{CUE_PREFIX}{index}"))
+            pending.clear()
+        if closing:
+            # The 0 stays up through the chime and "And relax.", then the countdown goes.
+            plan.commands.append(_set("holding", False))
+            closing = False
+
+    for i, part in enumerate(parts):
+        if not isinstance(part, Pause):
+            if isinstance(part, Sound) and remaining is not None:
+                remaining, closing = None, True
+            pending.append(part)
+            continue
+        flush()
+        if remaining is None:
+            remaining = _hold_length(parts, i)
+            plan.commands += [_set("countdown", _whole(remaining)), _set("holding", True)]
+        remaining = _tick(plan, remaining, part.seconds)
+    flush()
+    return plan
+
+
+def _whole(seconds: float) -> int:
+    return round(seconds)
+
+
+def _tick(plan: Timeline, remaining: float, seconds: float) -> float:
+    """Count ``seconds`` down on screen, one SetValue per second (a fraction waits last)."""
+    whole = int(seconds)
+    for _ in range(whole):
+        remaining -= 1
+        plan.commands.append(_set("countdown", _whole(remaining), delay=1000))
+    fraction = round((seconds - whole) * 1000)
+    if fraction:
+        remaining -= fraction / 1000
+        plan.commands.append(_set("countdown", _whole(remaining), delay=fraction))
+    return remaining
+
+
+def speaks(reply: Reply) -> bool:
+    """Whether the screen speaks this reply itself (it holds a timed silence)."""
+    return any(isinstance(part, Pause) for part in reply.parts)
+
+
+# --------------------------------------------------------------------------- datasource
+
+
+def buttons(view: View, labels: dict[str, str], side_question: bool) -> list[dict[str, str]]:
+    """The touch buttons for a screen; each sends ``[action, value]`` (value may be empty)."""
+
+    def button(action: str, value: str = "") -> dict[str, str]:
+        return {"label": labels[value or action], "action": action, "value": value}
+
+    if view.kind == "step":
+        return [
+            button("resume" if view.paused else "pause"),
+            button("repeat"),
+            button("previous"),
+            button("next"),
+        ]
+    if view.kind == "question":
+        if side_question:
+            return [button("side", side) for side in SIDE_CHOICES]
+        return [button("yes"), button("no"), button("repeat")]
+    if view.kind == "topic":
+        return [button("resume"), button("repeat")]
+    if view.kind == "info":
+        return [button("yes"), button("no"), button("repeat"), button("next")]
+    return []
+
+
+def progress(view: View) -> float:
+    """How far through the routine this step is, 0..1 (steps count within their technique)."""
+    if view.kind != "step" or view.technique_count <= 0 or view.step_count <= 0:
+        return 0.0
+    done = view.technique_number - 1 + view.step_number / view.step_count
+    return max(0.0, min(1.0, done / view.technique_count))
+
+
+def progress_label(view: View, labels: dict[str, str]) -> str:
+    if view.kind != "step" or view.technique_count <= 0:
+        return ""
+    return labels["progress"].format(
+        number=view.technique_number,
+        count=view.technique_count,
+        step=view.step_number,
+        steps=view.step_count,
+    )
+
+
+def datasource(
+    view: View, labels: dict[str, str], *, side_question: bool = False, cues: int = 0
+) -> dict[str, Any]:
+    """Everything the document binds, under ``payload.coach.properties``.
+
+    ``cues`` is how many spoken cues the screen plays; each gets an ``aplAudioToSpeech``
+    transformer whose output (``cueN.url``) the hidden speaker ``cueN`` binds as its speech.
+    """
+    value = progress(view)
+    properties: dict[str, Any] = {
+        "kind": view.kind,
+        "title": view.title,
+        "text": view.text,
+        "paused": view.paused,
+        "pausedLabel": labels["paused"] if view.paused else "",
+        "techniqueNumber": view.technique_number,
+        "techniqueCount": view.technique_count,
+        "stepNumber": view.step_number,
+        "stepCount": view.step_count,
+        "holdSeconds": view.hold_seconds,
+        "progress": round(value, 4),
+        "progressPercent": round(value * 100),
+        "progressLabel": progress_label(view, labels),
+        "secondsLabel": labels["seconds"],
+        "buttons": buttons(view, labels, side_question),
+        "cues": [{"id": f"{CUE_PREFIX}{i}"} for i in range(cues)],
+    }
+    transformers = [
+        {
+            "transformer": "aplAudioToSpeech",
+            "template": f"{CUE_PREFIX}{i}",
+            "outputName": f"{CUE_PREFIX}{i}",
+        }
+        for i in range(cues)
+    ]
+    return {
+        DATASOURCE: {
+            "type": "object",
+            "objectId": DATASOURCE,
+            "properties": properties,
+            "transformers": transformers,
+        }
+    }
+
+
+def cue_document(template: dict[str, Any], parts: list[Part]) -> dict[str, Any]:
+    """One spoken cue as an APL-for-audio document: speech as SSML, the chime as audio.
+
+    APL-for-audio, not the ``ssmlToSpeech`` transformer, because that one refuses
+    ``<audio>`` and the end-of-hold chime must sound exactly where the voice expects it.
+    """
+    document = copy.deepcopy(template)
+    document.pop("description", None)  # sent once per cue; the file keeps it for people
+    items: list[dict[str, Any]] = []
+    said: list[Part] = []
+
+    def speak() -> None:
+        if said:
+            ssml = speech.to_ssml(said)
+            items.append(
+                {"type": "Speech", "contentType": "SSML", "content": f"<speak>{ssml}</speak>"}
+            )
+            said.clear()
+
+    for part in parts:
+        if isinstance(part, Sound):
+            speak()
+            items.append({"type": "Audio", "source": part.url})
+        else:
+            said.append(part)
+    speak()
+    document["mainTemplate"]["item"]["items"] = items
+    return document
+
+
+# --------------------------------------------------------------------------- directives
+
+
+def is_side_question(view: View, content: Content | None) -> bool:
+    """The "which knee?" question, answered by Left / Right / Both rather than Yes / No."""
+    return (
+        content is not None
+        and view.kind == "question"
+        and (view.title == content.prompt("side_title"))
+    )
+
+
+def directives(
+    reply: Reply, content: Content | None = None, screens: Screens | None = None
+) -> list[Directive]:
+    """The APL directives for a reply: always a RenderDocument; commands when it speaks."""
+    screens = screens or default_screens()
+    side_question = is_side_question(reply.view, content)
+    plan = timeline(reply.parts) if speaks(reply) else Timeline()
+    sources = {
+        f"{CUE_PREFIX}{i}": cue_document(screens.cue, cue) for i, cue in enumerate(plan.cues)
+    }
+    render = RenderDocumentDirective(
+        token=TOKEN,
+        document=screens.document,
+        datasources=datasource(
+            reply.view, screens.labels, side_question=side_question, cues=len(plan.cues)
+        ),
+        sources=sources or None,
+    )
+    if not plan.commands:
+        return [render]
+    return [render, ExecuteCommandsDirective(token=TOKEN, commands=plan.commands)]
+
+
+def is_apl_directive(directive: dict[str, Any]) -> bool:
+    """For tests and checks: a serialized directive belonging to the APL interface."""
+    return str(directive.get("type", "")).startswith(APL_PREFIX)
