@@ -20,7 +20,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest, Response
 from ask_sdk_model.ui import SimpleCard
 
-from skill import coach, intents, speech
+from skill import apl, coach, intents, speech
 from skill.coach import Event, On, State
 from skill.content import Content
 from skill.reply import Reply
@@ -137,6 +137,8 @@ def event_for(handler_input: HandlerInput, content: Content) -> Event | None:
     request = handler_input.request_envelope.request
     if getattr(request, "object_type", None) == "LaunchRequest":
         return Event(On.LAUNCH)
+    if getattr(request, "object_type", None) == "Alexa.Presentation.APL.UserEvent":
+        return apl.touch_event(getattr(request, "arguments", None))
     if not isinstance(request, IntentRequest) or request.intent is None:
         return None
     name = str(request.intent.name)
@@ -150,14 +152,24 @@ def event_for(handler_input: HandlerInput, content: Content) -> Event | None:
     return Event(event_kind, slot_id(request, slot_name, content) if slot_name else None)
 
 
-def render(handler_input: HandlerInput, reply: Reply) -> Response:
+def render(handler_input: HandlerInput, reply: Reply, content: Content | None = None) -> Response:
+    """Speech, reprompt and card for every device; APL directives only where APL is supported.
+
+    A timed step on a screen is spoken by the screen itself (see :mod:`skill.apl`), so that
+    response carries no ``outputSpeech`` and leaves ``shouldEndSession`` unset: the screen
+    keeps the session open without cutting the countdown short with an open microphone.
+    """
     builder = handler_input.response_builder
-    builder.speak(speech.speech(reply))
-    reprompt = speech.reprompt(reply)
-    if reprompt and not reply.end_session:
-        builder.ask(reprompt)
+    screen = apl.supports_apl(handler_input.request_envelope)
+    if not (screen and apl.speaks(reply)):
+        builder.speak(speech.speech(reply))
+        reprompt = speech.reprompt(reply)
+        if reprompt and not reply.end_session:
+            builder.ask(reprompt)
+        builder.set_should_end_session(reply.end_session)
+    for directive in apl.directives(reply, content) if screen else []:
+        builder.add_directive(directive)
     builder.set_card(SimpleCard(title=reply.view.title, content=speech.card_text(reply)))
-    builder.set_should_end_session(reply.end_session)
     return builder.response
 
 
@@ -179,7 +191,7 @@ class CoachRequestHandler(AbstractRequestHandler):
         turn.after, turn.reply = coach.handle(self.content, turn.before or State(), turn.event)
         if turn.reply.effects and self.effects is not None:
             turn.reply = self.effects(handler_input, turn.reply)
-        return render(handler_input, turn.reply)
+        return render(handler_input, turn.reply, self.content)
 
 
 class SessionEndedHandler(AbstractRequestHandler):
