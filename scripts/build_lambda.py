@@ -33,6 +33,7 @@ bringing a native module without a fallback fails the build by name.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -66,6 +67,7 @@ PRUNED_SUFFIXES = (".pyc", ".pyo")
 NATIVE_WITH_PURE_FALLBACK = ("yaml/", "_yaml/", "charset_normalizer/")
 """Packages whose compiled speed-ups are optional (each imports its pure-Python twin)."""
 FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
+LAMBDA_TASK_ROOT = "/var/task"
 ZIP_SIZE_BUDGET = 3 * 1024 * 1024
 
 
@@ -212,13 +214,15 @@ def precompile(staging: Path, python: Path) -> None:
         and not p.name.endswith(".dist-info")
         and (p.is_dir() or p.suffix == ".py")
     )
-    _compileall(python, "-b", *dependencies)  # legacy layout: module.pyc replaces module.py
+    # Paths inside the byte code (tracebacks) are the ones Lambda unpacks to, not the build's.
+    where = ("-s", str(staging), "-p", LAMBDA_TASK_ROOT)
+    _compileall(python, *where, "-b", *dependencies)  # legacy layout: module.pyc for module.py
     for name in dependencies:
         root = Path(name)
         for source in [root] if root.is_file() else sorted(root.rglob("*.py")):
             if source.with_suffix(".pyc").is_file():
                 source.unlink()
-    _compileall(python, "--invalidation-mode", "unchecked-hash", str(staging / "skill"))
+    _compileall(python, *where, "--invalidation-mode", "unchecked-hash", str(staging / "skill"))
 
 
 def iter_files(staging: Path) -> Iterator[Path]:
@@ -265,16 +269,27 @@ def build(
     Without an interpreter of the target version the zip is still correct, only without
     byte code; the returned target (and the stamp beside the zip) says so.
     """
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    install(kept_pins(resolve(runtime_requirements(), target)), staging, target)
-    copy_sources(staging)
-    prune(staging)
-    drop_native_extensions(staging)
+    # Build in a private directory and move the results into place at the end, so two
+    # builds at once (a test run beside `make package`) cannot mix their files.
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    zip_path.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".staging-", dir=staging.parent))
+    try:
+        size, target = _build_in(work, target, zip_path)
+        _replace_dir(work, staging)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return size, target
+
+
+def _build_in(work: Path, target: Target, zip_path: Path) -> tuple[int, Target]:
+    install(kept_pins(resolve(runtime_requirements(), target)), work, target)
+    copy_sources(work)
+    prune(work)
+    drop_native_extensions(work)
     python = find_python(target.python_version) if target.bytecode else None
     if python is not None:
-        precompile(staging, python)
+        precompile(work, python)
     elif target.bytecode:
         print(
             f"warning: no python{target.python_version} here, so no byte code in the zip;"
@@ -282,9 +297,25 @@ def build(
             file=sys.stderr,
         )
         target = replace(target, bytecode=False)
-    size = write_zip(staging, zip_path)
-    zip_path.with_suffix(".target.json").write_text(target.stamp(), encoding="utf-8")
+    partial = zip_path.with_name(f".{zip_path.name}.{os.getpid()}")
+    size = write_zip(work, partial)
+    os.replace(partial, zip_path)
+    stamp = zip_path.with_suffix(".target.json")
+    partial_stamp = stamp.with_name(f".{stamp.name}.{os.getpid()}")
+    partial_stamp.write_text(target.stamp(), encoding="utf-8")
+    os.replace(partial_stamp, stamp)
     return size, target
+
+
+def _replace_dir(new: Path, old: Path) -> None:
+    """Put ``new`` where ``old`` is; if another build got there first, its copy stays."""
+    if old.exists():
+        trash = Path(tempfile.mkdtemp(prefix=".old-", dir=old.parent))
+        with contextlib.suppress(OSError):  # another build moved it already
+            old.rename(trash / "lambda")
+        shutil.rmtree(trash, ignore_errors=True)
+    with contextlib.suppress(OSError):  # another build put its equal tree there meanwhile
+        new.rename(old)
 
 
 def _pip(*args: str) -> None:

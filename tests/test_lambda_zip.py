@@ -165,29 +165,35 @@ def envelope(request: dict[str, Any], *, new: bool, skill_id: str = SKILL_ID) ->
     }
 
 
-CONVERSATION = [
-    envelope({"type": "LaunchRequest"}, new=True),
-    envelope(
-        {
-            "type": "IntentRequest",
-            "dialogState": "COMPLETED",
-            "intent": {
-                "name": "GoToTechniqueIntent",
-                "confirmationStatus": "NONE",
-                "slots": {
-                    "technique": {
-                        "name": "technique",
-                        "value": "knee friction",
-                        "confirmationStatus": "NONE",
-                    }
-                },
+def intent(name: str, **slots: str) -> dict[str, Any]:
+    return {
+        "type": "IntentRequest",
+        "dialogState": "COMPLETED",
+        "intent": {
+            "name": name,
+            "confirmationStatus": "NONE",
+            "slots": {
+                slot: {"name": slot, "value": value, "confirmationStatus": "NONE"}
+                for slot, value in slots.items()
             },
         },
-        new=False,
-    ),
+    }
+
+
+SAFETY_QUESTIONS_AT_MOST = 5
+"""content/safety.yaml asks up to five; each is answered "no" so the technique can start."""
+
+CONVERSATION = [
+    envelope({"type": "LaunchRequest"}, new=True),
+    envelope(intent("GoToTechniqueIntent", technique="knee friction"), new=False),
+    *[envelope(intent("AMAZON.NoIntent"), new=False)] * SAFETY_QUESTIONS_AT_MOST,
+    envelope(intent("ChooseSideIntent", side="left"), new=False),  # "which knee?"
     envelope({"type": "SessionEndedRequest", "reason": "USER_INITIATED"}, new=False),
     envelope({"type": "LaunchRequest"}, new=True, skill_id=OTHER_SKILL_ID),
 ]
+LAUNCH, TECHNIQUE, SESSION_ENDED, OTHER_SKILL = 0, 1, -2, -1
+ANSWERS = slice(TECHNIQUE, SESSION_ENDED)
+"""The technique request and the answers after it; the step is spoken among them."""
 
 
 @pytest.fixture(scope="module")
@@ -284,22 +290,28 @@ def test_zip_fits_the_size_budget(lambda_zip: Path) -> None:
 
 
 def test_launch_request_is_answered_and_keeps_listening(results: list[dict[str, Any]]) -> None:
-    response = response_of(results[0])["response"]
+    response = response_of(results[LAUNCH])["response"]
     assert response["outputSpeech"]["ssml"].startswith("<speak>")
     assert response["shouldEndSession"] is False
 
 
-def test_technique_step_is_spoken(results: list[dict[str, Any]]) -> None:
-    response = response_of(results[1])["response"]
-    assert response["outputSpeech"]["ssml"].strip() not in {"", "<speak></speak>"}
+def test_technique_step_is_spoken_once_the_safety_check_passes(
+    results: list[dict[str, Any]],
+) -> None:
+    responses = [response_of(result)["response"] for result in results[ANSWERS]]
+    speeches = [r["outputSpeech"]["ssml"] for r in responses]
+    step = next((i for i, ssml in enumerate(speeches) if "Knee Friction" in ssml), None)
+    assert step is not None, f"no turn named the technique: {speeches}"
+    assert step > 0, "the safety check comes before the first technique"
+    assert responses[step]["shouldEndSession"] is False
 
 
 def test_session_ended_request_gets_an_empty_envelope(results: list[dict[str, Any]]) -> None:
-    response = response_of(results[2])
+    response = response_of(results[SESSION_ENDED])
     # Alexa ignores speech here; the response must still be a well-formed envelope.
     assert "outputSpeech" not in response["response"]
 
 
 def test_request_for_another_skill_is_refused(results: list[dict[str, Any]]) -> None:
-    assert "response" not in results[3]
-    assert "Skill ID Verification failed" in results[3]["error"]
+    assert "response" not in results[OTHER_SKILL]
+    assert "Skill ID Verification failed" in results[OTHER_SKILL]["error"]
