@@ -162,13 +162,13 @@ def _card_problems(card: Any) -> list[str]:
     if not isinstance(card, dict):
         return ["no card for the Alexa app"]
     kind = card.get("type")
-    body = card.get("content") if kind == "Simple" else card.get("text")
+    body = str(card.get("content" if kind == "Simple" else "text") or "")
     problems = []
     if kind not in ("Simple", "Standard"):
         problems.append(f"card type {kind!r} is not Simple or Standard")
     if not (card.get("title") or "").strip():
         problems.append("card has no title")
-    if not (body or "").strip():
+    if not body.strip():
         problems.append("card has no content")
     elif _TAG.search(body) or _ENTITY.search(body):
         problems.append(f"card text carries markup, which the app shows literally: {body[:60]!r}")

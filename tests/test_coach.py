@@ -84,9 +84,7 @@ def phase_states(content: Content) -> Iterator[tuple[str, State]]:
     last = walk(content, routine, Event(On.GO_TO, content.techniques[-1].id), On.NEXT)[0]
     yield "routine-last-step", last
     yield "routine-slowest", walk(content, routine, *[On.SLOWER] * 8)[0]
-    ready = replace(
-        walk(content, returning, On.LAUNCH)[0], resume=("full", 2, 1), side="left"
-    )
+    ready = replace(walk(content, returning, On.LAUNCH)[0], resume=("full", 2, 1), side="left")
     yield "ready", walk(content, ready, On.NO)[0]
     yield "done", walk(content, last, On.NEXT)[0]
     yield "forget-pending", walk(content, routine, On.FORGET)[0]
@@ -262,8 +260,8 @@ def test_safety_answers_never_reach_the_state_dict(index: int, content: Content)
     question = content.safety.questions[index]
     assert state.phase == coach.ADVISED
     assert question.on_yes.split(".")[0] in reply.text  # it was said, once
-    follow_ups = [On.REPEAT, On.HELP, On.START, Event(On.TOPIC, "causes"), On.REPEAT]
-    for event in [None, *follow_ups]:
+    follow_ups: list[str | Event | None] = [On.REPEAT, On.HELP, On.START, On.REPEAT]
+    for event in [None, *follow_ups, Event(On.TOPIC, "causes"), On.REPEAT]:
         if event is not None:
             state, _ = walk(content, state, event)
         dumped = json.dumps(state.to_dict()).lower()
@@ -278,7 +276,7 @@ def test_safety_answers_never_reach_the_state_dict(index: int, content: Content)
 
 
 def test_repeat_after_a_yes_does_not_need_to_know_the_question(content: Content) -> None:
-    state, first = walk(content, State(), On.LAUNCH, On.NO, On.YES)
+    state, _ = walk(content, State(), On.LAUNCH, On.NO, On.YES)
     _, again = walk(content, state, On.REPEAT)
     assert "healthcare provider" in again.text and not again.end_session
 
@@ -425,7 +423,7 @@ def test_the_full_routine_by_next_alone_visits_every_step_in_order(content: Cont
 
 
 def test_stop_mid_routine_summarises_and_ends(content: Content) -> None:
-    state, reply = walk(content, routine_state(content), On.NEXT, On.NEXT, On.STOP)
+    _, reply = walk(content, routine_state(content), On.NEXT, On.NEXT, On.STOP)
     technique = content.routine("full").items[1].technique
     assert technique.name in reply.text and "technique 2 of 6" in reply.text
     assert reply.end_session and reply.reprompt is None

@@ -31,9 +31,9 @@ from typing import Any
 
 import pytest
 import yaml
+from alexa_rules import check_response
 
 from skill.simulator import Conversation, Turn, plain_text
-from alexa_rules import check_response
 
 DIALOGS = Path(__file__).parent / "dialogs"
 DIALOG_FILES = sorted(DIALOGS.glob("*.yaml"))

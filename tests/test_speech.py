@@ -17,9 +17,10 @@ from alexa_rules import AlexaRuleError, break_seconds, check_response, ssml_prob
 from skill import coach, speech
 from skill.coach import Event, On, State
 from skill.content import Content
-from skill.reply import Pause, Reply, Say, Sound, View
+from skill.reply import Part, Pause, Reply, Say, Sound, View
 
 CHIME = "soundbank://soundlibrary/musical/amzn_sfx_bell_short_chime_01"
+CARD = {"type": "Simple", "title": "T", "content": "C"}
 VIEW = View("info", "Knee Coach", "card text")
 
 
@@ -101,7 +102,7 @@ def test_speech_is_cut_at_8000_characters_keeping_whole_parts() -> None:
 
 
 def test_short_speech_is_never_cut() -> None:
-    parts = [Say("a" * 3000), Pause(20), Say("b" * 3000)]
+    parts: list[Part] = [Say("a" * 3000), Pause(20), Say("b" * 3000)]
     ssml = speech.to_ssml(parts)
     assert "a" * 3000 in ssml and "b" * 3000 in ssml
 
@@ -123,7 +124,7 @@ def test_the_longest_replies_the_coach_can_give_stay_within_limits(content: Cont
     for _ in coach.PACES:
         state, _ = coach.handle(content, state, Event(On.SLOWER))
     state, reply = coach.handle(content, state, Event(On.KEEP_GOING))
-    longest = 0
+    longest = 0.0
     while not reply.end_session:
         ssml = f"<speak>{speech.speech(reply)}</speak>"
         assert not ssml_problems(ssml), ssml_problems(ssml)
@@ -173,7 +174,7 @@ def test_checker_accepts_a_good_response() -> None:
         (envelope("<speak>Hi</speak>", card={}), "card"),
         (envelope("<speak>Hi</speak>", card={"type": "Simple", "title": "T"}), "no content"),
         (envelope("<speak>Hi</speak>", card={"type": "Simple", "content": "C"}), "no title"),
-        (envelope("<speak>Hi</speak>", card={"type": "Simple", "title": "T", "content": "a &amp; b"}), "markup"),  # noqa: E501
+        (envelope("<speak>Hi</speak>", card={**CARD, "content": "a &amp; b"}), "markup"),
         (envelope('<speak><audio src="http://x"/></speak>'), "https"),
     ],
 )
