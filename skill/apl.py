@@ -347,7 +347,7 @@ def directives(
     screens = screens or default_screens()
     side_question = is_side_question(reply.view, content)
     plan = timeline(reply.parts) if speaks(reply) else Timeline()
-    sources = {
+    sources: dict[str, object] = {
         f"{CUE_PREFIX}{i}": cue_document(screens.cue, cue) for i, cue in enumerate(plan.cues)
     }
     render = RenderDocumentDirective(
