@@ -33,7 +33,10 @@ lint: $(VENV)/.dev
 typecheck: $(VENV)/.dev
 	$(VENV)/bin/mypy
 
+# The Lambda zip is built here (from PyPI, like any install step) so that the zip smoke test
+# itself needs no network: it finds the artifact fresh and only unpacks and runs it.
 pytest: $(VENV)/.dev $(if $(wildcard $(NODE_DIR)/package.json),$(NODE_DIR)/node_modules/.installed)
+	$(PYTHON) scripts/build_lambda.py --if-stale
 	$(VENV)/bin/pytest --cov=skill --cov-report=term-missing:skip-covered --cov-fail-under=90 $(PYTEST_ARGS)
 
 test: lint typecheck pytest
