@@ -16,9 +16,7 @@ is imported only when the DynamoDB backend is chosen, so the local path never lo
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -57,6 +55,8 @@ def hashed_user_key(request_envelope: RequestEnvelope) -> str:
         user_id = None
     if not isinstance(user_id, str) or not user_id:
         raise PersistenceException("request has no user id to key progress by")
+    import hashlib  # here, not at the top: only a request with a store pays for it
+
     return hashlib.sha256(user_id.encode("utf-8")).hexdigest()
 
 
@@ -104,6 +104,8 @@ def _classify_one(error: BaseException) -> str:
         code = response.get("Error", {}).get("Code")
         if isinstance(code, str):
             return _CODES.get(code, "error")
+    import sqlite3  # here, not at the top: the DynamoDB and no-store paths never load it
+
     if isinstance(error, sqlite3.OperationalError):
         text = str(error)
         if "locked" in text or "busy" in text:
