@@ -521,7 +521,10 @@ def _previous(content: Content, state: State, event: Event) -> tuple[State, Repl
         return _play(content, state, [Say(content.prompt("first_step"))])
     sets = routine_sets(content.routine(state.routine), state.side)
     before = sets[state.index - 1]
-    lead = [Say(content.prompt("back_to", name=before.technique.name))]
+    if before.technique.id == sets[state.index].technique.id and before.leg:
+        lead = [Say(content.prompt("back_to_leg", leg=before.leg))]
+    else:
+        lead = [Say(content.prompt("back_to", name=before.technique.name))]
     last_step = len(before.technique.steps) - 1
     return _play(content, replace(state, index=state.index - 1, step=last_step), lead)
 
@@ -578,6 +581,9 @@ def _start(content: Content, state: State, event: Event) -> tuple[State, Reply]:
 
 
 def _start_over(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    if state.phase == READY and state.resume:
+        # "Start over" answers the resume offer: restart the routine they were doing.
+        state = replace(state, routine=state.resume[0])
     if state.phase in (ROUTINE, READY, DONE, IDLE) and state.checked:
         return _begin(content, replace(state, resume=None), [Say(content.prompt("starting_over"))])
     if state.phase == ADVISED:
@@ -721,9 +727,11 @@ def _disclaimer_reply(content: Content, state: State, **_: Any) -> tuple[State, 
 
 
 def _explain(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    state = replace(state, last={"r": "explain"})
     if state.phase == SAFETY:
         question = _current_question(content, state)
-        return _ask_question(content, state, [Say(question.explain)])
+        state, reply = _ask_question(content, state, [Say(question.explain)])
+        return replace(state, last={"r": "explain"}), reply
     if state.phase == ROUTINE:
         technique = _sets(content, state)[state.index].technique
         return _with_prompt(content, state, technique.purpose)
@@ -749,9 +757,10 @@ def _where_reply(content: Content, state: State, **_: Any) -> tuple[State, Reply
 
 
 def _where_words(content: Content, state: State) -> dict[str, Any]:
+    """Where the person is, named by the last step they heard (a turn may speak several)."""
     current = _sets(content, state)[state.index]
     return {
-        "step": state.step + 1,
+        "step": min(state.step + state.run, len(current.technique.steps)),
         "steps": len(current.technique.steps),
         "technique": current.technique.name,
         "number": current.number,
@@ -955,5 +964,6 @@ _REPLAYS: dict[str, Callable[..., tuple[State, Reply]]] = {
     "topic": _topic_reply,
     "disclaimer": _disclaimer_reply,
     "where": _where_reply,
+    "explain": lambda c, s: _explain(c, s, Event(On.EXPLAIN)),
     "help": _help_reply,
 }

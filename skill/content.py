@@ -377,6 +377,7 @@ PROMPT_KEYS: tuple[str, ...] = (
     "reprompt_routine",
     "first_step",
     "back_to",
+    "back_to_leg",
     "already_running",
     "starting_over",
     "resuming",
