@@ -65,6 +65,9 @@ TOUCH_EVENTS: dict[str, str] = {
 }
 """Button action (first SendEvent argument) to the coach event its voice intent produces."""
 SIDE_CHOICES = ("left", "right", "both")
+MAX_SECOND_TICKS = 90
+"""Seconds of silence one response can count down second by second (see tick_seconds)."""
+COARSE_TICK = 5
 
 
 def touch_event(arguments: Any) -> Event:
@@ -144,8 +147,19 @@ def _hold_length(parts: list[Part], start: int) -> float:
     return total
 
 
+def tick_seconds(parts: tuple[Part, ...] | list[Part]) -> int:
+    """One tick a second, or every five seconds when a reply holds for longer than that allows.
+
+    Each tick is one command in the response, and Alexa refuses responses over 24 KB. Only a
+    long keep-going reply at a slow pace gets near that; its countdown then moves in
+    five-second steps, still landing exactly on every spoken cue (each silence ends on one).
+    """
+    silence = sum(part.seconds for part in parts if isinstance(part, Pause))
+    return 1 if silence <= MAX_SECOND_TICKS else COARSE_TICK
+
+
 def timeline(parts: tuple[Part, ...] | list[Part]) -> Timeline:
-    """Speech between silences becomes cues; each silence a countdown of one tick a second.
+    """Speech between silences becomes cues; each silence a countdown, ticking each second.
 
     A hold (see :func:`skill.coach.hold_parts`) is the silences from its first pause up to
     its closing sound, so a countdown starts at the hold's full length and reaches 0 on the
@@ -153,6 +167,7 @@ def timeline(parts: tuple[Part, ...] | list[Part]) -> Timeline:
     they name is on screen.
     """
     parts = list(parts)
+    step = tick_seconds(parts)
     plan = Timeline()
     pending: list[Part] = []
     remaining: float | None = None
@@ -180,7 +195,7 @@ def timeline(parts: tuple[Part, ...] | list[Part]) -> Timeline:
         if remaining is None:
             remaining = _hold_length(parts, i)
             plan.commands += [_set("countdown", _whole(remaining)), _set("holding", True)]
-        remaining = _tick(plan, remaining, part.seconds)
+        remaining = _tick(plan, remaining, part.seconds, step)
     flush()
     return plan
 
@@ -189,16 +204,14 @@ def _whole(seconds: float) -> int:
     return round(seconds)
 
 
-def _tick(plan: Timeline, remaining: float, seconds: float) -> float:
-    """Count ``seconds`` down on screen, one SetValue per second (a fraction waits last)."""
-    whole = int(seconds)
-    for _ in range(whole):
-        remaining -= 1
-        plan.commands.append(_set("countdown", _whole(remaining), delay=1000))
-    fraction = round((seconds - whole) * 1000)
-    if fraction:
-        remaining -= fraction / 1000
-        plan.commands.append(_set("countdown", _whole(remaining), delay=fraction))
+def _tick(plan: Timeline, remaining: float, seconds: float, step: int) -> float:
+    """Count ``seconds`` down on screen, one SetValue per ``step`` seconds (a remainder last)."""
+    left_ms = round(seconds * 1000)
+    while left_ms > 0:
+        wait = min(step * 1000, left_ms)
+        left_ms -= wait
+        remaining -= wait / 1000
+        plan.commands.append(_set("countdown", _whole(remaining), delay=wait))
     return remaining
 
 

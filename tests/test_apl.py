@@ -537,3 +537,36 @@ def test_a_full_routine_by_touch_alone_after_launch(
     assert turn.response["response"]["shouldEndSession"] is True
     assert content.prompt("finished") in turn.text
     assert timed >= 24, "both knees: every timed step, twice, counted down on screen"
+
+
+def test_long_replies_tick_coarser_but_still_land_on_every_cue(content: Content) -> None:
+    parts = [*coach.hold_parts(content, 80), Say("Step 2."), *coach.hold_parts(content, 45)]
+    plan = apl.timeline(parts)
+    assert apl.tick_seconds(parts) == apl.COARSE_TICK
+    assert _waited_ms(plan) == 125_000
+    shown = [left for _, left, _ in _played(plan)]
+    expected = [left for _, left in _expected_cues(content, 80)]
+    expected += [left for _, left in _expected_cues(content, 45)]
+    assert shown == [None, *expected] == [None, 40, 10, 0, 22, 10, 0]
+    ticks = [c for c in plan.commands if isinstance(c, SetValueCommand) and c.delay]
+    assert len(ticks) <= 125 / apl.COARSE_TICK + 4
+
+
+@pytest.mark.parametrize(("keep_going", "slower"), [(False, 0), (True, 0), (True, 3), (False, 3)])
+def test_every_screen_response_stays_within_alexas_24_kb(
+    conversation: Callable[..., Conversation], keep_going: bool, slower: int
+) -> None:
+    person = conversation(apl=True)
+    turn = person.launch()
+    while _properties(turn)["buttons"][0]["action"] == "yes":
+        turn = person.touch("no")
+    for _ in range(slower):
+        person.send_intent(Match(intents.SLOWER))
+    if keep_going:
+        person.send_intent(Match(intents.KEEP_GOING))
+    turns = [person.touch("side", "both")]
+    while turns[-1].response["response"].get("shouldEndSession") is not True:
+        turns.append(person.touch("next"))
+        assert len(turns) < 100
+    assert max(len(json.dumps(t.response)) for t in turns) < 24_000
+    assert sum(EXECUTE in [d["type"] for d in t.directives] for t in turns) >= 2
