@@ -1,0 +1,66 @@
+"""One cold start, run in a fresh interpreter by ``bench/run.py``; prints one JSON line.
+
+``python bench/cold_start.py TARGET EVENT_FILE [--import-only]``: TARGET is ``hello`` (the
+baseline skill beside this file) or ``ours`` (``skill.lambda_function``, configured by the
+``KNEE_COACH_*`` environment the parent sets). The clock starts before the handler module is
+imported and stops after the first LaunchRequest is answered; the parent also times the whole
+process. Before the clock, only what the Lambda runtime itself imports before any handler is
+loaded (see below), plus ``resource``; pathlib is kept out on purpose, so its cost shows where a
+target imports it.
+"""
+
+import time
+
+_STARTED = time.perf_counter()
+
+# What the AWS Lambda Python runtime has imported before it imports a handler: the modules
+# awslambdaric 4.2.2's bootstrap, runtime client, context and log utilities import (the
+# python3.12 runtime runs that bootstrap). Both targets get them, as both would on Lambda.
+import decimal  # noqa: E402, F401
+import enum  # noqa: E402, F401
+import importlib  # noqa: E402, F401
+import json  # noqa: E402
+import logging  # noqa: E402, F401
+import math  # noqa: E402, F401
+import os  # noqa: E402
+import resource  # noqa: E402
+import sys  # noqa: E402
+import traceback  # noqa: E402, F401
+
+_RUNTIME_READY = time.perf_counter()
+
+
+def main() -> int:
+    target, event_file = sys.argv[1], sys.argv[2]
+    import_only = "--import-only" in sys.argv[3:]
+    with open(event_file, encoding="utf-8") as file:
+        event = json.load(file)
+    started = time.perf_counter()
+    if target == "hello":
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "hello_skill"))
+        from lambda_function import lambda_handler  # type: ignore[import-not-found]
+    else:
+        from skill.lambda_function import lambda_handler
+    imported = time.perf_counter()
+    speech = ""
+    if not import_only:
+        response = lambda_handler(event, None)
+        speech = response["response"]["outputSpeech"]["ssml"]
+    answered = time.perf_counter()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result = {
+        "import_ms": (imported - started) * 1000,
+        "first_ms": (answered - imported) * 1000,
+        "in_process_ms": (answered - started) * 1000,
+        "script_ms": (answered - _STARTED) * 1000,
+        "runtime_preload_ms": (_RUNTIME_READY - _STARTED) * 1000,
+        "maxrss_kb": usage.ru_maxrss,
+        "spoke": speech.startswith("<speak>"),
+        "modules": len(sys.modules),
+    }
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

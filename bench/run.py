@@ -1,0 +1,524 @@
+"""``make bench``: Knee Coach against a hello-world ASK SDK skill, measured in the same run.
+
+The machine is noisy and shared, so absolute numbers drift from run to run; every budget that
+can be is therefore a ratio against the baseline (``bench/hello_skill``), with the two measured
+interleaved in one run. Measures:
+
+* cold start: a fresh interpreter imports the Lambda handler and answers one LaunchRequest
+  (median of ``--runs``), for our skill without persistence and with the local SQLite store,
+  plus what the DynamoDB backend adds at import (boto3; the Lambda runtime provides it);
+* peak RSS of that process;
+* warm latency per request through ``lambda_handler`` over a recorded routine conversation;
+* the deploy artifact's size, and the web endpoint's throughput with verification on
+  (each when the script that builds or drives it exists).
+
+``--write docs/performance.md`` puts the table between the ``bench:start``/``bench:end``
+markers there. Exit status 1 when a budget is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "bench"
+sys.path.insert(0, str(REPO))
+
+COLD_RATIO = 1.2
+RSS_RATIO = 1.2
+WARM_P50_MS = 1.0
+WARM_P99_MS = 3.0
+ZIP_MB = 3.0
+LAMBDA_RUNTIME = "3.12"
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+@dataclass
+class Row:
+    metric: str
+    baseline: str
+    ours: str
+    ratio: str = ""
+    budget: str = ""
+    verdict: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.verdict == "FAIL"
+
+
+def verdict(ok: bool) -> str:
+    return "ok" if ok else "FAIL"
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+# --------------------------------------------------------------------------- cold start
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The parent's environment without any Knee Coach or Lambda setting, plus ``extra``."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("KNEE_COACH_") and k != "AWS_LAMBDA_FUNCTION_NAME"
+    }
+    env.update(extra)
+    return env
+
+
+@dataclass
+class ColdConfig:
+    label: str
+    target: str
+    env: dict[str, str]
+    python: Sequence[str] = (sys.executable,)
+    import_only: bool = False
+
+
+def cold_once(config: ColdConfig, event_file: Path) -> dict[str, float]:
+    command = [*config.python, str(BENCH / "cold_start.py"), config.target, str(event_file)]
+    if config.import_only:
+        command.append("--import-only")
+    started = time.perf_counter()
+    done = subprocess.run(
+        command, env=config.env, cwd=REPO, capture_output=True, text=True, check=False
+    )
+    wall_ms = (time.perf_counter() - started) * 1000
+    if done.returncode != 0:
+        raise SystemExit(f"cold start of {config.label} failed:\n{done.stderr[-2000:]}")
+    sample: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    if not config.import_only and not sample["spoke"]:
+        raise SystemExit(f"{config.label} did not answer the LaunchRequest with speech")
+    sample["wall_ms"] = wall_ms
+    return sample
+
+
+def cold_runs(
+    configs: Sequence[ColdConfig], event_file: Path, runs: int
+) -> dict[str, list[dict[str, float]]]:
+    """Interleaved runs (one of each per round), after one unmeasured round that warms caches."""
+    samples: dict[str, list[dict[str, float]]] = {c.label: [] for c in configs}
+    for round_ in range(runs + 1):
+        for config in configs:
+            sample = cold_once(config, event_file)
+            if round_:
+                samples[config.label].append(sample)
+    return samples
+
+
+def summarize(samples: list[dict[str, float]], key: str) -> float:
+    return median([s[key] for s in samples])
+
+
+# --------------------------------------------------------------------------- warm latency
+
+
+def load_hello() -> Handler:
+    path = BENCH / "hello_skill" / "lambda_function.py"
+    spec = importlib.util.spec_from_file_location("hello_lambda_function", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    handler: Handler = module.lambda_handler
+    return handler
+
+
+def record_routine() -> list[dict[str, Any]]:
+    """The envelopes of one whole routine, as the simulator sends them (session carried along).
+
+    Launch, the safety check, the side, then every step of the full routine to the end, with a
+    pause/resume, repeats, "where am I", a pace change and help along the way, then stop.
+    """
+    from skill.app import build_skill
+    from skill.lambda_function import make_handler
+    from skill.settings import Settings
+    from skill.simulator import Conversation
+
+    inner = make_handler(build_skill(Settings(persistence="none"), None))
+    events: list[dict[str, Any]] = []
+
+    def recorder(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        events.append(json.loads(json.dumps(event)))
+        return inner(event, context)
+
+    chat = Conversation(recorder)
+    for text in ["open knee coach", "start the full routine", *["no"] * 5, "both knees"]:
+        chat.say(text)
+    extras = {2: ["pause", "resume"], 4: ["repeat"], 6: ["where am i"], 8: ["slower"], 10: ["help"]}
+    for turn in range(300):
+        for text in extras.get(turn, []):
+            chat.say(text)
+        chat.say("next")
+        if chat.session.attributes.get("coach", {}).get("phase") == "done":
+            break
+    else:
+        raise SystemExit("the recorded routine never reached its end")
+    chat.say("repeat")
+    chat.say("stop")
+    return events
+
+
+def time_calls(handler: Handler, events: Sequence[dict[str, Any]], reps: int) -> list[float]:
+    timings: list[float] = []
+    clock = time.perf_counter_ns
+    for _ in range(reps):
+        for event in events:
+            started = clock()
+            handler(event, None)
+            timings.append((clock() - started) / 1e6)
+    return timings
+
+
+# --------------------------------------------------------------------------- artifact, web
+
+
+def artifact_size(build: bool) -> tuple[int, str] | None:
+    script = REPO / "scripts" / "build_lambda.py"
+    zip_path = REPO / "build" / "knee-coach-lambda.zip"
+    if not script.exists():
+        return None
+    note = "existing build/knee-coach-lambda.zip"
+    if build or not zip_path.exists():
+        subprocess.run([sys.executable, str(script)], cwd=REPO, check=True)
+        note = "built now by scripts/build_lambda.py"
+    return zip_path.stat().st_size, note
+
+
+def web_throughput(seconds: float) -> tuple[float, float, str] | None:
+    """(req/s, requests per CPU-second of every process involved, the script's summary)."""
+    script = REPO / "scripts" / "load_web.py"
+    if not script.exists():
+        return None
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(
+        [sys.executable, str(script), "--seconds", str(seconds), "--clients", "4"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    found = re.search(r"requests=(\d+) req/s=(\d+)", done.stdout)
+    if not found:
+        raise SystemExit(f"load_web.py gave no numbers:\n{done.stdout}\n{done.stderr[-2000:]}")
+    requests, per_s = int(found.group(1)), float(found.group(2))
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    summary = " ".join(done.stdout.split())
+    return per_s, requests / cpu if cpu else 0.0, summary
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def lambda_python() -> list[str] | None:
+    """The Lambda runtime's Python version, if this machine has it (for the as-deployed row)."""
+    found = shutil.which(f"python{LAMBDA_RUNTIME}")
+    if found:
+        return [found]
+    for candidate in sorted(Path("/root/.pyenv/versions").glob(f"{LAMBDA_RUNTIME}.*")):
+        binary = candidate / "bin" / "python3"
+        if binary.exists():
+            return [str(binary)]
+    return None
+
+
+def cold_section(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[str]) -> None:
+    from skill.simulator import Session
+
+    event_file = tmp / "launch.json"
+    event_file.write_text(json.dumps(Session().launch()))
+    sqlite_env = {"KNEE_COACH_PERSISTENCE": "sqlite", "KNEE_COACH_SQLITE_PATH": str(tmp / "p.db")}
+    configs = [
+        ColdConfig("hello", "hello", clean_env()),
+        ColdConfig("none", "ours", clean_env(KNEE_COACH_PERSISTENCE="none")),
+        ColdConfig("sqlite", "ours", clean_env(**sqlite_env)),
+    ]
+    deployed = REPO / "build" / "lambda"
+    runtime = lambda_python()
+    if (deployed / "skill").is_dir() and runtime and not args.quick:
+        # The Lambda zip's own tree, on the runtime's Python, without the venv's site-packages:
+        # pure-Python YAML and the ahead-of-time byte code, as on Lambda.
+        env = clean_env(PYTHONPATH=str(deployed), KNEE_COACH_PERSISTENCE="none")
+        configs += [
+            ColdConfig("hello@zip", "hello", env, (*runtime, "-S")),
+            ColdConfig("none@zip", "ours", env, (*runtime, "-S")),
+        ]
+    samples = cold_runs(configs, event_file, args.runs)
+    base_wall = summarize(samples["hello"], "wall_ms")
+    base_in = summarize(samples["hello"], "in_process_ms")
+    base_rss = summarize(samples["hello"], "maxrss_kb")
+    for label, title in (("none", "no persistence"), ("sqlite", "SQLite store")):
+        wall = summarize(samples[label], "wall_ms")
+        inner = summarize(samples[label], "in_process_ms")
+        rss = summarize(samples[label], "maxrss_kb")
+        rows.append(
+            Row(
+                f"cold start, process wall ms ({title})",
+                f"{base_wall:.1f}",
+                f"{wall:.1f}",
+                f"{wall / base_wall:.2f}x",
+                f"<= {COLD_RATIO}x",
+                verdict(wall <= COLD_RATIO * base_wall),
+            )
+        )
+        rows.append(
+            Row(
+                f"  import + first answer ms ({title})",
+                f"{base_in:.1f}",
+                f"{inner:.1f}",
+                f"{inner / base_in:.2f}x",
+            )
+        )
+        rows.append(
+            Row(
+                f"peak RSS MB ({title})",
+                f"{base_rss / 1024:.1f}",
+                f"{rss / 1024:.1f}",
+                f"{rss / base_rss:.2f}x",
+                f"<= {RSS_RATIO}x",
+                verdict(rss <= RSS_RATIO * base_rss),
+            )
+        )
+    if "none@zip" in samples:
+        zb = summarize(samples["hello@zip"], "wall_ms")
+        zo = summarize(samples["none@zip"], "wall_ms")
+        rb = summarize(samples["hello@zip"], "maxrss_kb")
+        ro = summarize(samples["none@zip"], "maxrss_kb")
+        rows.append(
+            Row(
+                f"cold start, build/lambda on {Path(runtime[0]).parent.parent.name} (info)",
+                f"{zb:.1f}",
+                f"{zo:.1f}",
+                f"{zo / zb:.2f}x",
+            )
+        )
+        rss_row = Row("  peak RSS MB, build/lambda (info)", f"{rb / 1024:.1f}", f"{ro / 1024:.1f}")
+        rss_row.ratio = f"{ro / rb:.2f}x"
+        rows.append(rss_row)
+    notes.append(
+        f"cold start: median of {args.runs} interleaved runs after one warm-up round; "
+        f"{sys.executable} ({sys.version.split()[0]})"
+    )
+    dynamo(event_file, max(5, args.runs // 3), rows, notes)
+
+
+def dynamo(event_file: Path, runs: int, rows: list[Row], notes: list[str]) -> None:
+    """What choosing the DynamoDB backend adds at import: boto3 (the Lambda runtime has it)."""
+    try:
+        import boto3  # noqa: F401
+    except ImportError:
+        notes.append("dynamodb import cost: boto3 not installed here, not measured")
+        return
+    aws = {
+        "AWS_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "KNEE_COACH_DYNAMODB_ENDPOINT": "http://127.0.0.1:9",
+    }
+    configs = [
+        ColdConfig(
+            "none-import", "ours", clean_env(KNEE_COACH_PERSISTENCE="none"), import_only=True
+        ),
+        ColdConfig(
+            "dynamo-import",
+            "ours",
+            clean_env(KNEE_COACH_PERSISTENCE="dynamodb", **aws),
+            import_only=True,
+        ),
+    ]
+    samples = cold_runs(configs, event_file, runs)
+    none_ms = summarize(samples["none-import"], "import_ms")
+    dyn_ms = summarize(samples["dynamo-import"], "import_ms")
+    none_rss = summarize(samples["none-import"], "maxrss_kb")
+    dyn_rss = summarize(samples["dynamo-import"], "maxrss_kb")
+    rows.append(
+        Row(
+            "DynamoDB backend at import, ms / RSS MB (info)",
+            f"+0 / {none_rss / 1024:.1f}",
+            f"+{dyn_ms - none_ms:.0f} / {dyn_rss / 1024:.1f}",
+        )
+    )
+    notes.append(
+        f"DynamoDB backend: import of skill.lambda_function with it vs without, median of {runs}; "
+        "boto3 is provided by the Lambda runtime, so the budget is judged on the handler path"
+    )
+
+
+def warm_section(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[str]) -> None:
+    os.environ["KNEE_COACH_PERSISTENCE"] = "none"
+    from skill.app import build_skill
+    from skill.lambda_function import lambda_handler, make_handler
+    from skill.settings import Settings
+    from skill.simulator import Session
+    from skill.store import make_persistence_adapter
+
+    events = record_routine()
+    hello = load_hello()
+    launch = Session().launch()
+    reps = args.warm_reps
+    hello_times = time_calls(hello, [launch], reps * len(events))
+    ours = time_calls(lambda_handler, events, reps)
+    ours_launch = time_calls(lambda_handler, [launch], reps * 10)
+    sqlite_settings = Settings(persistence="sqlite", sqlite_path=tmp / "warm.db")
+    sqlite = make_handler(build_skill(sqlite_settings, make_persistence_adapter(sqlite_settings)))
+    ours_sqlite = time_calls(sqlite, events, max(1, reps // 4))
+    hp50, hp99 = percentile(hello_times, 50), percentile(hello_times, 99)
+    p50, p99 = percentile(ours, 50), percentile(ours, 99)
+    rows.append(
+        Row(
+            "warm p50 ms (routine; baseline: Launch)",
+            f"{hp50:.3f}",
+            f"{p50:.3f}",
+            f"{p50 / hp50:.2f}x",
+            f"< {WARM_P50_MS} ms",
+            verdict(p50 < WARM_P50_MS),
+        )
+    )
+    rows.append(
+        Row(
+            "warm p99 ms (routine; baseline: Launch)",
+            f"{hp99:.3f}",
+            f"{p99:.3f}",
+            f"{p99 / hp99:.2f}x",
+            f"< {WARM_P99_MS} ms",
+            verdict(p99 < WARM_P99_MS),
+        )
+    )
+    lp50 = percentile(ours_launch, 50)
+    launch_row = Row("warm p50 ms, LaunchRequest only", f"{hp50:.3f}", f"{lp50:.3f}")
+    launch_row.ratio = f"{lp50 / hp50:.2f}x"
+    rows.append(launch_row)
+    rows.append(
+        Row(
+            "warm p50 / p99 ms, routine with SQLite (info)",
+            "",
+            f"{percentile(ours_sqlite, 50):.3f} / {percentile(ours_sqlite, 99):.3f}",
+        )
+    )
+    notes.append(
+        f"warm: {len(events)} recorded requests (launch, safety check, both knees, the whole full "
+        f"routine with pause/resume, repeat, where, slower, help, stop) x {reps} passes = "
+        f"{len(ours)} timed calls through lambda_handler, persistence none"
+    )
+
+
+def other_section(args: argparse.Namespace, rows: list[Row], notes: list[str]) -> None:
+    size = artifact_size(args.build)
+    if size is None:
+        rows.append(Row("deploy zip MB", "", "pending (no scripts/build_lambda.py)"))
+    else:
+        nbytes, note = size
+        rows.append(
+            Row(
+                "deploy zip MB",
+                "",
+                f"{nbytes / 1e6:.2f}",
+                "",
+                f"< {ZIP_MB} MB",
+                verdict(nbytes < ZIP_MB * 1e6),
+            )
+        )
+        notes.append(f"deploy zip: {note}, {nbytes} bytes")
+    if args.quick:
+        return
+    web = web_throughput(args.web_seconds)
+    if web is None:
+        rows.append(Row("web req/s, verification on", "", "pending (no scripts/load_web.py)"))
+        return
+    per_s, per_cpu_s, summary = web
+    rows.append(Row("web req/s, verification on (4 clients)", "", f"{per_s:.0f}"))
+    rows.append(Row("web requests per CPU-second (all processes)", "", f"{per_cpu_s:.0f}"))
+    notes.append(
+        f"web: scripts/load_web.py --seconds {args.web_seconds:g} --clients 4 on "
+        f"{os.cpu_count()} cores; per CPU-second counts server and client CPU together, so "
+        f"it is a lower bound for the server per core. load_web.py said: {summary}"
+    )
+
+
+def table(rows: Sequence[Row]) -> str:
+    header = Row("metric", "baseline", "Knee Coach", "ratio", "budget", "verdict")
+    cells = [[r.metric, r.baseline, r.ours, r.ratio, r.budget, r.verdict] for r in (header, *rows)]
+    widths = [max(len(c[i]) for c in cells) for i in range(6)]
+    lines = [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+        for row in cells
+    ]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def write_docs(path: Path, text: str) -> None:
+    doc = path.read_text()
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    if start not in doc or end not in doc:
+        raise SystemExit(f"{path} has no {start} ... {end} markers")
+    head, rest = doc.split(start, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(f"{head}{start}\n{text}\n{end}{tail}")
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--runs", type=int, default=21, help="cold starts per configuration")
+    parser.add_argument("--warm-reps", type=int, default=40, help="passes over the routine")
+    parser.add_argument("--build", action="store_true", help="rebuild the Lambda zip first")
+    parser.add_argument("--web-seconds", type=float, default=5.0)
+    parser.add_argument("--quick", action="store_true", help="skip the zip-tree and web runs")
+    parser.add_argument("--write", type=Path, help="put the table into this Markdown file")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    rows: list[Row] = []
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="knee-bench-") as name:
+        tmp = Path(name)
+        cold_section(args, tmp, rows, notes)
+        warm_section(args, tmp, rows, notes)
+    other_section(args, rows, notes)
+    when = time.strftime("%Y-%m-%d %H:%M")
+    text = "\n".join(
+        [table(rows), "", *(f"- {n}" for n in notes), f"- measured {when}, {os.cpu_count()} cores"]
+    )
+    print(text)
+    if args.write:
+        write_docs(args.write, text)
+        print(f"\nwrote {args.write}")
+    failed = [r.metric.strip() for r in rows if r.failed]
+    if failed:
+        print(f"\nBUDGET MISSED: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
