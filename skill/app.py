@@ -80,12 +80,16 @@ class SaveState(AbstractResponseInterceptor):
             return
         envelope = handler_input.request_envelope
         after = progress_after(stored.progress, state, reply, self.clock())
-        if "forget" not in reply.effects:  # the delete already happened, in forget_effect
+        forgot = "forget" in reply.effects  # the delete already happened, in forget_effect
+        if not forgot:
             self.store.save(envelope, stored, after)
         session = handler_input.attributes_manager.session_attributes
         if session is not None:
             session[handlers.STATE_KEY] = state.to_dict()
-            session[MEMORY_KEY] = {"record": after.to_record(), "available": stored.available}
+            # After "forget me" the rest of the session writes nothing: carrying on, or just
+            # saying stop, must not re-create the record the person asked to delete.
+            available = stored.available and not forgot
+            session[MEMORY_KEY] = {"record": after.to_record(), "available": available}
 
 
 def forget_effect(content: Content, store: ProgressStore) -> handlers.Effects:
