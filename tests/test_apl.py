@@ -430,6 +430,10 @@ def test_a_timed_step_on_a_screen_is_spoken_by_the_screen(
     assert content.prompt("hold_half") in said and content.prompt("hold_end") in said
     assert turn.card["content"] == _properties(turn)["text"]
     assert len(json.dumps(turn.response)) < 24_000
+    again = person.touch("repeat")  # replays the step (not the routine intro before it)
+    assert again.directives[1] == execute, "the same countdown and cues, again"
+    _, *rest = sorted(render["sources"])
+    assert [again.directives[0]["sources"][k] for k in rest] == [render["sources"][k] for k in rest]
 
 
 # --------------------------------------------------------------------------- touch
