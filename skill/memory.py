@@ -12,6 +12,13 @@ from skill.coach import ROUTINE, Memory, State
 from skill.progress import Progress
 from skill.reply import Reply
 
+REFRESH_S = 3600
+"""An idle turn (repeat, help, where am I) refreshes ``last_active`` at most this often.
+
+Only a changed position is news; the seven-day resume window needs no finer clock than this,
+and without the limit every idle turn more than a minute after the last step was a write.
+"""
+
 
 def memory_from(progress: Progress, now: float, available: bool = True) -> Memory:
     """The coach's view of a stored record; resume is offered only when the store answered."""
@@ -38,8 +45,18 @@ def progress_after(progress: Progress, state: State, reply: Reply, now: float) -
         return Progress()
     if "completed" in reply.effects:
         progress = progress.completed(now)
-    elif state.phase == ROUTINE:
+    elif state.phase == ROUTINE and _moved_or_stale(progress, state, now):
         progress = progress.at(state.routine, state.index, state.step, now)
     if state.heard_intro:
         progress = progress.intro_heard()
     return progress.with_preferences(side=state.side, keep_going=state.keep_going, pace=state.pace)
+
+
+def _moved(progress: Progress, state: State) -> bool:
+    stored = (progress.routine, progress.technique, progress.step)
+    return stored != (state.routine, state.index, state.step)
+
+
+def _moved_or_stale(progress: Progress, state: State, now: float) -> bool:
+    """Worth recording: a new position, or activity at a resumed one after a long gap."""
+    return _moved(progress, state) or not 0 <= now - progress.last_active < REFRESH_S
