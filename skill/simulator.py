@@ -102,21 +102,30 @@ class Session:
 
     def intent(self, name: str, slots: dict[str, Any] | None = None) -> Envelope:
         intent = {"name": name, "confirmationStatus": "NONE", "slots": slots or {}}
-        return self.envelope({"type": "IntentRequest", "dialogState": "COMPLETED", "intent": intent})
+        return self.envelope(
+            {"type": "IntentRequest", "dialogState": "COMPLETED", "intent": intent}
+        )
 
     def ended(self, reason: str = "USER_INITIATED") -> Envelope:
         return self.envelope({"type": "SessionEndedRequest", "reason": reason})
 
     def user_event(self, *arguments: Any) -> Envelope:
         return self.envelope(
-            {"type": "Alexa.Presentation.APL.UserEvent", "token": "kneeCoach", "arguments": list(arguments)}
+            {
+                "type": "Alexa.Presentation.APL.UserEvent",
+                "token": "kneeCoach",
+                "arguments": list(arguments),
+            }
         )
 
     def absorb(self, response: dict[str, Any]) -> None:
         """Carry the skill's session attributes into the next turn, as Alexa does."""
         self.new = False
         self.attributes = dict(response.get("sessionAttributes") or {})
-        self.open = response.get("response", {}).get("shouldEndSession") is False
+        end = response.get("response", {}).get("shouldEndSession")
+        # Unset keeps a screen device's session open with the mic closed (the APL document
+        # is speaking a timed hold); on a voice-only device Alexa would close it.
+        self.open = end is False or (end is None and self.apl)
 
 
 @dataclass
@@ -211,14 +220,13 @@ def plain_text(ssml: str) -> str:
     text = re.sub(
         r'(?:<break time="[\d.]+m?s"/>\s*)+',
         lambda m: pause(
-            sum(
-                float(v) / (1000 if unit == "ms" else 1)
-                for v, unit in _BREAK.findall(m.group(0))
-            )
+            sum(float(v) / (1000 if unit == "ms" else 1) for v, unit in _BREAK.findall(m.group(0)))
         ),
         text,
     )
     text = _AUDIO.sub(" [chime] ", text)
     text = _TAG.sub("", text)
-    text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+    text = (
+        text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+    )
     return " ".join(text.split())

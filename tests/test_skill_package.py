@@ -257,3 +257,18 @@ def test_build_names_a_locale_without_a_model(tmp_path: Path) -> None:
     (models_dir / "en-US.json").write_text("{}", encoding="utf-8")
     with pytest.raises(build_skill_package.PackageError, match="en-AU, en-CA, en-GB, en-IN"):
         build_skill_package.build(None, tmp_path / "pkg", models_dir=models_dir)
+
+
+def test_screen_devices_are_declared_because_the_skill_renders_apl(
+    manifest: dict[str, Any],
+) -> None:
+    """Without the interface Echo Show never reports APL support, and the screens stay dark."""
+    from skill import apl
+
+    interfaces = manifest["manifest"]["apis"]["custom"].get("interfaces", [])
+    declared = {interface["type"] for interface in interfaces}
+    assert "ALEXA_PRESENTATION_APL" in declared
+    assert apl.supports_apl  # the skill side of the same contract
+    viewports = next(i for i in interfaces if i["type"] == "ALEXA_PRESENTATION_APL")
+    shapes = {v["shape"] for v in viewports["supportedViewports"]}
+    assert shapes == {"ROUND", "RECTANGLE"}
