@@ -41,6 +41,12 @@ pytest: $(VENV)/.dev $(if $(wildcard $(NODE_DIR)/package.json),$(NODE_DIR)/node_
 
 test: lint typecheck pytest
 
+# Cold start, peak memory, warm latency, zip size and web throughput against a hello-world
+# ASK SDK skill, with budget verdicts (docs/performance.md). Record the table there with
+# ARGS="--write docs/performance.md"; ARGS=--quick skips the zip-tree and web runs.
+bench: $(VENV)/.dev
+	$(PYTHON) bench/run.py $(ARGS)
+
 models: $(VENV)/.runtime
 	$(PYTHON) scripts/build_interaction_models.py
 

@@ -81,11 +81,15 @@ def percentile(values: Sequence[float], pct: float) -> float:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """The parent's environment without any Knee Coach or Lambda setting, plus ``extra``."""
+    """The parent's environment without any Knee Coach or Lambda setting, plus ``extra``.
+
+    Byte-code writing is allowed even where the shell turns it off: the Lambda zip ships
+    compiled byte code, so a child compiling ``skill/`` from source on every start (~25 ms)
+    would measure something no deployment does. The warm-up round writes the caches.
+    """
+    dropped = {"AWS_LAMBDA_FUNCTION_NAME", "PYTHONDONTWRITEBYTECODE"}
     env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("KNEE_COACH_") and k != "AWS_LAMBDA_FUNCTION_NAME"
+        k: v for k, v in os.environ.items() if not k.startswith("KNEE_COACH_") and k not in dropped
     }
     env.update(extra)
     return env
@@ -236,15 +240,45 @@ def web_throughput(seconds: float) -> tuple[float, float, str] | None:
 
 
 def lambda_python() -> list[str] | None:
-    """The Lambda runtime's Python version, if this machine has it (for the as-deployed row)."""
+    """The Lambda runtime's Python version, if this machine has one that runs."""
+    candidates = [
+        str(p / "bin" / "python3")
+        for p in sorted(Path("/root/.pyenv/versions").glob(f"{LAMBDA_RUNTIME}.*"))
+    ]
     found = shutil.which(f"python{LAMBDA_RUNTIME}")
     if found:
-        return [found]
-    for candidate in sorted(Path("/root/.pyenv/versions").glob(f"{LAMBDA_RUNTIME}.*")):
-        binary = candidate / "bin" / "python3"
-        if binary.exists():
-            return [str(binary)]
+        candidates.append(found)
+    for candidate in candidates:
+        try:
+            done = subprocess.run(
+                [candidate, "-c", "import sys; print(sys.version_info[:2])"],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        except OSError:
+            continue
+        if done.returncode == 0 and done.stdout.strip() == str(
+            tuple(map(int, LAMBDA_RUNTIME.split(".")))
+        ):
+            return [candidate]
     return None
+
+
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3")
+
+
+def runtime_packages(directory: Path) -> Path:
+    """A directory holding only what the Lambda runtime provides (linked from this venv)."""
+    directory.mkdir(exist_ok=True)
+    for name in RUNTIME_PROVIDED:
+        spec = importlib.util.find_spec(name)
+        if spec and spec.submodule_search_locations:
+            source = Path(next(iter(spec.submodule_search_locations)))
+            link = directory / name
+            if not link.exists():
+                link.symlink_to(source, target_is_directory=True)
+    return directory
 
 
 def cold_section(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[str]) -> None:
@@ -263,7 +297,8 @@ def cold_section(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: li
     if (deployed / "skill").is_dir() and runtime and not args.quick:
         # The Lambda zip's own tree, on the runtime's Python, without the venv's site-packages:
         # pure-Python YAML and the ahead-of-time byte code, as on Lambda.
-        env = clean_env(PYTHONPATH=str(deployed), KNEE_COACH_PERSISTENCE="none")
+        path = f"{deployed}{os.pathsep}{runtime_packages(tmp / 'runtime')}"
+        env = clean_env(PYTHONPATH=path, KNEE_COACH_PERSISTENCE="none")
         configs += [
             ColdConfig("hello@zip", "hello", env, (*runtime, "-S")),
             ColdConfig("none@zip", "ours", env, (*runtime, "-S")),
@@ -272,7 +307,12 @@ def cold_section(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: li
     base_wall = summarize(samples["hello"], "wall_ms")
     base_in = summarize(samples["hello"], "in_process_ms")
     base_rss = summarize(samples["hello"], "maxrss_kb")
-    for label, title in (("none", "no persistence"), ("sqlite", "SQLite store")):
+    # The budget is judged on the handler path without a store: on Lambda the store is
+    # DynamoDB through boto3, which the runtime provides; SQLite is the local default (info).
+    for label, title, judged in (
+        ("none", "no persistence", True),
+        ("sqlite", "SQLite store, info", False),
+    ):
         wall = summarize(samples[label], "wall_ms")
         inner = summarize(samples[label], "in_process_ms")
         rss = summarize(samples[label], "maxrss_kb")
@@ -282,8 +322,8 @@ def cold_section(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: li
                 f"{base_wall:.1f}",
                 f"{wall:.1f}",
                 f"{wall / base_wall:.2f}x",
-                f"<= {COLD_RATIO}x",
-                verdict(wall <= COLD_RATIO * base_wall),
+                f"<= {COLD_RATIO}x" if judged else "",
+                verdict(wall <= COLD_RATIO * base_wall) if judged else "",
             )
         )
         rows.append(
@@ -300,8 +340,8 @@ def cold_section(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: li
                 f"{base_rss / 1024:.1f}",
                 f"{rss / 1024:.1f}",
                 f"{rss / base_rss:.2f}x",
-                f"<= {RSS_RATIO}x",
-                verdict(rss <= RSS_RATIO * base_rss),
+                f"<= {RSS_RATIO}x" if judged else "",
+                verdict(rss <= RSS_RATIO * base_rss) if judged else "",
             )
         )
     if "none@zip" in samples:
