@@ -7,7 +7,8 @@ runs in tiers, most exact first, the way Alexa prefers a literal sample to a loo
 1. the normalised text equals a sample, each ``{slot}`` being one of its type's values or
    synonyms (longest first);
 2. the same after dropping filler people type around a request ("alexa", "please",
-   "ask knee coach to", "can you");
+   "ask knee coach to", "can you"), including the connecting word of a one-shot
+   ("ask knee coach for help" is the utterance "help", as Alexa hears it);
 3. a sample with at least two literal words whose slot takes any short phrase, like Alexa
    filling a custom slot with a word it does not know (the value then has no id).
 
@@ -35,7 +36,8 @@ _NUMBERS = (
 )  # fmt: skip
 
 _FILLER_PREFIXES = (
-    "hey alexa", "alexa", "ask {inv} to", "tell {inv} to", "ask {inv}", "tell {inv}", "{inv}",
+    "hey alexa", "alexa", "ask {inv} to", "tell {inv} to", "ask {inv} for", "ask {inv} about",
+    "ask {inv}", "tell {inv}", "{inv}",
     "can you", "could you", "would you", "will you", "i want to", "i wanna", "i would like to",
     "id like to", "i need to", "lets", "um", "uh", "er", "so", "ok", "okay", "now", "just",
     "and", "then", "well", "oh", "hey",

@@ -136,6 +136,34 @@ def test_built_ins_are_present_and_fallback_and_home_have_no_samples(locale: str
 
 
 @pytest.mark.parametrize("locale", LOCALES)
+def test_keep_going_has_phrases_beyond_the_one_resume_may_claim(locale: str) -> None:
+    """Alexa's ResumeIntent may hear "keep going" itself, so the mode needs its own phrases."""
+    model = _intents(locale)
+    samples = set(model[intents.KEEP_GOING]["samples"])
+    assert "keep going" in samples and "keep going" not in model[intents.RESUME]["samples"]
+    distinct = {
+        "keep going without stopping",
+        "don't stop between steps",
+        "play the whole technique",
+        "no need to wait for me",
+    }
+    assert distinct <= samples
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_answers_that_name_a_condition_capture_no_health_data(locale: str) -> None:
+    """ "yes I have osteoporosis" is a plain Yes: no slot could carry the condition anywhere."""
+    model = _intents(locale)
+    assert "yes i have osteoporosis" in model[intents.YES]["samples"]
+    assert "what is osteoporosis" in model[intents.EXPLAIN]["samples"]
+    for name in (intents.YES, intents.NO, intents.EXPLAIN):
+        assert "slots" not in model[name], name
+    conditions = ("osteoporosis", "varicose", "blood pressure", "hypertension", "swelling")
+    every_value = set().union(*_phrases(locale).values())
+    assert not {v for v in every_value if any(c in v for c in conditions)}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
 def test_samples_follow_alexa_rules(locale: str) -> None:
     word = r"[a-z]+(?:'[a-z]+)*"
     rule = re.compile(rf"^(?:{word}|\{{[a-z_]+\}})(?: (?:{word}|\{{[a-z_]+\}}))*$")

@@ -30,6 +30,13 @@ CASES: list[tuple[str, str | None, dict[str, str | None]]] = [
     ("start the 4 minute routine", i.START_ROUTINE, {R: "quick"}),
     ("give me the whole routine", i.START_ROUTINE, {R: "full"}),
     ("start the morning routine", i.START_ROUTINE, {R: None}),
+    # a routine named on its own, as an answer to "which routine?"
+    ("the quick routine", i.START_ROUTINE, {R: "quick"}),
+    ("quick", i.START_ROUTINE, {R: "quick"}),
+    ("just the quick version", i.START_ROUTINE, {R: "quick"}),
+    ("the full routine", i.START_ROUTINE, {R: "full"}),
+    ("let's do the whole thing", i.START_ROUTINE, {R: "full"}),
+    ("ask knee coach for the quick routine", i.START_ROUTINE, {R: "quick"}),
     # technique by name and synonym
     ("go to knee friction", i.GO_TO_TECHNIQUE, {T: "knee_friction"}),
     ("skip to the inner thigh", i.GO_TO_TECHNIQUE, {T: "inner_thigh_glide"}),
@@ -43,14 +50,25 @@ CASES: list[tuple[str, str | None, dict[str, str | None]]] = [
     ("how much is left?", i.WHERE_AM_I, {}),
     ("Where am I", i.WHERE_AM_I, {}),
     ("what's left", i.WHERE_AM_I, {}),
+    ("how long does the routine take", i.WHERE_AM_I, {}),
+    ("how long will this take?", i.WHERE_AM_I, {}),
+    ("how much time do I have left", i.WHERE_AM_I, {}),
     ("slow down please", i.SLOWER, {}),
     ("longer holds", i.SLOWER, {}),
+    ("a little slower", i.SLOWER, {}),
+    ("slow it down", i.SLOWER, {}),
     ("speed it up", i.FASTER, {}),
     ("faster", i.FASTER, {}),
+    ("a little faster", i.FASTER, {}),
+    ("quicker", i.FASTER, {}),
     ("keep going", i.KEEP_GOING, {}),
     ("Alexa, tell Knee Coach to keep going", i.KEEP_GOING, {}),
     ("don't stop after each step", i.KEEP_GOING, {}),
     ("dont stop after each step", i.KEEP_GOING, {}),
+    ("keep going without stopping", i.KEEP_GOING, {}),
+    ("don't stop between steps", i.KEEP_GOING, {}),
+    ("play the whole technique", i.KEEP_GOING, {}),
+    ("no need to wait for me", i.KEEP_GOING, {}),
     ("one step at a time", i.STEP_BY_STEP, {}),
     ("stop after each step", i.STEP_BY_STEP, {}),
     # sides
@@ -59,9 +77,21 @@ CASES: list[tuple[str, str | None, dict[str, str | None]]] = [
     ("both knees", i.CHOOSE_SIDE, {S: "both"}),
     ("the right one", i.CHOOSE_SIDE, {S: "right"}),
     ("left leg", i.CHOOSE_SIDE, {S: "left"}),
+    ("both of my knees", i.CHOOSE_SIDE, {S: "both"}),
+    ("my left one", i.CHOOSE_SIDE, {S: "left"}),
+    ("I'll do the left one", i.CHOOSE_SIDE, {S: "left"}),
+    # no definite side: the loose slot still lands on ChooseSide, unresolved, and the coach
+    # asks which knee again ("other" is deliberately not a side value)
+    ("the other leg", i.CHOOSE_SIDE, {S: None}),
+    ("the other knee", i.CHOOSE_SIDE, {S: None}),
     # explain, disclaimer, forget
     ("What does that mean?", i.EXPLAIN, {}),
     ("I don't understand", i.EXPLAIN, {}),
+    ("what is osteoporosis", i.EXPLAIN, {}),
+    ("what are varicose veins?", i.EXPLAIN, {}),
+    ("what's hypertension", i.EXPLAIN, {}),
+    ("what is high blood pressure", i.EXPLAIN, {}),
+    ("what does locking mean", i.EXPLAIN, {}),
     ("read the disclaimer", i.READ_DISCLAIMER, {}),
     ("is this medical advice", i.READ_DISCLAIMER, {}),
     ("forget me", i.FORGET_ME, {}),
@@ -76,6 +106,10 @@ CASES: list[tuple[str, str | None, dict[str, str | None]]] = [
     ("will the pain go away", "WillPainGoAwayIntent", {}),
     ("can knee pain be cured permanently", "PermanentCureIntent", {}),
     ("how can I protect my knees", "KneeCareTipsIntent", {}),
+    ("how do I keep my knees healthy", "KneeCareTipsIntent", {}),
+    ("is this safe?", "WhenNotToMassageIntent", {}),
+    ("does massage really help", "CanMassageHelpIntent", {}),
+    ("how does massage help knee pain", "CanMassageHelpIntent", {}),
     # built-ins
     ("yes", i.YES, {}),
     ("Yeah!", i.YES, {}),
@@ -83,27 +117,58 @@ CASES: list[tuple[str, str | None, dict[str, str | None]]] = [
     ("sure", i.YES, {}),
     ("OK", i.YES, {}),
     ("yes please", i.YES, {}),
+    ("yes I have osteoporosis", i.YES, {}),
+    ("I have varicose veins", i.YES, {}),
+    ("yes, I do have that", i.YES, {}),
     ("no", i.NO, {}),
     ("nope", i.NO, {}),
     ("no thank you", i.NO, {}),
+    ("I don't think so", i.NO, {}),
+    ("not at all", i.NO, {}),
+    ("no to all", i.NO, {}),
+    ("no, none of those", i.NO, {}),
+    ("I don't have any of those", i.NO, {}),
+    ("not that I know of", i.NO, {}),
+    ("I don't have varicose veins", i.NO, {}),
     ("pause", i.PAUSE, {}),
     ("hold on", i.PAUSE, {}),
+    ("I need a break", i.PAUSE, {}),
+    ("wait a moment", i.PAUSE, {}),
     ("resume", i.RESUME, {}),
     ("continue", i.RESUME, {}),
+    ("go on", i.RESUME, {}),
+    ("carry on", i.RESUME, {}),
     ("repeat", i.REPEAT, {}),
     ("say that again", i.REPEAT, {}),
     ("can you repeat that?", i.REPEAT, {}),
     ("next", i.NEXT, {}),
     ("skip", i.NEXT, {}),
     ("ok next", i.NEXT, {}),
+    ("skip this technique", i.NEXT, {}),
+    ("skip ahead", i.NEXT, {}),
+    ("skip to the next technique", i.NEXT, {}),
+    ("next technique", i.NEXT, {}),
     ("previous", i.PREVIOUS, {}),
     ("go back", i.PREVIOUS, {}),
+    ("go back to the previous technique", i.PREVIOUS, {}),
+    ("go back to the last step", i.PREVIOUS, {}),
+    ("back", i.PREVIOUS, {}),
     ("start over", i.START_OVER, {}),
     ("restart", i.START_OVER, {}),
+    ("start the routine again", i.START_OVER, {}),
+    ("from the top", i.START_OVER, {}),
+    ("restart the routine", i.START_OVER, {}),
     ("help", i.HELP, {}),
     ("what can I say", i.HELP, {}),
+    ("what can I ask", i.HELP, {}),
+    ("Alexa, ask Knee Coach for help", i.HELP, {}),
+    ("how does this work?", i.HELP, {}),
     ("stop", i.STOP, {}),
     ("Alexa, stop.", i.STOP, {}),
+    ("I'm done", i.STOP, {}),
+    ("I'm finished", i.STOP, {}),
+    ("stop the massage", i.STOP, {}),
+    ("that's enough", i.STOP, {}),
     ("cancel", i.CANCEL, {}),
     ("never mind", i.CANCEL, {}),
     ("home", i.NAVIGATE_HOME, {}),
@@ -233,3 +298,49 @@ def test_every_sample_and_slot_value_round_trips(locale: str) -> None:
         if got != (intent, ids):
             wrong.append((text, intent, got))
     assert not wrong
+
+
+# Navigation that has the shape of a loose technique request ("skip to the {technique}",
+# "go back to {technique}", "start the {technique}"), each with a decoy of the same shape that
+# only the loose slot can take: the decoy shows the loose match is really there to win.
+NAVIGATION = [
+    ("skip to the next technique", i.NEXT, "skip to the banana technique"),
+    ("go to the next step", i.NEXT, "go to the banana step"),
+    ("go back to the previous technique", i.PREVIOUS, "go back to the banana technique"),
+    ("go back to the last step", i.PREVIOUS, "go back to the banana step"),
+    ("start the routine again", i.START_OVER, "start the banana again"),
+    ("go back to the start", i.START_OVER, "go back to the banana"),
+]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize(("text", "intent", "decoy"), NAVIGATION)
+@pytest.mark.parametrize(
+    "wrapper", ["{}", "Alexa, {} please", "can you {}", "ask knee coach to {}"]
+)
+def test_navigation_beats_the_loose_technique_slot(
+    locale: str, text: str, intent: str, decoy: str, wrapper: str
+) -> None:
+    model = default_model(locale)
+    found = model.match(wrapper.format(text))
+    assert found is not None and found.intent == intent
+    loose = model.match(wrapper.format(decoy))
+    assert loose is not None and loose.intent == i.GO_TO_TECHNIQUE
+    assert loose.slots[T].id is None
+
+
+def test_pace_words_never_start_a_routine() -> None:
+    """Bare routine names ("quick", "fast") start a routine; the pace words stay pace."""
+    for text in ("quicker", "go quicker", "faster", "a bit faster", "a little faster"):
+        assert US.match(text) == Match(i.FASTER), text
+    for text in ("slower", "not so fast", "too fast", "a little slower"):
+        assert US.match(text) == Match(i.SLOWER), text
+    assert US.match("fast") == Match(
+        i.START_ROUTINE, {R: SlotValue("fast", "quick", "quick routine")}
+    )
+
+
+def test_one_shot_connecting_words_are_peeled() -> None:
+    """Alexa hears "ask knee coach for help" as the utterance "help"; "about" likewise."""
+    assert US.match("ask knee coach for help") == Match(i.HELP)
+    assert US.match("ask knee coach about what causes knee pain") == Match("KneePainCausesIntent")
