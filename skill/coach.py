@@ -272,9 +272,7 @@ def _launch(content: Content, state: State, event: Event) -> tuple[State, Reply]
     if state.resume and not valid_position(content, state.resume, state.side):
         state = replace(state, resume=None)  # saved before the content changed
     if state.resume and state.heard_intro:
-        routine_id, index, step = state.resume
-        name = routine_sets(content.routine(routine_id), state.side)[index].technique.name
-        lead.append(Say(p("welcome_back_resume", step=step + 1, technique=name)))
+        lead.append(Say(p("welcome_back_resume", **_resume_words(content, state))))
     if not lead:
         lead.append(Say(p("welcome_back" if state.heard_intro else "welcome_new")))
     lead.append(Say(p("disclaimer_short" if state.heard_intro else "disclaimer_full")))
@@ -350,10 +348,7 @@ def _ask_side(content: Content, state: State, lead: Sequence[Part] = ()) -> tupl
 
 
 def _ready(content: Content, state: State, lead: Sequence[Part] = ()) -> tuple[State, Reply]:
-    assert state.resume is not None
-    routine_id, index, step = state.resume
-    name = routine_sets(content.routine(routine_id), state.side)[index].technique.name
-    prompt = content.prompt("resume_offer", step=step + 1, technique=name)
+    prompt = content.prompt("resume_offer", **_resume_words(content, state))
     view = View("info", content.prompt("welcome_title"), prompt)
     return replace(state, last={"r": "ready"}), Reply((*lead, Say(prompt)), prompt, view)
 
@@ -389,14 +384,7 @@ def _play(content: Content, state: State, lead: Sequence[Part] = ()) -> tuple[St
     """Speak the current step (or, in keep-going mode, the rest of the technique)."""
     sets = routine_sets(content.routine(state.routine), state.side)
     current = sets[state.index]
-    steps = len(current.technique.steps)
-    if state.keep_going:
-        run = steps - state.step
-    else:
-        # Untimed set-up steps ("sit", "place your hands") flow straight into the next
-        # timed one, so the person says "next" once per movement, not once per sentence.
-        timed = (i for i in range(state.step, steps) if current.holds[i] > 0)
-        run = next(timed, steps - 1) - state.step + 1
+    run = _run_length(current, state.step, state.keep_going)
     state = replace(state, run=run, paused=False, last={"r": "step"})
     parts = [*lead]
     for offset in range(run):
@@ -406,6 +394,30 @@ def _play(content: Content, state: State, lead: Sequence[Part] = ()) -> tuple[St
     last_step = state.step + run - 1
     view = _step_view(content, state, sets, last_step)
     return state, Reply(tuple(parts), content.prompt("reprompt_routine"), view)
+
+
+def _run_length(current: Set, step: int, keep_going: bool) -> int:
+    """How many steps one response speaks, starting at ``step``."""
+    steps = len(current.technique.steps)
+    if keep_going:
+        return steps - step
+    # Untimed set-up steps ("sit", "place your hands") flow straight into the next
+    # timed one, so the person says "next" once per movement, not once per sentence.
+    timed = (i for i in range(step, steps) if current.holds[i] > 0)
+    return next(timed, steps - 1) - step + 1
+
+
+def _resume_words(content: Content, state: State) -> dict[str, Any]:
+    """The saved position named as "stop" and "where am I" name it: the last step heard.
+
+    The saved step is where that response began (resume replays all of it), so the number
+    spoken is the end of that response, e.g. step 3 after set-up steps 1 and 2.
+    """
+    assert state.resume is not None
+    routine_id, index, step = state.resume
+    current = routine_sets(content.routine(routine_id), state.side)[index]
+    heard = step + _run_length(current, step, state.keep_going)
+    return {"step": heard, "technique": current.technique.name}
 
 
 def _step_parts(content: Content, state: State, current: Set, count: int, step: int) -> list[Part]:
@@ -870,10 +882,7 @@ def _phase_prompt(content: Content, state: State) -> str:
     if state.phase == SIDE:
         return p("ask_side")
     if state.phase == READY and state.resume:
-        name = _sets(content, replace(state, routine=state.resume[0]))[
-            state.resume[1]
-        ].technique.name
-        return p("resume_offer", step=state.resume[2] + 1, technique=name)
+        return p("resume_offer", **_resume_words(content, state))
     if state.phase == ROUTINE:
         if state.paused:
             return p("paused_prompt", **_where_words(content, state))
