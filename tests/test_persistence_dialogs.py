@@ -305,6 +305,26 @@ def test_resume_after_the_session_times_out(
     assert again.stored()["technique"] == 2
 
 
+@pytest.mark.parametrize("keep_going", [False, True], ids=["step-by-step", "keep-going"])
+def test_the_step_named_at_stop_is_the_step_named_on_return(
+    person: Callable[..., Person], keep_going: bool
+) -> None:
+    """One response speaks set-up steps 1 and 2 with the timed step 3: all name step 3."""
+    first = person()
+    first.launch()
+    first.say("no", "no", "no", "no", "no")
+    if keep_going:
+        first.say("keep going")
+    says(first.say("right"), "step 1.", "step 3.")
+    last = "4" if keep_going else "3"
+    says(first.say("stop"), f"stopping here, at step {last} of outside thigh glide")
+    again = person()
+    returning_launch(again, int(last), "outside thigh glide")
+    says(again.say("no"), f"say resume to pick up at step {last} of outside thigh glide")
+    says(again.say("repeat"), f"say resume to pick up at step {last} of outside thigh glide")
+    says(again.say("resume"), "picking up where you left off", "step 1.", "step 3.")
+
+
 def test_a_resume_point_older_than_a_week_is_not_offered(
     person: Callable[..., Person], clock: Clock
 ) -> None:
@@ -341,7 +361,7 @@ def test_start_over_restarts_the_routine_they_were_doing(
     first.say("no", "no", "no", "no", "no", "right")
     says(first.say("next", "next"), "technique 2 of 4: front thigh glide")
     again = person()
-    returning_launch(again, 1, "front thigh glide")
+    returning_launch(again, 3, "front thigh glide")
     again.say("no")
     restart = again.say("start over")
     says(restart, "starting over", "quick routine", "technique 1 of 4")
