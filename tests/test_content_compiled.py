@@ -1,12 +1,25 @@
-"""content/compiled.json: fresh, equivalent to the YAML, and ignored wherever it is stale."""
+"""content/compiled.json: fresh, equal to the YAML, ignored where stale; a lean request path."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
-from skill.content import COMPILED_FILE, SOURCE_FILES, compile_content, load_content
+import pytest
+
+from skill.content import (
+    COMPILED_FILE,
+    SOURCE_FILES,
+    ContentError,
+    compile_content,
+    load_content,
+)
 from skill.settings import Settings
+from skill.simulator import Session
 
 CONTENT = Settings().content_dir
 
@@ -45,3 +58,37 @@ def test_a_broken_compiled_file_falls_back_to_yaml(tmp_path: Path) -> None:
     directory = _copy(tmp_path, with_compiled=True)
     (directory / COMPILED_FILE).write_text("{not json")
     assert load_content(directory) == load_content(CONTENT)
+
+
+def test_a_stale_file_that_is_not_yaml_is_named(tmp_path: Path) -> None:
+    directory = _copy(tmp_path, with_compiled=True)
+    (directory / "topics.yaml").write_text("topics: [unclosed\n")
+    with pytest.raises(ContentError, match=r"topics\.yaml: not valid YAML"):
+        load_content(directory)
+
+
+def test_the_request_path_imports_no_heavy_module() -> None:
+    """A cold start answers a LaunchRequest without YAML, XML, HTTP, SQLite or boto3.
+
+    Each of these once sat on the request path and cost milliseconds and megabytes of every
+    cold start (docs/performance.md); this keeps them off it.
+    """
+    script = (
+        "import json, sys\n"
+        "from skill.lambda_function import lambda_handler\n"
+        "lambda_handler(json.load(sys.stdin), None)\n"
+        "heavy = ('yaml', 'xml', 'urllib.request', 'http', 'email', 'ssl', 'sqlite3', 'boto3')\n"
+        "found = [m for m in sys.modules for h in heavy if m == h or m.startswith(h + '.')]\n"
+        "print(json.dumps(sorted(found)))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KNEE_COACH_")}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        input=json.dumps(Session().launch()),
+        env={**env, "KNEE_COACH_PERSISTENCE": "none"},
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=CONTENT.parent,
+    )
+    assert json.loads(done.stdout) == []
