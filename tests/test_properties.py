@@ -284,6 +284,22 @@ def previous_at_step_one() -> list[Action]:
     return [*SAFETY_CLEARED, side("left"), ("intent", Match(intents.PREVIOUS), False)]
 
 
+def slots_without_resolutions() -> list[Action]:
+    """As from a test console: slot values with no entity resolution at all."""
+
+    def raw(name: str, slot: str, spoken: str) -> Action:
+        return ("intent", Match(name, {slot: SlotValue(spoken, spoken)}), True)
+
+    return [
+        ("launch",),
+        raw(intents.START_ROUTINE, "routine", "quick"),
+        *[NO] * 5,
+        raw(intents.CHOOSE_SIDE, "side", "left knee"),
+        raw(intents.GO_TO_TECHNIQUE, "technique", "knee friction"),
+        raw(intents.GO_TO_TECHNIQUE, "technique", "moonwalk"),
+    ]
+
+
 @settings(
     deadline=None,
     max_examples=300,
@@ -297,6 +313,7 @@ def previous_at_step_one() -> list[Action]:
 @example(sequence=resume_before_launch(), apl=False, locale="en-US")
 @example(sequence=next_after_stop(), apl=False, locale="en-US")
 @example(sequence=previous_at_step_one(), apl=True, locale="en-US")
+@example(sequence=slots_without_resolutions(), apl=False, locale="en-GB")
 def test_any_request_sequence_gets_valid_answers(
     handler: Handler, content: Content, sequence: list[Action], apl: bool, locale: str
 ) -> None:
