@@ -25,23 +25,21 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ask_sdk_model.directive import Directive
-from ask_sdk_model.interfaces.alexa.presentation.apl.command import Command
-from ask_sdk_model.interfaces.alexa.presentation.apl.execute_commands_directive import (
-    ExecuteCommandsDirective,
-)
-from ask_sdk_model.interfaces.alexa.presentation.apl.render_document_directive import (
-    RenderDocumentDirective,
-)
-from ask_sdk_model.interfaces.alexa.presentation.apl.set_value_command import SetValueCommand
-from ask_sdk_model.interfaces.alexa.presentation.apl.speak_item_command import SpeakItemCommand
-from ask_sdk_model.request_envelope import RequestEnvelope
+if TYPE_CHECKING:
+    # Importing any APL model class runs the package __init__, which loads ~70 modules
+    # (~10 ms at cold start); only screen devices need them, so the builders import lazily.
+    from ask_sdk_model.directive import Directive
+    from ask_sdk_model.interfaces.alexa.presentation.apl.command import Command
+    from ask_sdk_model.interfaces.alexa.presentation.apl.set_value_command import (
+        SetValueCommand,
+    )
 
 from skill import speech
 from skill.coach import Event, On
 from skill.content import Content
+from skill.device import supports_apl as supports_apl  # re-exported for screen code
 from skill.reply import Part, Pause, Reply, Sound, View
 from skill.settings import Settings
 
@@ -112,13 +110,6 @@ def default_screens(directory: Path | None = None) -> Screens:
     return load_screens(directory or Settings.from_env().content_dir / "apl")
 
 
-def supports_apl(envelope: RequestEnvelope | None) -> bool:
-    """Whether the device said it renders APL; anything missing means it does not."""
-    system = getattr(getattr(envelope, "context", None), "system", None)
-    interfaces = getattr(getattr(system, "device", None), "supported_interfaces", None)
-    return getattr(interfaces, "alexa_presentation_apl", None) is not None
-
-
 # --------------------------------------------------------------------------- timeline
 
 
@@ -131,6 +122,10 @@ class Timeline:
 
 
 def _set(name: str, value: Any, delay: int = 0) -> SetValueCommand:
+    from ask_sdk_model.interfaces.alexa.presentation.apl.set_value_command import (
+        SetValueCommand,
+    )
+
     return SetValueCommand(
         component_id=ROOT_ID, object_property=name, value=value, delay=delay or None
     )
@@ -166,6 +161,10 @@ def timeline(parts: tuple[Part, ...] | list[Part]) -> Timeline:
     chime; the cues inside it ("Halfway.", "Ten more seconds.") are spoken while the number
     they name is on screen.
     """
+    from ask_sdk_model.interfaces.alexa.presentation.apl.speak_item_command import (
+        SpeakItemCommand,
+    )
+
     parts = list(parts)
     step = tick_seconds(parts)
     plan = Timeline()
@@ -357,6 +356,13 @@ def directives(
     reply: Reply, content: Content | None = None, screens: Screens | None = None
 ) -> list[Directive]:
     """The APL directives for a reply: always a RenderDocument; commands when it speaks."""
+    from ask_sdk_model.interfaces.alexa.presentation.apl.execute_commands_directive import (
+        ExecuteCommandsDirective,
+    )
+    from ask_sdk_model.interfaces.alexa.presentation.apl.render_document_directive import (
+        RenderDocumentDirective,
+    )
+
     screens = screens or default_screens()
     side_question = is_side_question(reply.view, content)
     plan = timeline(reply.parts) if speaks(reply) else Timeline()

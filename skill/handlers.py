@@ -20,9 +20,10 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest, Response
 from ask_sdk_model.ui import SimpleCard
 
-from skill import apl, coach, intents, speech
+from skill import coach, intents, speech
 from skill.coach import Event, On, State
 from skill.content import Content
+from skill.device import supports_apl
 from skill.reply import Reply
 
 log = logging.getLogger(__name__)
@@ -138,6 +139,8 @@ def event_for(handler_input: HandlerInput, content: Content) -> Event | None:
     if getattr(request, "object_type", None) == "LaunchRequest":
         return Event(On.LAUNCH)
     if getattr(request, "object_type", None) == "Alexa.Presentation.APL.UserEvent":
+        from skill import apl  # screens only: keeps voice-only cold starts lean
+
         return apl.touch_event(getattr(request, "arguments", None))
     if not isinstance(request, IntentRequest) or request.intent is None:
         return None
@@ -160,14 +163,18 @@ def render(handler_input: HandlerInput, reply: Reply, content: Content | None = 
     keeps the session open without cutting the countdown short with an open microphone.
     """
     builder = handler_input.response_builder
-    screen = apl.supports_apl(handler_input.request_envelope)
-    if not (screen and apl.speaks(reply)):
+    directives, screen_speaks = [], False
+    if supports_apl(handler_input.request_envelope):
+        from skill import apl  # screens only: keeps voice-only cold starts lean
+
+        directives, screen_speaks = apl.directives(reply, content), apl.speaks(reply)
+    if not screen_speaks:
         builder.speak(speech.speech(reply))
         reprompt = speech.reprompt(reply)
         if reprompt and not reply.end_session:
             builder.ask(reprompt)
         builder.set_should_end_session(reply.end_session)
-    for directive in apl.directives(reply, content) if screen else []:
+    for directive in directives:
         builder.add_directive(directive)
     builder.set_card(SimpleCard(title=reply.view.title, content=speech.card_text(reply)))
     return builder.response
