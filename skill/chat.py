@@ -92,9 +92,10 @@ def show(
     wait: Callable[[float], object] = time.sleep,
     speak: Callable[[str], None] | None = None,
     raw: bool = False,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
 ) -> None:
     """Print a turn: what Alexa heard, what it says (waiting out pauses), the card."""
+    out = out or sys.stdout  # looked up per call, so redirected output is honoured
     print(f"      (heard: {turn.heard})", file=out)
     for piece, pause in _segments(turn.text):
         if piece:
