@@ -6,7 +6,7 @@ VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 NODE_DIR := tests/node
 
-.PHONY: chat test lint typecheck pytest bench package skill-package models clean
+.PHONY: chat test lint typecheck pytest bench package skill-package generate clean
 
 $(VENV)/.runtime: pyproject.toml
 	$(PY) -c 'import sys; assert sys.version_info >= (3, 10), "Knee Coach needs Python 3.10+"'
@@ -27,8 +27,8 @@ chat: $(VENV)/.runtime
 	$(VENV)/bin/knee-coach chat $(ARGS)
 
 lint: $(VENV)/.dev
-	$(VENV)/bin/ruff check skill tests scripts
-	$(VENV)/bin/ruff format --check skill tests scripts
+	$(VENV)/bin/ruff check skill tests scripts bench
+	$(VENV)/bin/ruff format --check skill tests scripts bench
 
 typecheck: $(VENV)/.dev
 	$(VENV)/bin/mypy
@@ -47,7 +47,10 @@ test: lint typecheck pytest
 bench: $(VENV)/.dev
 	$(PYTHON) bench/run.py $(ARGS)
 
-models: $(VENV)/.runtime
+# After editing content/*.yaml or models/utterances.yaml: regenerate what is derived from them
+# (tests fail while either is stale).
+generate: $(VENV)/.dev
+	$(PYTHON) scripts/compile_content.py
 	$(PYTHON) scripts/build_interaction_models.py
 
 # The Lambda zip for arm64 / python3.12 (build/knee-coach-lambda.zip, the CodeUri of template.yaml).
