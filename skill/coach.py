@@ -371,7 +371,8 @@ def _begin(
     if state.side in ("left", "right"):
         intro = f"{intro} {content.prompt('side_one', side=state.side)}"
     elif state.side == "both":
-        intro = f"{intro} {content.prompt('side_both')}"
+        minutes = _minutes(seconds_left(content, replace(state, index=0, step=0)))
+        intro = f"{intro} {content.prompt('side_both', minutes=minutes)}"
     return _play(content, state, [*lead, Say(intro)])
 
 
