@@ -37,11 +37,11 @@ if TYPE_CHECKING:
     )
 
 from skill import speech
-from skill.coach import Event, On
 from skill.content import Content
 from skill.device import supports_apl as supports_apl  # re-exported for screen code
 from skill.reply import Part, Pause, Reply, Sound, View
 from skill.settings import Settings
+from skill.state import Event, On
 
 TOKEN = "kneeCoach"
 """One token for the document and its commands: ExecuteCommands only reaches a matching one."""
@@ -156,7 +156,7 @@ def tick_seconds(parts: tuple[Part, ...] | list[Part]) -> int:
 def timeline(parts: tuple[Part, ...] | list[Part]) -> Timeline:
     """Speech between silences becomes cues; each silence a countdown, ticking each second.
 
-    A hold (see :func:`skill.coach.hold_parts`) is the silences from its first pause up to
+    A hold (see :func:`skill.routine.hold_parts`) is the silences from its first pause up to
     its closing sound, so a countdown starts at the hold's full length and reaches 0 on the
     chime; the cues inside it ("Halfway.", "Ten more seconds.") are spoken while the number
     they name is on screen.

@@ -27,12 +27,12 @@ from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import Response
 
 from skill import handlers
-from skill.coach import State, fresh_state
 from skill.content import Content, default_content
 from skill.memory import memory_from, progress_after
 from skill.progress import Progress
 from skill.reply import Reply, Say
 from skill.settings import Settings
+from skill.state import State, fresh_state
 from skill.store import ProgressStore, StoredProgress
 
 log = logging.getLogger(__name__)

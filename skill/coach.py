@@ -1,240 +1,45 @@
 """The coach: a pure state machine that turns (state, event) into (new state, reply).
 
-No ASK SDK here and no markup: the handlers turn intents into :class:`Event` values and
-render the :class:`~skill.reply.Reply`; this module only decides what happens next. Every
-reply is built by a named *replayable* function, so "repeat" re-renders exactly the last
-thing said from state instead of caching markup.
+No ASK SDK here and no markup: the handlers turn intents into :class:`~skill.state.Event`
+values and render the :class:`~skill.reply.Reply`; this module only decides what happens
+next. Every reply is built by a named *replayable* function, so "repeat" re-renders exactly
+the last thing said from state instead of caching markup. What a session is in lives in
+:mod:`skill.state`, and the routine's shape and timing in :mod:`skill.routine`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
-from skill.content import Content, Routine, SafetyQuestion, Technique, Topic
-from skill.reply import Part, Pause, Reply, Say, Sound, View
-
-STATE_VERSION = 1
-HOLD_END_SOUND = "soundbank://soundlibrary/musical/amzn_sfx_bell_short_chime_01"
-PACES = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
-WORDS_PER_SECOND = 2.5
-"""Alexa's speaking rate, near enough, for 'how much is left' estimates."""
-
-# Phases
-NEW, SAFETY, SIDE, READY, ROUTINE, DONE, ADVISED, IDLE = (
-    "new", "safety", "side", "ready", "routine", "done", "advised", "idle",
-)  # fmt: skip
-PHASES = frozenset({NEW, SAFETY, SIDE, READY, ROUTINE, DONE, ADVISED, IDLE})
-SIDES = ("left", "right", "both")
-
-
-# --------------------------------------------------------------------------- events
-
-
-class On:
-    """Event kinds; handlers map intents and touch events onto these."""
-
-    LAUNCH = "launch"
-    START = "start"  # value: routine id or None
-    GO_TO = "go_to"  # value: technique id, or the unresolved spoken name prefixed "?"
-    YES = "yes"
-    NO = "no"
-    PAUSE = "pause"
-    RESUME = "resume"
-    REPEAT = "repeat"
-    NEXT = "next"
-    PREVIOUS = "previous"
-    START_OVER = "start_over"
-    HELP = "help"
-    FALLBACK = "fallback"
-    STOP = "stop"
-    WHERE = "where"
-    SLOWER = "slower"
-    FASTER = "faster"
-    KEEP_GOING = "keep_going"
-    STEP_BY_STEP = "step_by_step"
-    SIDE = "side"  # value: left, right, both
-    EXPLAIN = "explain"
-    DISCLAIMER = "disclaimer"
-    TOPIC = "topic"  # value: topic id
-    FORGET = "forget"
-
-
-@dataclass(frozen=True)
-class Event:
-    kind: str
-    value: str | None = None
-
-
-@dataclass(frozen=True)
-class Memory:
-    """What the persistent store knows about this person (never anything about health)."""
-
-    heard_intro: bool = False
-    side: str | None = None
-    keep_going: bool = False
-    pace: float = 1.0
-    resume: tuple[str, int, int] | None = None
-    """(routine id, set index, step index) of an unfinished routine worth offering."""
-    completed_this_week: int = 0
-
-
-# --------------------------------------------------------------------------- state
-
-
-@dataclass(frozen=True)
-class State:
-    """Session state; :meth:`to_dict` is what goes into session attributes.
-
-    Safety answers are not in here. A "yes" only moves the phase to ``advised`` (the
-    routine stays closed for this session); which question it was is not kept.
-    """
-
-    phase: str = NEW
-    question: int = 0
-    compact: bool = False
-    checked: bool = False
-    routine: str = "full"
-    index: int = 0
-    """Position in the routine's sets (one set per technique, two per technique for both knees)."""
-    step: int = 0
-    run: int = 1
-    """How many steps the last chunk spoke (more than one in keep-going mode)."""
-    side: str | None = None
-    keep_going: bool = False
-    pace: float = 1.0
-    paused: bool = False
-    last: dict[str, Any] = field(default_factory=dict)
-    resume: tuple[str, int, int] | None = None
-    want: tuple[str, str | None] | None = None
-    """What the person asked for before the safety check: (routine id, technique id)."""
-    pending: str | None = None
-    heard_intro: bool = False
-    week: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.__dict__.items()}
-        data["v"] = STATE_VERSION
-        data["resume"] = list(self.resume) if self.resume else None
-        data["want"] = list(self.want) if self.want else None
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Any, content: Content) -> State:
-        """Rebuild state from session attributes; anything malformed yields a fresh state."""
-        if not isinstance(data, dict) or data.get("v") != STATE_VERSION:
-            return cls()
-        try:
-            state = cls(
-                phase=str(data["phase"]),
-                question=int(data["question"]),
-                compact=bool(data["compact"]),
-                checked=bool(data["checked"]),
-                routine=str(data["routine"]),
-                index=int(data["index"]),
-                step=int(data["step"]),
-                run=max(1, int(data["run"])),
-                side=data["side"] if data["side"] in SIDES else None,
-                keep_going=bool(data["keep_going"]),
-                pace=float(data["pace"]) if float(data["pace"]) in PACES else 1.0,
-                paused=bool(data["paused"]),
-                last=dict(data["last"] or {}),
-                resume=_position(data["resume"]),
-                want=(str(data["want"][0]), data["want"][1]) if data["want"] else None,
-                pending=data["pending"] if data["pending"] == "forget" else None,
-                heard_intro=bool(data["heard_intro"]),
-                week=int(data["week"]),
-            )
-        except (KeyError, TypeError, ValueError, IndexError):
-            return cls()
-        return state if _consistent(state, content) else cls()
-
-
-def _position(raw: Any) -> tuple[str, int, int] | None:
-    if not raw:
-        return None
-    routine, index, step = raw
-    return str(routine), int(index), int(step)
-
-
-def _consistent(state: State, content: Content) -> bool:
-    if state.phase not in PHASES or state.routine not in {r.id for r in content.routines}:
-        return False
-    if not _references_exist(state, content):
-        return False
-    if state.phase == SAFETY:
-        count = 1 if state.compact else len(content.safety.questions)
-        return 0 <= state.question < count
-    return valid_position(content, (state.routine, state.index, state.step), state.side)
-
-
-def valid_position(content: Content, position: tuple[str, int, int], side: str | None) -> bool:
-    """True when (routine id, set index, step index) still exists in this content."""
-    routine_id, index, step = position
-    routine = next((r for r in content.routines if r.id == routine_id), None)
-    if routine is None:
-        return False
-    sets = routine_sets(routine, side)
-    return 0 <= index < len(sets) and 0 <= step < len(sets[index].technique.steps)
-
-
-def _references_exist(state: State, content: Content) -> bool:
-    """Ids kept for a later turn (resume point, wish, replay) still name real content.
-
-    Session attributes can outlive a deployment that renamed or removed something; a
-    dangling id would otherwise crash a later turn instead of starting fresh.
-    """
-    if state.resume and not valid_position(content, state.resume, state.side):
-        return False
-    if state.want:
-        routine_id, technique_id = state.want
-        if routine_id not in {r.id for r in content.routines}:
-            return False
-        if technique_id is not None and technique_id not in {t.id for t in content.techniques}:
-            return False
-    replay = state.last.get("r")
-    if replay == "topic" and state.last.get("id") not in {t.id for t in content.topics}:
-        return False
-    return not (replay == "ready" and not state.resume)
-
-
-def fresh_state(memory: Memory) -> State:
-    """A new session's state, seeded with the person's saved preferences."""
-    return State(
-        side=memory.side if memory.side in SIDES else None,
-        keep_going=memory.keep_going,
-        pace=memory.pace if memory.pace in PACES else 1.0,
-        resume=memory.resume,
-        heard_intro=memory.heard_intro,
-        week=memory.completed_this_week,
-    )
-
-
-# --------------------------------------------------------------------------- routine shape
-
-
-@dataclass(frozen=True)
-class Set:
-    """One technique on one leg, with the holds this routine gives its steps."""
-
-    number: int
-    """1-based technique number in the routine (both legs share a number)."""
-    technique: Technique
-    holds: tuple[int, ...]
-    leg: str | None
-    """``left``/``right`` when both knees are done, naming the leg; else ``None``."""
-    first_leg: bool
-
-
-def routine_sets(routine: Routine, side: str | None) -> list[Set]:
-    sets: list[Set] = []
-    for number, item in enumerate(routine.items, start=1):
-        legs: tuple[str | None, ...] = ("right", "left") if side == "both" else (None,)
-        for i, leg in enumerate(legs):
-            sets.append(Set(number, item.technique, item.holds(), leg, first_leg=i == 0))
-    return sets
-
+from skill.content import Content, SafetyQuestion, Topic
+from skill.reply import Part, Reply, Say, View
+from skill.routine import (
+    PACES,
+    Set,
+    hold_parts,
+    minutes_words,
+    ordinal,
+    paced,
+    routine_sets,
+    seconds_left,
+    valid_position,
+)
+from skill.state import (
+    ADVISED,
+    DONE,
+    IDLE,
+    NEW,
+    READY,
+    ROUTINE,
+    SAFETY,
+    SIDE,
+    SIDES,
+    Event,
+    On,
+    State,
+)
 
 # --------------------------------------------------------------------------- the machine
 
@@ -371,7 +176,8 @@ def _begin(
     if state.side in ("left", "right"):
         intro = f"{intro} {content.prompt('side_one', side=state.side)}"
     elif state.side == "both":
-        minutes = _minutes(seconds_left(content, replace(state, index=0, step=0)))
+        start = (state.routine, 0, 0)
+        minutes = minutes_words(seconds_left(content, start, state.side, state.pace))
         intro = f"{intro} {content.prompt('side_both', minutes=minutes)}"
     return _play(content, state, [*lead, Say(intro)])
 
@@ -445,29 +251,6 @@ def _step_parts(content: Content, state: State, current: Set, count: int, step: 
     hold = paced(current.holds[step], state.pace)
     if hold:
         parts.extend(hold_parts(content, hold))
-    return parts
-
-
-def paced(seconds: int, pace: float) -> int:
-    """A hold at the person's pace, rounded to 5 s so the cues stay easy to follow."""
-    if seconds <= 0:
-        return 0
-    return max(5, round(seconds * pace / 5.0) * 5)
-
-
-def hold_parts(content: Content, seconds: int) -> list[Part]:
-    """A timed hold as spoken cues and silence (the renderer chains it into ≤10 s breaks)."""
-    p = content.prompt
-    parts: list[Part] = [Say(p("hold_start", seconds=seconds))]
-    remaining = seconds
-    if seconds >= 40:
-        half = seconds // 2
-        parts += [Pause(seconds - half), Say(p("hold_half"))]
-        remaining = half
-    if remaining > 10:
-        parts += [Pause(remaining - 10), Say(p("hold_ten"))]
-        remaining = 10
-    parts += [Pause(remaining), Sound(HOLD_END_SOUND), Say(p("hold_end"))]
     return parts
 
 
@@ -759,12 +542,14 @@ def _where_reply(content: Content, state: State, **_: Any) -> tuple[State, Reply
     p = content.prompt
     if state.phase != ROUTINE:
         routine = content.routine(state.routine)
-        minutes = _minutes(seconds_left(content, replace(state, index=0, step=0, run=0)))
+        start = (state.routine, 0, 0)
+        minutes = minutes_words(seconds_left(content, start, state.side, state.pace))
         return _with_prompt(
             content, state, p("where_not_started", routine=routine.name, minutes=minutes)
         )
     words = _where_words(content, state)
-    minutes = _minutes(seconds_left(content, state))
+    position = (state.routine, state.index, state.step)
+    minutes = minutes_words(seconds_left(content, position, state.side, state.pace))
     text = p("where_in_routine", minutes=minutes, **words)
     return _with_prompt(content, state, text)
 
@@ -779,30 +564,6 @@ def _where_words(content: Content, state: State) -> dict[str, Any]:
         "number": current.number,
         "count": _technique_count(content, state),
     }
-
-
-def seconds_left(content: Content, state: State) -> float:
-    """Estimated seconds to the end of the routine from the current step, at this pace."""
-    sets = _sets(content, state)
-    total = 0.0
-    for i in range(state.index, len(sets)):
-        current = sets[i]
-        first = state.step if i == state.index else 0
-        for step in range(first, len(current.technique.steps)):
-            words = len(current.technique.steps[step].say.split()) + 4
-            if step == 0:
-                words += len(current.technique.purpose.split()) + 6
-            total += words / WORDS_PER_SECOND + paced(current.holds[step], state.pace)
-    return total
-
-
-def _minutes(seconds: float) -> str:
-    minutes = round(seconds / 60)
-    return (
-        "less than a minute"
-        if minutes < 1
-        else ("about a minute" if minutes == 1 else f"about {minutes} minutes")
-    )
 
 
 # ----- help, fallback, stop
@@ -906,25 +667,6 @@ def _with_prompt(
 
 def _say(content: Content, state: State, text: str) -> tuple[State, Reply]:
     return _with_prompt(content, state, text)
-
-
-def ordinal(n: int) -> str:
-    words = (
-        "first",
-        "second",
-        "third",
-        "fourth",
-        "fifth",
-        "sixth",
-        "seventh",
-        "eighth",
-        "ninth",
-        "tenth",
-    )
-    if 1 <= n <= len(words):
-        return words[n - 1]
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 _HANDLERS: dict[str, Handler] = {

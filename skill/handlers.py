@@ -1,4 +1,4 @@
-"""Thin ASK SDK adapters: a request becomes a coach :class:`~skill.coach.Event`, a reply a response.
+"""Thin ASK SDK adapters: a request becomes a coach :class:`~skill.state.Event`, a reply a response.
 
 Handlers never build speech and never call each other. Session state is loaded by a
 request interceptor and saved by a response interceptor (see :mod:`skill.app`), so each
@@ -21,15 +21,15 @@ from ask_sdk_model import IntentRequest, Response
 from ask_sdk_model.ui import SimpleCard
 
 from skill import coach, intents, speech
-from skill.coach import Event, On, State
 from skill.content import Content
 from skill.device import supports_apl
 from skill.reply import Reply
+from skill.state import SIDES, Event, On, State
 
 log = logging.getLogger(__name__)
 
 STATE_KEY = "coach"
-"""Session attribute holding the coach state (see :class:`skill.coach.State`)."""
+"""Session attribute holding the coach state (see :class:`skill.state.State`)."""
 SCOPE_KEY = "knee_coach"
 """Request attribute holding the :class:`RequestScope` shared by interceptors and handlers."""
 
@@ -128,7 +128,7 @@ def content_lookup(content: Content, slot_name: str) -> dict[str, str]:
             for name in (routine.id, routine.name, *routine.synonyms):
                 table[name.lower()] = routine.id
     elif slot_name == intents.SIDE_SLOT:
-        table.update({side: side for side in coach.SIDES})
+        table.update({side: side for side in SIDES})
         table.update({"left knee": "left", "right knee": "right", "both knees": "both"})
     return table
 

@@ -8,9 +8,9 @@ the coach's safety-check phase has no field to go into.
 
 from __future__ import annotations
 
-from skill.coach import ROUTINE, Memory, State
 from skill.progress import Progress
 from skill.reply import Reply
+from skill.state import ROUTINE, Memory, State
 
 REFRESH_S = 3600
 """An idle turn (repeat, help, where am I) refreshes ``last_active`` at most this often.

@@ -23,11 +23,12 @@ from ask_sdk_model.interfaces.alexa.presentation.apl.speak_item_command import S
 from ask_sdk_model.request_envelope import RequestEnvelope
 
 from skill import apl, coach, intents, speech
-from skill.coach import Event, On, State
 from skill.content import Content
 from skill.nlu import Match
 from skill.reply import Pause, Reply, Say, Sound, View
+from skill.routine import HOLD_END_SOUND, hold_parts, routine_sets
 from skill.simulator import Conversation, Session, Turn, plain_text
+from skill.state import DONE, ROUTINE, SAFETY, SIDE, Event, On, State
 
 RENDER = "Alexa.Presentation.APL.RenderDocument"
 EXECUTE = "Alexa.Presentation.APL.ExecuteCommands"
@@ -86,16 +87,16 @@ def _full_routine(content: Content, side: str = "right") -> Iterator[tuple[State
     """Drive the coach from launch through the whole full routine, step by step."""
     state = State()
     state, reply = coach.handle(content, state, Event(On.LAUNCH))
-    while state.phase == coach.SAFETY:
+    while state.phase == SAFETY:
         state, reply = coach.handle(content, state, Event(On.NO))
-    if state.phase == coach.SIDE:
+    if state.phase == SIDE:
         state, reply = coach.handle(content, state, Event(On.SIDE, side))
-    assert state.phase == coach.ROUTINE
+    assert state.phase == ROUTINE
     yield state, reply
-    while state.phase == coach.ROUTINE:
+    while state.phase == ROUTINE:
         state, reply = coach.handle(content, state, Event(On.NEXT))
         yield state, reply
-    assert state.phase == coach.DONE
+    assert state.phase == DONE
 
 
 def _played(plan: apl.Timeline) -> list[tuple[str, int | None, bool]]:
@@ -128,7 +129,7 @@ def _expected_cues(content: Content, hold: int) -> list[tuple[str, int]]:
     remaining = hold
     cues: list[tuple[str, int]] = []
     after_pause = False
-    for part in coach.hold_parts(content, hold):
+    for part in hold_parts(content, hold):
         if isinstance(part, Pause):
             remaining -= int(part.seconds)
             after_pause = True
@@ -219,7 +220,7 @@ def test_every_binding_the_document_reads_is_in_the_datasource(
 
 
 def test_cue_template_is_apl_for_audio(screens: apl.Screens) -> None:
-    cue = apl.cue_document(screens.cue, [Say("And relax & rest."), Sound(coach.HOLD_END_SOUND)])
+    cue = apl.cue_document(screens.cue, [Say("And relax & rest."), Sound(HOLD_END_SOUND)])
     assert cue["type"] == "APLA" and cue["mainTemplate"]["parameters"] == ["payload"]
     speech_item, audio = cue["mainTemplate"]["item"]["items"]
     assert speech_item == {
@@ -227,7 +228,7 @@ def test_cue_template_is_apl_for_audio(screens: apl.Screens) -> None:
         "contentType": "SSML",
         "content": "<speak>And relax &amp; rest.</speak>",
     }
-    assert audio == {"type": "Audio", "source": coach.HOLD_END_SOUND}
+    assert audio == {"type": "Audio", "source": HOLD_END_SOUND}
     assert screens.cue["mainTemplate"]["item"]["items"] == [], "the template stays untouched"
 
 
@@ -253,14 +254,14 @@ def test_buttons_send_actions_the_skill_understands(screens: apl.Screens) -> Non
 def test_datasource_for_every_step_of_the_full_routine(
     screens: apl.Screens, content: Content
 ) -> None:
-    sets = coach.routine_sets(content.routine("full"), "right")
+    sets = routine_sets(content.routine("full"), "right")
     seen_progress: list[float] = []
     screened_steps: set[tuple[int, int]] = set()
     for state, reply in _full_routine(content):
         view = reply.view
         data = _serialize(apl.datasource(view, screens.labels))
         properties = data[apl.DATASOURCE]["properties"]
-        if state.phase == coach.DONE:
+        if state.phase == DONE:
             assert properties["kind"] == "done" and properties["buttons"] == []
             continue
         current = sets[state.index]
@@ -323,7 +324,7 @@ def test_countdown_matches_the_spoken_cues_for_every_timed_step(content: Content
 
 
 def test_countdown_for_a_sixty_second_hold_has_all_three_cues(content: Content) -> None:
-    plan = apl.timeline(coach.hold_parts(content, 60))
+    plan = apl.timeline(hold_parts(content, 60))
     assert _waited_ms(plan) == 60_000
     shown = [(text, left) for text, left, _ in _played(plan)]
     assert shown == [("60 seconds.", None), ("Halfway.", 30), ("Ten more seconds.", 10),
@@ -332,7 +333,7 @@ def test_countdown_for_a_sixty_second_hold_has_all_three_cues(content: Content) 
 
 
 def test_keep_going_mode_counts_each_hold_from_its_own_length(content: Content) -> None:
-    parts = [*coach.hold_parts(content, 30), Say("Step 2."), *coach.hold_parts(content, 15)]
+    parts = [*hold_parts(content, 30), Say("Step 2."), *hold_parts(content, 15)]
     plan = apl.timeline(parts)
     assert _waited_ms(plan) == 45_000
     starts = [
@@ -344,7 +345,7 @@ def test_keep_going_mode_counts_each_hold_from_its_own_length(content: Content) 
 
 
 def test_fractional_silence_still_adds_up() -> None:
-    plan = apl.timeline([Say("Hold."), Pause(2.5), Sound(coach.HOLD_END_SOUND), Say("Done.")])
+    plan = apl.timeline([Say("Hold."), Pause(2.5), Sound(HOLD_END_SOUND), Say("Done.")])
     assert _waited_ms(plan) == 2500
     assert [left for _, left, _ in _played(plan)] == [None, 0]
 
@@ -544,7 +545,7 @@ def test_a_full_routine_by_touch_alone_after_launch(
 
 
 def test_long_replies_tick_coarser_but_still_land_on_every_cue(content: Content) -> None:
-    parts = [*coach.hold_parts(content, 80), Say("Step 2."), *coach.hold_parts(content, 45)]
+    parts = [*hold_parts(content, 80), Say("Step 2."), *hold_parts(content, 45)]
     plan = apl.timeline(parts)
     assert apl.tick_seconds(parts) == apl.COARSE_TICK
     assert _waited_ms(plan) == 125_000

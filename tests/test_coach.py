@@ -18,9 +18,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skill import coach, speech
-from skill.coach import Event, Memory, On, State
 from skill.content import Content
 from skill.reply import Pause, Reply
+from skill.routine import PACES, paced, routine_sets, seconds_left
+from skill.state import (
+    ADVISED,
+    DONE,
+    PHASES,
+    ROUTINE,
+    SAFETY,
+    SIDE,
+    STATE_VERSION,
+    Event,
+    Memory,
+    On,
+    State,
+    fresh_state,
+)
 
 EVENT_KINDS = sorted(v for k, v in vars(On).items() if k.isupper())
 
@@ -60,7 +74,7 @@ def routine_state(content: Content, side: str = "left", routine: str | None = No
     state, _ = walk(
         content, State(), On.LAUNCH, *start, *no(questions(content)), Event(On.SIDE, side)
     )
-    assert state.phase == coach.ROUTINE
+    assert state.phase == ROUTINE
     return state
 
 
@@ -118,7 +132,7 @@ def phases(content: Content) -> list[tuple[str, State]]:
 
 
 def test_phase_states_cover_every_phase(phases: list[tuple[str, State]]) -> None:
-    assert {state.phase for _, state in phases} == set(coach.PHASES)
+    assert {state.phase for _, state in phases} == set(PHASES)
 
 
 def test_every_event_in_every_phase_answers(
@@ -132,7 +146,7 @@ def test_every_event_in_every_phase_answers(
             except Exception as error:  # pragma: no cover - the failure message is the point
                 pytest.fail(f"{event} in {name} raised {error!r}")
             assert_speakable(reply)
-            assert new_state.phase in coach.PHASES
+            assert new_state.phase in PHASES
             assert_round_trips(new_state, content)
 
 
@@ -228,10 +242,10 @@ def test_a_saved_resume_point_the_content_no_longer_has_is_dropped(
     resume: tuple[str, int, int], content: Content
 ) -> None:
     memory = Memory(heard_intro=True, side="left", resume=resume)
-    state, reply = walk(content, coach.fresh_state(memory), On.LAUNCH)
+    state, reply = walk(content, fresh_state(memory), On.LAUNCH)
     assert state.resume is None and content.prompts["welcome_back"] in reply.text
     state, reply = walk(content, state, On.NO)
-    assert state.phase == coach.ROUTINE
+    assert state.phase == ROUTINE
 
 
 def test_state_round_trips_through_session_attributes(content: Content) -> None:
@@ -245,7 +259,7 @@ def test_state_round_trips_through_session_attributes(content: Content) -> None:
     )
     state = replace(state, resume=("full", 3, 1), want=("quick", "knee_friction"))
     data = state.to_dict()
-    assert data["v"] == coach.STATE_VERSION
+    assert data["v"] == STATE_VERSION
     assert State.from_dict(json.loads(json.dumps(data)), content) == state
 
 
@@ -258,7 +272,7 @@ def test_safety_answers_never_reach_the_state_dict(index: int, content: Content)
     assert index < questions(content)
     state, reply = walk(content, State(), On.LAUNCH, *no(index), On.YES)
     question = content.safety.questions[index]
-    assert state.phase == coach.ADVISED
+    assert state.phase == ADVISED
     assert question.on_yes.split(".")[0] in reply.text  # it was said, once
     follow_ups: list[str | Event | None] = [On.REPEAT, On.HELP, On.START, On.REPEAT]
     for event in [None, *follow_ups, Event(On.TOPIC, "causes"), On.REPEAT]:
@@ -286,24 +300,24 @@ def test_repeat_after_a_yes_does_not_need_to_know_the_question(content: Content)
 
 def test_launch_runs_the_full_safety_check_before_anything(content: Content) -> None:
     state, reply = walk(content, State(), On.LAUNCH)
-    assert state.phase == coach.SAFETY
+    assert state.phase == SAFETY
     assert content.prompts["disclaimer_full"] in reply.text
     assert content.safety.questions[0].ask in reply.text
     for question in content.safety.questions[1:]:
         state, reply = walk(content, state, On.NO)
         assert question.ask in reply.text
     state, reply = walk(content, state, On.NO)
-    assert state.phase == coach.SIDE and state.checked
+    assert state.phase == SIDE and state.checked
 
 
 def test_a_returning_person_gets_the_short_disclaimer_and_one_grouped_question(
     content: Content,
 ) -> None:
-    state, reply = walk(content, coach.fresh_state(Memory(heard_intro=True)), On.LAUNCH)
+    state, reply = walk(content, fresh_state(Memory(heard_intro=True)), On.LAUNCH)
     assert content.prompts["disclaimer_short"] in reply.text
     assert content.safety.compact.ask in reply.text
     state, reply = walk(content, state, On.NO)
-    assert state.phase == coach.SIDE
+    assert state.phase == SIDE
 
 
 def test_keep_going_plays_the_rest_of_the_technique(content: Content) -> None:
@@ -347,28 +361,28 @@ def test_pace_scales_the_holds(content: Content) -> None:
 
 
 def test_pace_stops_at_its_limits(content: Content) -> None:
-    state, reply = walk(content, routine_state(content), *[On.SLOWER] * (len(coach.PACES) + 1))
-    assert state.pace == max(coach.PACES)
+    state, reply = walk(content, routine_state(content), *[On.SLOWER] * (len(PACES) + 1))
+    assert state.pace == max(PACES)
     assert content.prompts["pace_slowest"] in reply.text
-    state, reply = walk(content, state, *[On.FASTER] * (len(coach.PACES) + 1))
-    assert state.pace == min(coach.PACES)
+    state, reply = walk(content, state, *[On.FASTER] * (len(PACES) + 1))
+    assert state.pace == min(PACES)
     assert content.prompts["pace_fastest"] in reply.text
 
 
 def test_paced_rounds_to_five_seconds_and_never_to_zero() -> None:
-    assert coach.paced(0, 2.0) == 0
-    assert coach.paced(30, 1.0) == 30
-    assert coach.paced(30, 1.5) == 45
-    assert coach.paced(5, 0.5) == 5
-    assert all(coach.paced(s, p) % 5 == 0 for s in range(1, 90) for p in coach.PACES)
+    assert paced(0, 2.0) == 0
+    assert paced(30, 1.0) == 30
+    assert paced(30, 1.5) == 45
+    assert paced(5, 0.5) == 5
+    assert all(paced(s, p) % 5 == 0 for s in range(1, 90) for p in PACES)
 
 
 def test_both_knees_names_each_leg(content: Content) -> None:
     state = routine_state(content, "both")
     reply = coach.handle(content, state, Event(On.REPEAT))[1]
     seen = []
-    while state.phase == coach.ROUTINE:
-        sets = coach.routine_sets(content.routine(state.routine), state.side)
+    while state.phase == ROUTINE:
+        sets = routine_sets(content.routine(state.routine), state.side)
         seen.append((sets[state.index].technique.id, sets[state.index].leg))
         if state.step == 0:
             assert f"your {sets[state.index].leg} leg" in reply.text.lower()
@@ -404,13 +418,13 @@ def test_next_at_the_last_step_finishes_with_the_closing_line(content: Content) 
     assert "relief they deserve" in reply.text
     assert reply.end_session and reply.reprompt is None
     assert reply.effects == frozenset({"completed"})
-    assert state.phase == coach.DONE and state.week == 1
+    assert state.phase == DONE and state.week == 1
 
 
 def test_the_full_routine_by_next_alone_visits_every_step_in_order(content: Content) -> None:
     state, reply = routine_state(content), None
     spoken = coach.handle(content, state, Event(On.REPEAT))[1].text
-    while state.phase == coach.ROUTINE:
+    while state.phase == ROUTINE:
         state, reply = walk(content, state, On.NEXT)
         spoken += " " + reply.text
     assert reply is not None and "completed" in reply.effects
@@ -431,7 +445,7 @@ def test_stop_mid_routine_summarises_and_ends(content: Content) -> None:
 
 def test_start_over_skips_the_safety_check_already_done(content: Content) -> None:
     state, reply = walk(content, routine_state(content), On.NEXT, On.NEXT, On.START_OVER)
-    assert (state.phase, state.index, state.step) == (coach.ROUTINE, 0, 0)
+    assert (state.phase, state.index, state.step) == (ROUTINE, 0, 0)
     assert all(q.ask not in reply.text for q in content.safety.questions)
 
 
@@ -439,7 +453,7 @@ def test_nothing_starts_after_a_yes(content: Content) -> None:
     state, _ = walk(content, State(), On.LAUNCH, On.YES)
     for event in events(content):
         new_state, reply = coach.handle(content, state, event)
-        assert new_state.phase != coach.ROUTINE, event
+        assert new_state.phase != ROUTINE, event
         assert "Step 1." not in reply.text, event
 
 
@@ -458,7 +472,11 @@ def test_go_to_a_technique_outside_the_quick_routine_switches_to_full(content: C
 
 
 def test_seconds_left_counts_down_through_the_routine(content: Content) -> None:
+    def left(state: State) -> float:
+        position = (state.routine, state.index, state.step)
+        return seconds_left(content, position, state.side, state.pace)
+
     state = routine_state(content)
-    before = coach.seconds_left(content, state)
+    before = left(state)
     state, _ = walk(content, state, On.NEXT)
-    assert 0 < coach.seconds_left(content, state) < before
+    assert 0 < left(state) < before

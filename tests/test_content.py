@@ -17,9 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
-from skill import coach
-from skill.coach import State
 from skill.content import Content, ContentError, load_content
+from skill.routine import WORDS_PER_SECOND, seconds_left
 from skill.settings import Settings
 
 SEED = Path("/work/shared/seed")
@@ -156,7 +155,7 @@ def test_every_warning_sign_is_asked(content: Content) -> None:
 
 def test_safety_check_is_well_under_a_minute(content: Content) -> None:
     words = sum(len(q.ask.split()) for q in content.safety.questions)
-    assert words / coach.WORDS_PER_SECOND + 2 * len(content.safety.questions) < 45
+    assert words / WORDS_PER_SECOND + 2 * len(content.safety.questions) < 45
 
 
 def test_when_to_see_a_provider_lists_every_warning_sign(content: Content) -> None:
@@ -216,8 +215,8 @@ def test_the_product_the_article_mentions_is_never_named(content: Content) -> No
 
 def test_routine_lengths_match_what_they_promise(content: Content) -> None:
     """The full routine is about ten minutes and the quick one about four, as spoken."""
-    full = coach.seconds_left(content, State(routine="full", side="left")) / 60
-    quick = coach.seconds_left(content, State(routine="quick", side="left")) / 60
+    full = seconds_left(content, ("full", 0, 0), "left", 1.0) / 60
+    quick = seconds_left(content, ("quick", 0, 0), "left", 1.0) / 60
     assert 8.5 <= full <= 11.5, full
     assert 3 <= quick <= 5, quick
     assert "ten minutes" in content.routine("full").summary

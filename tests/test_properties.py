@@ -25,11 +25,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from skill import intents
-from skill.coach import SIDES, State
 from skill.content import Content
 from skill.nlu import Match, SlotValue, default_model
 from skill.settings import Settings
 from skill.simulator import Session, slot_payload
+from skill.state import SIDES, State
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 Action = tuple[Any, ...]

@@ -15,9 +15,10 @@ import pytest
 from alexa_rules import AlexaRuleError, break_seconds, check_response, ssml_problems
 
 from skill import coach, speech
-from skill.coach import Event, On, State
 from skill.content import Content
 from skill.reply import Part, Pause, Reply, Say, Sound, View
+from skill.routine import PACES
+from skill.state import Event, On, State
 
 CHIME = "soundbank://soundlibrary/musical/amzn_sfx_bell_short_chime_01"
 CARD = {"type": "Simple", "title": "T", "content": "C"}
@@ -121,7 +122,7 @@ def test_the_longest_replies_the_coach_can_give_stay_within_limits(content: Cont
     for _ in content.safety.questions:
         state, _ = coach.handle(content, state, Event(On.NO))
     state, _ = coach.handle(content, state, Event(On.SIDE, "both"))
-    for _ in coach.PACES:
+    for _ in PACES:
         state, _ = coach.handle(content, state, Event(On.SLOWER))
     state, reply = coach.handle(content, state, Event(On.KEEP_GOING))
     longest = 0.0

@@ -1,0 +1,124 @@
+"""The routine's shape and timing: which sets it has, how long holds last, how long is left.
+
+Pure and independent of the dialog: nothing here knows about phases or session state, so
+the coach, the screens and the tests can all ask the same questions of the content.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from skill.content import Content, Routine, Technique
+from skill.reply import Part, Pause, Say, Sound
+
+HOLD_END_SOUND = "soundbank://soundlibrary/musical/amzn_sfx_bell_short_chime_01"
+PACES = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
+WORDS_PER_SECOND = 2.5
+"""Alexa's speaking rate, near enough, for 'how much is left' estimates."""
+
+
+# --------------------------------------------------------------------------- routine shape
+
+
+@dataclass(frozen=True)
+class Set:
+    """One technique on one leg, with the holds this routine gives its steps."""
+
+    number: int
+    """1-based technique number in the routine (both legs share a number)."""
+    technique: Technique
+    holds: tuple[int, ...]
+    leg: str | None
+    """``left``/``right`` when both knees are done, naming the leg; else ``None``."""
+    first_leg: bool
+
+
+def routine_sets(routine: Routine, side: str | None) -> list[Set]:
+    sets: list[Set] = []
+    for number, item in enumerate(routine.items, start=1):
+        legs: tuple[str | None, ...] = ("right", "left") if side == "both" else (None,)
+        for i, leg in enumerate(legs):
+            sets.append(Set(number, item.technique, item.holds(), leg, first_leg=i == 0))
+    return sets
+
+
+def valid_position(content: Content, position: tuple[str, int, int], side: str | None) -> bool:
+    """True when (routine id, set index, step index) still exists in this content."""
+    routine_id, index, step = position
+    routine = next((r for r in content.routines if r.id == routine_id), None)
+    if routine is None:
+        return False
+    sets = routine_sets(routine, side)
+    return 0 <= index < len(sets) and 0 <= step < len(sets[index].technique.steps)
+
+
+def paced(seconds: int, pace: float) -> int:
+    """A hold at the person's pace, rounded to 5 s so the cues stay easy to follow."""
+    if seconds <= 0:
+        return 0
+    return max(5, round(seconds * pace / 5.0) * 5)
+
+
+def hold_parts(content: Content, seconds: int) -> list[Part]:
+    """A timed hold as spoken cues and silence (the renderer chains it into ≤10 s breaks)."""
+    p = content.prompt
+    parts: list[Part] = [Say(p("hold_start", seconds=seconds))]
+    remaining = seconds
+    if seconds >= 40:
+        half = seconds // 2
+        parts += [Pause(seconds - half), Say(p("hold_half"))]
+        remaining = half
+    if remaining > 10:
+        parts += [Pause(remaining - 10), Say(p("hold_ten"))]
+        remaining = 10
+    parts += [Pause(remaining), Sound(HOLD_END_SOUND), Say(p("hold_end"))]
+    return parts
+
+
+def seconds_left(
+    content: Content, position: tuple[str, int, int], side: str | None, pace: float
+) -> float:
+    """Estimated seconds to the end of the routine from the current step, at this pace.
+
+    ``position`` is (routine id, set index, step index), as in :func:`valid_position`.
+    """
+    routine_id, index, first_step = position
+    sets = routine_sets(content.routine(routine_id), side)
+    total = 0.0
+    for i in range(index, len(sets)):
+        current = sets[i]
+        first = first_step if i == index else 0
+        for step in range(first, len(current.technique.steps)):
+            words = len(current.technique.steps[step].say.split()) + 4
+            if step == 0:
+                words += len(current.technique.purpose.split()) + 6
+            total += words / WORDS_PER_SECOND + paced(current.holds[step], pace)
+    return total
+
+
+def minutes_words(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return (
+        "less than a minute"
+        if minutes < 1
+        else ("about a minute" if minutes == 1 else f"about {minutes} minutes")
+    )
+
+
+def ordinal(n: int) -> str:
+    words = (
+        "first",
+        "second",
+        "third",
+        "fourth",
+        "fifth",
+        "sixth",
+        "seventh",
+        "eighth",
+        "ninth",
+        "tenth",
+    )
+    if 1 <= n <= len(words):
+        return words[n - 1]
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

@@ -1,0 +1,196 @@
+"""What a coaching session is in: its phase, position and preferences, and the events it hears.
+
+The handlers turn intents into :class:`Event` values; :class:`State` is what survives
+between turns (in session attributes), and :class:`Memory` is what survives between
+sessions. Both are plain frozen data, checked on the way in so that anything stale or
+tampered with yields a fresh state instead of a crash in a later turn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from skill.content import Content
+from skill.routine import PACES, valid_position
+
+STATE_VERSION = 1
+
+# Phases
+NEW, SAFETY, SIDE, READY, ROUTINE, DONE, ADVISED, IDLE = (
+    "new", "safety", "side", "ready", "routine", "done", "advised", "idle",
+)  # fmt: skip
+PHASES = frozenset({NEW, SAFETY, SIDE, READY, ROUTINE, DONE, ADVISED, IDLE})
+SIDES = ("left", "right", "both")
+
+
+# --------------------------------------------------------------------------- events
+
+
+class On:
+    """Event kinds; handlers map intents and touch events onto these."""
+
+    LAUNCH = "launch"
+    START = "start"  # value: routine id or None
+    GO_TO = "go_to"  # value: technique id, or the unresolved spoken name prefixed "?"
+    YES = "yes"
+    NO = "no"
+    PAUSE = "pause"
+    RESUME = "resume"
+    REPEAT = "repeat"
+    NEXT = "next"
+    PREVIOUS = "previous"
+    START_OVER = "start_over"
+    HELP = "help"
+    FALLBACK = "fallback"
+    STOP = "stop"
+    WHERE = "where"
+    SLOWER = "slower"
+    FASTER = "faster"
+    KEEP_GOING = "keep_going"
+    STEP_BY_STEP = "step_by_step"
+    SIDE = "side"  # value: left, right, both
+    EXPLAIN = "explain"
+    DISCLAIMER = "disclaimer"
+    TOPIC = "topic"  # value: topic id
+    FORGET = "forget"
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class Memory:
+    """What the persistent store knows about this person (never anything about health)."""
+
+    heard_intro: bool = False
+    side: str | None = None
+    keep_going: bool = False
+    pace: float = 1.0
+    resume: tuple[str, int, int] | None = None
+    """(routine id, set index, step index) of an unfinished routine worth offering."""
+    completed_this_week: int = 0
+
+
+# --------------------------------------------------------------------------- state
+
+
+@dataclass(frozen=True)
+class State:
+    """Session state; :meth:`to_dict` is what goes into session attributes.
+
+    Safety answers are not in here. A "yes" only moves the phase to ``advised`` (the
+    routine stays closed for this session); which question it was is not kept.
+    """
+
+    phase: str = NEW
+    question: int = 0
+    compact: bool = False
+    checked: bool = False
+    routine: str = "full"
+    index: int = 0
+    """Position in the routine's sets (one set per technique, two per technique for both knees)."""
+    step: int = 0
+    run: int = 1
+    """How many steps the last chunk spoke (more than one in keep-going mode)."""
+    side: str | None = None
+    keep_going: bool = False
+    pace: float = 1.0
+    paused: bool = False
+    last: dict[str, Any] = field(default_factory=dict)
+    resume: tuple[str, int, int] | None = None
+    want: tuple[str, str | None] | None = None
+    """What the person asked for before the safety check: (routine id, technique id)."""
+    pending: str | None = None
+    heard_intro: bool = False
+    week: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.__dict__.items()}
+        data["v"] = STATE_VERSION
+        data["resume"] = list(self.resume) if self.resume else None
+        data["want"] = list(self.want) if self.want else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Any, content: Content) -> State:
+        """Rebuild state from session attributes; anything malformed yields a fresh state."""
+        if not isinstance(data, dict) or data.get("v") != STATE_VERSION:
+            return cls()
+        try:
+            state = cls(
+                phase=str(data["phase"]),
+                question=int(data["question"]),
+                compact=bool(data["compact"]),
+                checked=bool(data["checked"]),
+                routine=str(data["routine"]),
+                index=int(data["index"]),
+                step=int(data["step"]),
+                run=max(1, int(data["run"])),
+                side=data["side"] if data["side"] in SIDES else None,
+                keep_going=bool(data["keep_going"]),
+                pace=float(data["pace"]) if float(data["pace"]) in PACES else 1.0,
+                paused=bool(data["paused"]),
+                last=dict(data["last"] or {}),
+                resume=_position(data["resume"]),
+                want=(str(data["want"][0]), data["want"][1]) if data["want"] else None,
+                pending=data["pending"] if data["pending"] == "forget" else None,
+                heard_intro=bool(data["heard_intro"]),
+                week=int(data["week"]),
+            )
+        except (KeyError, TypeError, ValueError, IndexError):
+            return cls()
+        return state if _consistent(state, content) else cls()
+
+
+def _position(raw: Any) -> tuple[str, int, int] | None:
+    if not raw:
+        return None
+    routine, index, step = raw
+    return str(routine), int(index), int(step)
+
+
+def _consistent(state: State, content: Content) -> bool:
+    if state.phase not in PHASES or state.routine not in {r.id for r in content.routines}:
+        return False
+    if not _references_exist(state, content):
+        return False
+    if state.phase == SAFETY:
+        count = 1 if state.compact else len(content.safety.questions)
+        return 0 <= state.question < count
+    return valid_position(content, (state.routine, state.index, state.step), state.side)
+
+
+def _references_exist(state: State, content: Content) -> bool:
+    """Ids kept for a later turn (resume point, wish, replay) still name real content.
+
+    Session attributes can outlive a deployment that renamed or removed something; a
+    dangling id would otherwise crash a later turn instead of starting fresh.
+    """
+    if state.resume and not valid_position(content, state.resume, state.side):
+        return False
+    if state.want:
+        routine_id, technique_id = state.want
+        if routine_id not in {r.id for r in content.routines}:
+            return False
+        if technique_id is not None and technique_id not in {t.id for t in content.techniques}:
+            return False
+    replay = state.last.get("r")
+    if replay == "topic" and state.last.get("id") not in {t.id for t in content.topics}:
+        return False
+    return not (replay == "ready" and not state.resume)
+
+
+def fresh_state(memory: Memory) -> State:
+    """A new session's state, seeded with the person's saved preferences."""
+    return State(
+        side=memory.side if memory.side in SIDES else None,
+        keep_going=memory.keep_going,
+        pace=memory.pace if memory.pace in PACES else 1.0,
+        resume=memory.resume,
+        heard_intro=memory.heard_intro,
+        week=memory.completed_this_week,
+    )
