@@ -604,10 +604,12 @@ def _no_question(content: Content, state: State, event: Event) -> tuple[State, R
 
 def _stop(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     p = content.prompt
+    text = p("goodbye")
     if state.phase == ROUTINE:
-        text = f"{p('stop_summary', **_where_words(content, state))} {p('goodbye')}"
-    else:
-        text = p("goodbye")
+        where = p("stop_summary", **_where_words(content, state))
+        # Promise a pick-up only when there is somewhere to pick it up from.
+        later = f" {p('stop_resume_hint')}" if state.remembers else ""
+        text = f"{where}{later} {text}"
     view = View("info", p("goodbye_title"), text)
     return replace(state, last={}), Reply((Say(text),), None, view, end_session=True)
 
@@ -621,7 +623,7 @@ def _forget(content: Content, state: State, event: Event) -> tuple[State, Reply]
 def _answer_forget(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     if event.kind == On.NO:
         return _with_prompt(content, state, content.prompt("forget_kept"))
-    state = replace(state, resume=None, heard_intro=False, week=0, last={})
+    state = replace(state, resume=None, heard_intro=False, week=0, last={}, remembers=False)
     state, reply = _with_prompt(content, state, content.prompt("forget_done"))
     return state, replace(reply, effects=frozenset({"forget"}))
 

@@ -32,6 +32,7 @@ def memory_from(progress: Progress, now: float, available: bool = True) -> Memor
         pace=progress.pace,
         resume=resume,
         completed_this_week=progress.completions_this_week(now),
+        remembers=available,
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from skill.content import Content
 from skill.routine import PACES, valid_position
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 
 # Phases
 NEW, SAFETY, SIDE, READY, ROUTINE, DONE, ADVISED, IDLE = (
@@ -73,6 +73,8 @@ class Memory:
     resume: tuple[str, int, int] | None = None
     """(routine id, set index, step index) of an unfinished routine worth offering."""
     completed_this_week: int = 0
+    remembers: bool = False
+    """The store answered, so where the person stops will be offered next time."""
 
 
 # --------------------------------------------------------------------------- state
@@ -107,6 +109,8 @@ class State:
     pending: str | None = None
     heard_intro: bool = False
     week: int = 0
+    remembers: bool = False
+    """Progress will be kept (the store works and they have not said "forget me")."""
 
     def to_dict(self) -> dict[str, Any]:
         data = {k: v for k, v in self.__dict__.items()}
@@ -140,6 +144,7 @@ class State:
                 pending=data["pending"] if data["pending"] == "forget" else None,
                 heard_intro=bool(data["heard_intro"]),
                 week=int(data["week"]),
+                remembers=bool(data["remembers"]),
             )
         except (KeyError, TypeError, ValueError, IndexError):
             return cls()
@@ -193,4 +198,5 @@ def fresh_state(memory: Memory) -> State:
         resume=memory.resume,
         heard_intro=memory.heard_intro,
         week=memory.completed_this_week,
+        remembers=memory.remembers,
     )

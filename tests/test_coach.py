@@ -443,6 +443,16 @@ def test_stop_mid_routine_summarises_and_ends(content: Content) -> None:
     assert reply.end_session and reply.reprompt is None
 
 
+def test_stop_promises_a_pick_up_only_when_progress_is_kept(content: Content) -> None:
+    hint = content.prompt("stop_resume_hint")
+    kept = replace(routine_state(content), remembers=True)
+    assert hint in walk(content, kept, On.STOP)[1].text
+    assert hint not in walk(content, replace(kept, remembers=False), On.STOP)[1].text
+    forgotten, _ = walk(content, kept, On.FORGET, On.YES)
+    assert not forgotten.remembers
+    assert hint not in walk(content, forgotten, On.STOP)[1].text
+
+
 def test_start_over_skips_the_safety_check_already_done(content: Content) -> None:
     state, reply = walk(content, routine_state(content), On.NEXT, On.NEXT, On.START_OVER)
     assert (state.phase, state.index, state.step) == (ROUTINE, 0, 0)
