@@ -32,6 +32,29 @@ def _isolated_progress(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
     yield
 
 
+@pytest.fixture(autouse=True)
+def _no_certificate_downloads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may fetch a signing certificate: the suite never leaves 127.0.0.1.
+
+    Verification tests pre-fill the certificate cache; one that forgot would otherwise
+    try Amazon's S3 and fail slowly instead of clearly.
+    """
+    from skill import certcache
+
+    def refuse(url: str, **_: Any) -> bytes:
+        raise certcache.CertFetchError("network disabled in tests")
+
+    monkeypatch.setattr(certcache, "download", refuse)
+
+
+@pytest.fixture(scope="module")
+def pki() -> Any:
+    """A throwaway root, intermediate and echo-api.amazon.com leaf (see tests/certs.py)."""
+    from certs import make_pki
+
+    return make_pki()
+
+
 @pytest.fixture(scope="session")
 def content() -> Content:
     """The real content, loaded and validated once (as the running skill does)."""

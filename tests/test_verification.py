@@ -34,19 +34,6 @@ REAL_DOWNLOAD = certcache.download
 NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(url: str, **_: Any) -> bytes:
-        raise CertFetchError("network disabled in tests")
-
-    monkeypatch.setattr(certcache, "download", refuse)
-
-
-@pytest.fixture(scope="module")
-def pki() -> Any:
-    return make_pki()
-
-
 def _verifier(chain_pem: bytes, roots: list[Any]) -> SignatureVerifier:
     cache = CertCache()
     cache.put(CERT_URL, chain_pem)

@@ -33,7 +33,6 @@ from certs import (
 )
 from flask.testing import FlaskClient
 
-from skill import certcache
 from skill.certcache import CertCache, CertFetchError, cache_file_name
 from skill.settings import Settings
 from skill.web import MAX_BODY_BYTES, create_app, envelope_problem
@@ -41,19 +40,6 @@ from skill.web import MAX_BODY_BYTES, create_app, envelope_problem
 REPO = Path(__file__).resolve().parent.parent
 JSON_TYPE = "application/json"
 Post = Callable[..., Any]
-
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(url: str, **_: Any) -> bytes:
-        raise CertFetchError("network disabled in tests")
-
-    monkeypatch.setattr(certcache, "download", refuse)
-
-
-@pytest.fixture(scope="module")
-def pki() -> Any:
-    return make_pki()
 
 
 @pytest.fixture
