@@ -401,6 +401,7 @@ PROMPT_KEYS: tuple[str, ...] = (
     "week_count",
     "goodbye",
     "stop_summary",
+    "stop_resume_hint",
     "forget_confirm",
     "forget_done",
     "forget_kept",
