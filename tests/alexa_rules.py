@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from typing import Any
 
 MAX_SPEECH_CHARS = 8000
@@ -180,3 +181,16 @@ def check_response(envelope: dict[str, Any], *, session_ended: bool = False) -> 
     problems = response_problems(envelope, session_ended=session_ended)
     if problems:
         raise AlexaRuleError("response breaks Alexa's rules:\n  " + "\n  ".join(problems))
+
+
+def ssml_in(value: Any) -> Iterator[str]:
+    """Every SSML string anywhere in a JSON value (APL datasources carry spoken cues)."""
+    if isinstance(value, str):
+        if value.lstrip().startswith("<speak>"):
+            yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from ssml_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from ssml_in(item)

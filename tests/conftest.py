@@ -55,6 +55,26 @@ def pki() -> Any:
     return make_pki()
 
 
+@pytest.fixture(scope="module")
+def moto() -> Iterator[Any]:
+    """A local DynamoDB (moto in server mode, real HTTP on 127.0.0.1) for one test module."""
+    from moto_server import running_moto
+
+    with running_moto() as server:
+        yield server
+
+
+@pytest.fixture
+def dynamodb(moto: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A fresh local DynamoDB with the progress table, reached with dummy AWS credentials."""
+    from moto_server import use_dummy_aws
+
+    use_dummy_aws(monkeypatch)
+    moto.reset()
+    moto.create_table(Settings().dynamodb_table)
+    return moto
+
+
 @pytest.fixture(scope="session")
 def content() -> Content:
     """The real content, loaded and validated once (as the running skill does)."""

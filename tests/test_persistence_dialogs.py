@@ -15,7 +15,7 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from ask_sdk_model.context import Context
 from ask_sdk_model.interfaces.system.system_state import SystemState
 from ask_sdk_model.request_envelope import RequestEnvelope
 from ask_sdk_model.user import User
-from moto_server import REGION, LocalDynamoDB, running_moto, use_dummy_aws
+from moto_server import REGION, LocalDynamoDB, use_dummy_aws
 
 from skill.app import build_skill
 from skill.content import Content
@@ -214,21 +214,6 @@ def dynamodb_settings(endpoint: str) -> Settings:
 
 
 # ---- fixtures -------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def moto() -> Iterator[LocalDynamoDB]:
-    with running_moto() as server:
-        yield server
-
-
-@pytest.fixture
-def dynamodb(moto: LocalDynamoDB, monkeypatch: pytest.MonkeyPatch) -> LocalDynamoDB:
-    """A fresh local DynamoDB with the progress table, reached with dummy credentials."""
-    use_dummy_aws(monkeypatch)
-    moto.reset()
-    moto.create_table(TABLE)
-    return moto
 
 
 @pytest.fixture(params=["sqlite", "dynamodb"])

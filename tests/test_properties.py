@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from alexa_rules import ssml_problems
+from alexa_rules import ssml_in, ssml_problems
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -159,18 +159,6 @@ class Device:
 
 
 # --------------------------------------------------------------------------- checks
-
-
-def ssml_in(value: Any) -> Iterator[str]:
-    """Every SSML string anywhere in a JSON value (the APL cues)."""
-    if isinstance(value, str) and value.startswith("<speak>"):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from ssml_in(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from ssml_in(item)
 
 
 def error_text(ssml: str, content: Content) -> list[str]:

@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from alexa_rules import ssml_in
 
 from skill import intents
 from skill.content import Content
@@ -51,19 +52,6 @@ def run_checker(ssml: list[str]) -> list[list[dict[str, Any]]]:
     results: list[list[dict[str, Any]]] = json.loads(done.stdout)
     assert len(results) == len(ssml)
     return results
-
-
-def ssml_in(value: Any) -> Iterator[str]:
-    """Every SSML string anywhere in a JSON value (APL datasources carry spoken cues)."""
-    if isinstance(value, str):
-        if value.lstrip().startswith("<speak>"):
-            yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from ssml_in(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from ssml_in(item)
 
 
 def spoken(envelope: dict[str, Any]) -> list[tuple[str, str]]:

@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -44,21 +43,6 @@ NOW = time.time()
 
 def envelope(user_id: str = USER) -> RequestEnvelope:
     return RequestEnvelope(context=Context(system=SystemState(user=User(user_id=user_id))))
-
-
-@pytest.fixture(scope="module")
-def moto() -> Iterator[LocalDynamoDB]:
-    with running_moto() as server:
-        yield server
-
-
-@pytest.fixture
-def dynamodb(moto: LocalDynamoDB, monkeypatch: pytest.MonkeyPatch) -> LocalDynamoDB:
-    """A fresh local DynamoDB with the progress table, and dummy AWS credentials."""
-    use_dummy_aws(monkeypatch)
-    moto.reset()
-    moto.create_table(TABLE)
-    return moto
 
 
 def settings_for(endpoint: str, **changes: Any) -> Settings:
