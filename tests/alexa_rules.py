@@ -183,14 +183,19 @@ def check_response(envelope: dict[str, Any], *, session_ended: bool = False) -> 
         raise AlexaRuleError("response breaks Alexa's rules:\n  " + "\n  ".join(problems))
 
 
+def walk_json(node: Any) -> Iterator[Any]:
+    """Every value in a JSON document, depth first, the document itself included."""
+    yield node
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from walk_json(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from walk_json(value)
+
+
 def ssml_in(value: Any) -> Iterator[str]:
     """Every SSML string anywhere in a JSON value (APL datasources carry spoken cues)."""
-    if isinstance(value, str):
-        if value.lstrip().startswith("<speak>"):
-            yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from ssml_in(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from ssml_in(item)
+    for node in walk_json(value):
+        if isinstance(node, str) and node.lstrip().startswith("<speak>"):
+            yield node

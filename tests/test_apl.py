@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from alexa_rules import response_problems, ssml_problems
+from alexa_rules import response_problems, ssml_problems, walk_json
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model.interfaces.alexa.presentation.apl.set_value_command import SetValueCommand
 from ask_sdk_model.interfaces.alexa.presentation.apl.speak_item_command import SpeakItemCommand
@@ -55,18 +55,8 @@ def screens() -> apl.Screens:
 # --------------------------------------------------------------------------- helpers
 
 
-def _walk(node: Any) -> Iterator[Any]:
-    yield node
-    if isinstance(node, dict):
-        for value in node.values():
-            yield from _walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _walk(value)
-
-
 def _strings(node: Any) -> list[str]:
-    return [value for value in _walk(node) if isinstance(value, str)]
+    return [value for value in walk_json(node) if isinstance(value, str)]
 
 
 def _components(items: Any) -> Iterator[dict[str, Any]]:
