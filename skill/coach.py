@@ -177,7 +177,7 @@ def _begin(
         intro = f"{intro} {content.prompt('side_one', side=state.side)}"
     elif state.side == "both":
         start = (state.routine, 0, 0)
-        minutes = minutes_words(seconds_left(content, start, state.side, state.pace))
+        minutes = minutes_words(content, seconds_left(content, start, state.side, state.pace))
         intro = f"{intro} {content.prompt('side_both', minutes=minutes)}"
     return _play(content, state, [*lead, Say(intro)])
 
@@ -338,7 +338,7 @@ def _finish(content: Content, state: State) -> tuple[State, Reply]:
 
 def _pause(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     if state.phase != ROUTINE:
-        return _say(content, state, content.prompt("nothing_to_pause"))
+        return _with_prompt(content, state, content.prompt("nothing_to_pause"))
     state = replace(state, paused=True, last={"r": "paused"})
     return _paused_reply(content, state)
 
@@ -359,13 +359,13 @@ def _resume(content: Content, state: State, event: Event) -> tuple[State, Reply]
             state, phase=ROUTINE, routine=routine_id, index=index, step=step, resume=None
         )
         return _play(content, state, [Say(content.prompt("resuming"))])
-    return _say(content, state, content.prompt("nothing_to_resume"))
+    return _with_prompt(content, state, content.prompt("nothing_to_resume"))
 
 
 def _start(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     routine_id = event.value if event.value in {r.id for r in content.routines} else None
     if state.phase == ADVISED:
-        return _say(content, state, content.prompt("advised_no_routine"))
+        return _with_prompt(content, state, content.prompt("advised_no_routine"))
     if state.phase == SAFETY:
         state = replace(state, want=(routine_id or state.routine, None))
         return _ask_question(content, state, [Say(content.prompt("safety_first"))])
@@ -383,7 +383,7 @@ def _start_over(content: Content, state: State, event: Event) -> tuple[State, Re
     if state.phase in (ROUTINE, READY, DONE, IDLE) and state.checked:
         return _begin(content, replace(state, resume=None), [Say(content.prompt("starting_over"))])
     if state.phase == ADVISED:
-        return _say(content, state, content.prompt("advised_no_routine"))
+        return _with_prompt(content, state, content.prompt("advised_no_routine"))
     if state.phase == SAFETY:
         return _ask_question(content, replace(state, question=0))
     return _ask_side(content, state) if state.phase == SIDE else _launch(content, state, event)
@@ -394,9 +394,11 @@ def _go_to(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     if technique is None:
         names = ", ".join(t.name for t in content.techniques)
         spoken = (event.value or "").lstrip("?") or content.prompt("that_one")
-        return _say(content, state, content.prompt("unknown_technique", name=spoken, names=names))
+        return _with_prompt(
+            content, state, content.prompt("unknown_technique", name=spoken, names=names)
+        )
     if state.phase == ADVISED:
-        return _say(content, state, content.prompt("advised_no_routine"))
+        return _with_prompt(content, state, content.prompt("advised_no_routine"))
     if state.phase in (SAFETY, SIDE):
         want = (state.want[0] if state.want else state.routine, technique.id)
         state = replace(state, want=want)
@@ -418,11 +420,11 @@ def _side(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     side = event.value if event.value in SIDES else None
     if side is None:
         return _ask_side(content, state)
-    ack = content.prompt("side_noted", side=_side_words(side))
+    ack = content.prompt("side_noted", side=_side_words(content, side))
     if state.phase in (SAFETY, ADVISED):
         state = replace(state, side=side)
         if state.phase == ADVISED:
-            return _say(content, state, ack)
+            return _with_prompt(content, state, ack)
         return _ask_question(content, state, [Say(ack)])
     if state.phase == ROUTINE:
         current = _sets(content, state)[state.index].technique.id
@@ -434,8 +436,10 @@ def _side(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     return _begin(content, replace(state, want=None), [], technique_id)
 
 
-def _side_words(side: str) -> str:
-    return "both knees" if side == "both" else f"your {side} knee"
+def _side_words(content: Content, side: str) -> str:
+    if side == "both":
+        return content.prompt("side_words_both")
+    return content.prompt("side_words_one", side=side)
 
 
 def _sets(content: Content, state: State) -> list[Set]:
@@ -450,7 +454,7 @@ def _pace(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     j = i + 1 if event.kind == On.SLOWER else i - 1
     if not 0 <= j < len(PACES):
         key = "pace_slowest" if event.kind == On.SLOWER else "pace_fastest"
-        return _say(content, state, content.prompt(key))
+        return _with_prompt(content, state, content.prompt(key))
     state = replace(state, pace=PACES[j], last={"r": "pace"})
     return _pace_reply(content, state)
 
@@ -543,13 +547,13 @@ def _where_reply(content: Content, state: State, **_: Any) -> tuple[State, Reply
     if state.phase != ROUTINE:
         routine = content.routine(state.routine)
         start = (state.routine, 0, 0)
-        minutes = minutes_words(seconds_left(content, start, state.side, state.pace))
+        minutes = minutes_words(content, seconds_left(content, start, state.side, state.pace))
         return _with_prompt(
             content, state, p("where_not_started", routine=routine.name, minutes=minutes)
         )
     words = _where_words(content, state)
     position = (state.routine, state.index, state.step)
-    minutes = minutes_words(seconds_left(content, position, state.side, state.pace))
+    minutes = minutes_words(content, seconds_left(content, position, state.side, state.pace))
     text = p("where_in_routine", minutes=minutes, **words)
     return _with_prompt(content, state, text)
 
@@ -665,10 +669,6 @@ def _with_prompt(
     prompt = _phase_prompt(content, state)
     view = View("info", content.prompt(title), text)
     return state, Reply((Say(text), Say(prompt)), prompt, view)
-
-
-def _say(content: Content, state: State, text: str) -> tuple[State, Reply]:
-    return _with_prompt(content, state, text)
 
 
 _HANDLERS: dict[str, Handler] = {

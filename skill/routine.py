@@ -96,13 +96,14 @@ def seconds_left(
     return total
 
 
-def minutes_words(seconds: float) -> str:
+def minutes_words(content: Content, seconds: float) -> str:
+    """A duration the way a person says it: "less than a minute", "about 9 minutes"."""
     minutes = round(seconds / 60)
-    return (
-        "less than a minute"
-        if minutes < 1
-        else ("about a minute" if minutes == 1 else f"about {minutes} minutes")
-    )
+    if minutes < 1:
+        return content.prompt("minutes_under_one")
+    if minutes == 1:
+        return content.prompt("minutes_one")
+    return content.prompt("minutes_many", minutes=minutes)
 
 
 def ordinal(n: int) -> str:
