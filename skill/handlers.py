@@ -8,6 +8,7 @@ handler is one line of translation plus one call into the coach.
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -227,7 +228,7 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):
 
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
         request_type = _request_type(handler_input)
-        log.error("unhandled %s in %s", type(exception).__name__, request_type, exc_info=exception)
+        log.error("unhandled %s in %s", failure_trace(exception), request_type)
         if request_type == "SessionEndedRequest":
             return handler_input.response_builder.response
         text, again = self.content.prompt("error"), self.content.prompt("error_reprompt")
@@ -235,6 +236,11 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):
         builder.speak(text).ask(again)
         builder.set_card(SimpleCard(title=self.content.prompt("knee_coach_title"), content=text))
         return builder.response
+
+
+def failure_trace(exc: BaseException) -> str:
+    """An exception's type and stack, without its message, which may quote the person."""
+    return type(exc).__name__ + "\n" + "".join(traceback.format_tb(exc.__traceback__))
 
 
 def _request_type(handler_input: HandlerInput) -> str:

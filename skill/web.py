@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import traceback
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +25,7 @@ from werkzeug.exceptions import BadRequest, HTTPException
 from skill import oscrypto_compat
 from skill.app import build_skill
 from skill.certcache import CertCache, utc_now
+from skill.handlers import failure_trace
 from skill.settings import Settings
 from skill.store import make_persistence_adapter
 from skill.verification import (
@@ -194,7 +194,5 @@ def _http_error(exc: HTTPException) -> Response:
 def _unexpected_error(exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         return _http_error(exc)
-    # Type and stack only: an exception's message may quote what the person said.
-    stack = "".join(traceback.format_tb(exc.__traceback__))
-    log.error("unexpected %s while serving a request\n%s", type(exc).__name__, stack)
+    log.error("unexpected failure while serving a request: %s", failure_trace(exc))
     return _error(500, "internal error")
