@@ -57,11 +57,9 @@ class LoadState(AbstractRequestInterceptor):
             return
         session = handler_input.attributes_manager.session_attributes or {}
         stored = _cached(session.get(MEMORY_KEY)) or self.store.load(envelope)
+        fresh = fresh_state(memory_from(stored.progress, self.clock(), stored.available))
         raw = session.get(handlers.STATE_KEY)
-        if raw:
-            state = State.from_dict(raw, self.content)
-        else:
-            state = fresh_state(memory_from(stored.progress, self.clock(), stored.available))
+        state = State.from_dict(raw, self.content, fresh) if raw else fresh
         turn = handlers.scope(handler_input)
         turn.stored, turn.before = stored, state
 

@@ -120,10 +120,15 @@ class State:
         return data
 
     @classmethod
-    def from_dict(cls, data: Any, content: Content) -> State:
-        """Rebuild state from session attributes; anything malformed yields a fresh state."""
+    def from_dict(cls, data: Any, content: Content, fresh: State | None = None) -> State:
+        """Rebuild state from session attributes; anything malformed yields ``fresh``.
+
+        ``fresh`` defaults to a blank state; the request interceptor passes one seeded from
+        the person's saved preferences, so a session written by an older deployment keeps them.
+        """
+        fresh = fresh if fresh is not None else cls()
         if not isinstance(data, dict) or data.get("v") != STATE_VERSION:
-            return cls()
+            return fresh
         try:
             state = cls(
                 phase=str(data["phase"]),
@@ -147,8 +152,8 @@ class State:
                 remembers=bool(data["remembers"]),
             )
         except (KeyError, TypeError, ValueError, IndexError):
-            return cls()
-        return state if _consistent(state, content) else cls()
+            return fresh
+        return state if _consistent(state, content) else fresh
 
 
 def _position(raw: Any) -> tuple[str, int, int] | None:

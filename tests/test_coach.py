@@ -490,3 +490,11 @@ def test_seconds_left_counts_down_through_the_routine(content: Content) -> None:
     before = left(state)
     state, _ = walk(content, state, On.NEXT)
     assert 0 < left(state) < before
+
+
+def test_an_unusable_session_dict_falls_back_to_the_seeded_fresh_state(content: Content) -> None:
+    """A session written by an older deployment keeps the person's saved preferences."""
+    seeded = fresh_state(Memory(side="left", pace=1.5, keep_going=True, remembers=True))
+    assert State.from_dict({"v": STATE_VERSION - 1}, content, seeded) == seeded
+    assert State.from_dict({"v": STATE_VERSION, "phase": "??"}, content, seeded) == seeded
+    assert State.from_dict("garbage", content) == State()
