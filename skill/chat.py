@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from skill.simulator import Conversation, Turn
+from skill.simulator import Conversation, SimulatedClock, Turn, wall_clock
 
 EXAMPLES = (
     "open knee coach",
@@ -60,7 +60,9 @@ def run(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {"locale": args.locale, "apl": args.screen}
     if args.user:
         options["user_id"] = args.user
-    conversation = Conversation(handler, default_model(args.locale), **options)
+    # Real time, unless --fast skips the waiting: then time passes as if each reply played out.
+    clock = SimulatedClock(wall_clock()) if args.fast else wall_clock
+    conversation = Conversation(handler, default_model(args.locale), clock, **options)
     speak = _speaker() if args.say else None
     wait = (lambda s: None) if args.fast else time.sleep
     source: TextIO = args.script or sys.stdin

@@ -12,21 +12,52 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from skill import intents
 from skill.nlu import InteractionModel, Match, default_model
+from skill.timing import SOUND_SECONDS, WORDS_PER_SECOND
 
 Envelope = dict[str, Any]
 Invoke = Callable[[Envelope, Any], dict[str, Any]]
+Clock = Callable[[], datetime]
 
 LOCAL_USER_ID = "amzn1.ask.account.LOCAL-CHAT-USER"
 LOCAL_SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
+SIMULATED_START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+"""Where a simulated clock starts unless told otherwise: a Monday morning, UTC."""
+THINK_SECONDS = 2.0
+"""How long a simulated person takes to answer once Alexa has finished speaking."""
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def wall_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def timestamp(moment: datetime) -> str:
+    """Alexa's request timestamp format (ISO 8601, UTC, whole seconds)."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class SimulatedClock:
+    """Alexa's clock for a simulated person: time passes only as speech plays and they wait.
+
+    Tests and ``chat --fast`` use it, so every request timestamp is deterministic and a
+    dialog can say exactly when each request arrives (see :class:`Conversation`).
+    """
+
+    def __init__(self, start: datetime = SIMULATED_START) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+    def set(self, moment: datetime) -> None:
+        self.now = moment
 
 
 def slot_payload(model: InteractionModel, match: Match) -> dict[str, Any]:
@@ -64,6 +95,7 @@ class Session:
     attributes: dict[str, Any] = field(default_factory=dict)
     new: bool = True
     open: bool = True
+    clock: Clock = wall_clock
 
     def envelope(self, request: dict[str, Any]) -> Envelope:
         interfaces: dict[str, Any] = {}
@@ -91,7 +123,7 @@ class Session:
             },
             "request": {
                 "requestId": f"amzn1.echo-api.request.{uuid.uuid4()}",
-                "timestamp": _now(),
+                "timestamp": timestamp(self.clock()),
                 "locale": self.locale,
                 **request,
             },
@@ -162,15 +194,28 @@ class Turn:
 
 
 class Conversation:
-    """A person talking to the skill through a simulated device, across sessions."""
+    """A person talking to the skill through a simulated device, across sessions.
+
+    Request timestamps come from ``clock``. With the default :class:`SimulatedClock`, each
+    response is heard to its end (its words at the speaking rate, its pauses and sounds) and
+    the person answers :data:`THINK_SECONDS` later; :meth:`cut_after` makes the next request
+    arrive while a response is still playing ("Alexa, pause" mid-hold), and :meth:`wait`
+    adds silence (a timeout, the next day). A wall clock (``knee-coach chat``) ignores both.
+    """
 
     def __init__(
-        self, invoke: Invoke, model: InteractionModel | None = None, **session: Any
+        self,
+        invoke: Invoke,
+        model: InteractionModel | None = None,
+        clock: Clock | None = None,
+        **session: Any,
     ) -> None:
         self.invoke = invoke
         self.model = model or default_model()
-        self.session_options = session
-        self.session = Session(**session)
+        self.clock: Clock = clock or SimulatedClock()
+        self.session_options = {**session, "clock": self.clock}
+        self.session = Session(**self.session_options)
+        self._sent_at: datetime | None = None
 
     def say(self, text: str) -> Turn:
         """Type what the person says; opening phrases start a new session like Alexa does."""
@@ -199,10 +244,34 @@ class Conversation:
         self.session.open = False
         return turn
 
+    def wait(self, seconds: float) -> None:
+        """The person stays quiet this much longer before the next request."""
+        if isinstance(self.clock, SimulatedClock):
+            self.clock.advance(seconds)
+
+    def cut_after(self, seconds: float) -> None:
+        """The next request arrives ``seconds`` after the last response began to play."""
+        if isinstance(self.clock, SimulatedClock) and self._sent_at is not None:
+            self.clock.set(self._sent_at + timedelta(seconds=seconds))
+
     def _send(self, heard: str, envelope: Envelope) -> Turn:
+        self._sent_at = self.clock()
         response = self.invoke(envelope, None)
         self.session.absorb(response)
-        return Turn(heard, response)
+        turn = Turn(heard, response)
+        if isinstance(self.clock, SimulatedClock):
+            self.clock.advance(ssml_seconds(turn.ssml) + THINK_SECONDS)
+        return turn
+
+
+def ssml_seconds(ssml: str) -> float:
+    """How long Alexa takes to play some SSML: words at the speaking rate, breaks, sounds."""
+    breaks = sum(
+        float(value) / (1000 if unit == "ms" else 1) for value, unit in _BREAK.findall(ssml)
+    )
+    sounds = len(_AUDIO.findall(ssml)) * SOUND_SECONDS
+    words = len(_TAG.sub(" ", ssml).split())
+    return words / WORDS_PER_SECOND + breaks + sounds
 
 
 _TAG = re.compile(r"<[^>]+>")

@@ -15,6 +15,14 @@ A dialog file::
         times: 3                      # optional: the same words, several turns in a row
       - end_session: true             # the person went quiet; Alexa closes the session
       - say: ask knee coach what causes knee pain   # a one-shot: a new session
+      - say: pause
+        after: 12                     # said 12 s after the last response began (cut it short)
+      - say: resume
+        wait: 600                     # ten minutes of silence after the last response ended
+
+Request timestamps are simulated (:class:`~skill.simulator.SimulatedClock`): the dialog
+starts at ``start`` (top level, ISO 8601; default a Monday 09:00 UTC), each response plays to
+its end and the person answers two seconds later, unless a turn says ``after`` or ``wait``.
 
 ``expect`` keys (all optional, checked on the last of ``times`` turns; ``says`` and
 ``not_says`` are case-insensitive substrings of what is spoken):
@@ -26,6 +34,7 @@ the model matched), ``card`` (substring of the card's title or text), ``reprompt
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +42,21 @@ import pytest
 import yaml
 from alexa_rules import check_response
 
-from skill.simulator import Conversation, Turn, plain_text
+from skill.simulator import Conversation, SimulatedClock, Turn, plain_text
 
 DIALOGS = Path(__file__).parent / "dialogs"
 DIALOG_FILES = sorted(DIALOGS.glob("*.yaml"))
-TURN_KEYS = {"say", "launch", "end_session", "times", "expect"}
+TURN_KEYS = {"say", "launch", "end_session", "times", "expect", "after", "wait"}
 EXPECT_KEYS = {"says", "not_says", "open", "heard", "card", "reprompt"}
+
+
+def _moment(value: Any) -> datetime:
+    moment = (
+        value
+        if isinstance(value, datetime)
+        else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    )
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _as_list(value: Any) -> list[str]:
@@ -60,6 +78,10 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 def _play(conversation: Conversation, turn: dict[str, Any]) -> Turn:
+    if "after" in turn:
+        conversation.cut_after(float(turn["after"]))
+    if "wait" in turn:
+        conversation.wait(float(turn["wait"]))
     if "launch" in turn:
         result = conversation.launch()
     elif "end_session" in turn:
@@ -95,7 +117,8 @@ def _check(result: Turn, expect: dict[str, Any], where: str) -> None:
 @pytest.mark.parametrize("path", DIALOG_FILES, ids=[p.stem for p in DIALOG_FILES])
 def test_dialog(path: Path, conversation: Callable[..., Conversation]) -> None:
     dialog = _load(path)
-    person = conversation()
+    start = dialog.get("start")
+    person = conversation(clock=SimulatedClock(_moment(start))) if start else conversation()
     for number, turn in enumerate(dialog["turns"], start=1):
         what = turn.get("say", "launch" if "launch" in turn else "session ends")
         result: Turn | None = None
