@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
@@ -53,23 +54,23 @@ class LoadState(AbstractRequestInterceptor):
     def process(self, handler_input: HandlerInput) -> None:
         envelope = handler_input.request_envelope
         request: Any = envelope.request
+        turn = handlers.scope(handler_input)
+        turn.now = request_time(request, self.clock)
         if envelope.session is None or getattr(request, "object_type", "") in _NO_DIALOG:
             return
         session = handler_input.attributes_manager.session_attributes or {}
         stored = _cached(session.get(MEMORY_KEY)) or self.store.load(envelope)
-        fresh = fresh_state(memory_from(stored.progress, self.clock(), stored.available))
+        fresh = fresh_state(memory_from(stored.progress, turn.now, stored.available))
         raw = session.get(handlers.STATE_KEY)
         state = State.from_dict(raw, self.content, fresh) if raw else fresh
-        turn = handlers.scope(handler_input)
         turn.stored, turn.before = stored, state
 
 
 class SaveState(AbstractResponseInterceptor):
     """New state → session attributes; progress → the store, once, only when it changed."""
 
-    def __init__(self, store: ProgressStore, clock: Clock) -> None:
+    def __init__(self, store: ProgressStore) -> None:
         self.store = store
-        self.clock = clock
 
     def process(self, handler_input: HandlerInput, response: Response | None) -> None:
         turn = handlers.scope(handler_input)
@@ -77,7 +78,7 @@ class SaveState(AbstractResponseInterceptor):
         if state is None or not isinstance(stored, StoredProgress) or reply is None:
             return
         envelope = handler_input.request_envelope
-        after = progress_after(stored.progress, state, reply, self.clock())
+        after = progress_after(stored.progress, state, reply, turn.now)
         forgot = "forget" in reply.effects  # the delete already happened, in forget_effect
         if not forgot:
             self.store.save(envelope, stored, after)
@@ -116,6 +117,22 @@ class SkillDisabledHandler(AbstractRequestHandler):
         return handler_input.response_builder.response
 
 
+def request_time(request: Any, fallback: Clock) -> float:
+    """Alexa's timestamp of the request, in epoch seconds: the skill's clock for this turn.
+
+    Alexa stamps every request when the person spoke, so elapsed time between turns is
+    measured on one clock, whatever host answers (and tests control it). ``fallback`` is only
+    for a request without a usable timestamp.
+    """
+    stamp = getattr(request, "timestamp", None)
+    if isinstance(stamp, datetime):
+        try:
+            return stamp.timestamp()
+        except (OverflowError, ValueError, OSError):
+            pass
+    return fallback()
+
+
 _NO_DIALOG = frozenset({"SessionEndedRequest", "AlexaSkillEvent.SkillDisabled"})
 
 
@@ -138,7 +155,11 @@ def build_skill(
     content: Content | None = None,
     clock: Clock = time.time,
 ) -> CustomSkill:
-    """The skill, wired: content, handlers, interceptors, skill ID check, persistence."""
+    """The skill, wired: content, handlers, interceptors, skill ID check, persistence.
+
+    ``clock`` is used only for a request that carries no usable timestamp; every other turn
+    runs on Alexa's own request timestamp (:func:`request_time`).
+    """
     settings = settings or Settings.from_env()
     content = content or default_content(settings.content_dir)
     store = ProgressStore(persistence_adapter)
@@ -151,6 +172,6 @@ def build_skill(
     )
     builder.add_request_handler(handlers.SessionEndedHandler())
     builder.add_request_handler(SkillDisabledHandler(store))
-    builder.add_global_response_interceptor(SaveState(store, clock))
+    builder.add_global_response_interceptor(SaveState(store))
     builder.add_exception_handler(handlers.CatchAllExceptionHandler(content))
     return builder.create()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ask_sdk_core.dispatch_components import (
@@ -39,6 +39,8 @@ SCOPE_KEY = "knee_coach"
 class RequestScope:
     """What one request's interceptors and handler hand each other, typed in one place."""
 
+    now: float = 0.0
+    """Alexa's timestamp of this request, epoch seconds (set by the request interceptor)."""
     before: State | None = None
     event: Event | None = None
     after: State | None = None
@@ -196,7 +198,8 @@ class CoachRequestHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = scope(handler_input)
         assert turn.event is not None  # set by can_handle
-        turn.after, turn.reply = coach.handle(self.content, turn.before or State(), turn.event)
+        event = replace(turn.event, at=turn.now)
+        turn.after, turn.reply = coach.handle(self.content, turn.before or State(), event)
         if turn.reply.effects and self.effects is not None:
             turn.reply = self.effects(handler_input, turn.reply)
         return render(handler_input, turn.reply, self.content)

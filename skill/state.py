@@ -60,6 +60,8 @@ class On:
 class Event:
     kind: str
     value: str | None = None
+    at: float = 0.0
+    """When Alexa heard it: the request's timestamp in epoch seconds (0 when unknown)."""
 
 
 @dataclass(frozen=True)
