@@ -310,7 +310,7 @@ def datasource(
     }
 
 
-def cue_document(template: dict[str, Any], parts: list[Part]) -> dict[str, Any]:
+def cue_document(template: dict[str, Any], parts: list[Part], rate: float = 1.0) -> dict[str, Any]:
     """One spoken cue as an APL-for-audio document: speech as SSML, the chime as audio.
 
     APL-for-audio, not the ``ssmlToSpeech`` transformer, because that one refuses
@@ -323,7 +323,7 @@ def cue_document(template: dict[str, Any], parts: list[Part]) -> dict[str, Any]:
 
     def speak() -> None:
         if said:
-            ssml = speech.to_ssml(said)
+            ssml = speech.to_ssml(said, rate)
             items.append(
                 {"type": "Speech", "contentType": "SSML", "content": f"<speak>{ssml}</speak>"}
             )
@@ -367,7 +367,8 @@ def directives(
     side_question = is_side_question(reply.view, content)
     plan = timeline(reply.parts) if speaks(reply) else Timeline()
     sources: dict[str, object] = {
-        f"{CUE_PREFIX}{i}": cue_document(screens.cue, cue) for i, cue in enumerate(plan.cues)
+        f"{CUE_PREFIX}{i}": cue_document(screens.cue, cue, reply.rate)
+        for i, cue in enumerate(plan.cues)
     }
     render = RenderDocumentDirective(
         token=TOKEN,

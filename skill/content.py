@@ -24,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from skill.prompt_keys import COMING_BACK
 from skill.settings import Settings
 
 SSML_BREAKING = re.compile(r"[<>&{}]|\\")
@@ -424,6 +425,7 @@ PROMPT_KEYS: tuple[str, ...] = (
     "help_paused",
     "help_done",
     "help_advised",
+    *COMING_BACK,
 )
 """Every glue prompt the coach speaks; prompts.yaml must have exactly these."""
 

@@ -18,6 +18,16 @@ CHOOSE_SIDE = "ChooseSideIntent"
 EXPLAIN = "ExplainIntent"
 READ_DISCLAIMER = "ReadDisclaimerIntent"
 FORGET_ME = "ForgetMeIntent"
+PROGRESS = "ProgressIntent"
+SPEAK_SLOWER = "SpeakSlowerIntent"
+SPEAK_FASTER = "SpeakFasterIntent"
+NORMAL_SPEED = "NormalSpeedIntent"
+SET_REMINDER = "SetReminderIntent"
+REMIND_TOMORROW = "RemindTomorrowIntent"
+REMINDER_TIME = "ReminderTimeIntent"
+TIME_ZONE = "TimeZoneIntent"
+LIST_REMINDERS = "ListRemindersIntent"
+CANCEL_REMINDERS = "CancelRemindersIntent"
 
 # Built-in intents
 YES = "AMAZON.YesIntent"
@@ -43,6 +53,8 @@ BUILT_IN = (
 ROUTINE_SLOT, ROUTINE_TYPE = "routine", "ROUTINE_NAME"
 TECHNIQUE_SLOT, TECHNIQUE_TYPE = "technique", "TECHNIQUE_NAME"
 SIDE_SLOT, SIDE_TYPE = "side", "KNEE_SIDE"
+TIME_SLOT, TIME_TYPE = "time", "AMAZON.TIME"
+ZONE_SLOT, ZONE_TYPE = "zone", "TIME_ZONE"
 
 # Information topics each have their own intent; the intent name is declared with the
 # topic in content/topics.yaml, so adding a topic is a content change plus utterances.

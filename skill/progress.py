@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
+
+from skill.habits import is_time_zone_name
 
 SCHEMA_VERSION = 2
 """Version written by :meth:`Progress.to_record`. v1 was the design sketch's session-state shape."""
@@ -29,9 +31,9 @@ SCHEMA_VERSION = 2
 DAY_S = 24 * 3600
 RESUME_MAX_AGE_S = 7 * DAY_S
 """An unfinished routine older than this is not offered for resume."""
-WEEK_S = 7 * DAY_S
-MAX_COMPLETIONS_KEPT = 20
-"""Completion times kept for "this week" encouragement; older ones are only counted."""
+MAX_COMPLETIONS_KEPT = 100
+"""Completion times kept for progress (days in a row, this week, this month); older ones are
+only counted. A hundred is more than three months of one routine a day."""
 ACTIVE_GRANULARITY_S = 60
 """``last_active`` moves in steps of a minute so idle turns (repeat, help) cause no write."""
 CLOCK_SKEW_S = 300
@@ -39,6 +41,9 @@ CLOCK_SKEW_S = 300
 
 SIDES = ("left", "right", "both")
 PACE_RANGE = (0.25, 4.0)
+RATE_RANGE = (0.5, 2.0)
+"""Speaking rates a record may hold (1.0 is Alexa's normal speed)."""
+REMINDER_CHOICES = ("set", "declined")
 MAX_INDEX = 999
 MAX_COMPLETED = 1_000_000
 MAX_EPOCH = 2**40
@@ -57,6 +62,11 @@ ALLOWED_KEYS = frozenset(
         "completed",
         "completions",
         "last_active",
+        "rate",
+        "time_zone",
+        "last_routine",
+        "reminders",
+        "offered_at",
     }
 )
 """Every key a stored record may have. The persistence layer drops anything else on write."""
@@ -88,6 +98,17 @@ class Progress:
     """Epoch seconds of the most recent completions, oldest first, at most 20."""
     last_active: int = 0
     """Epoch seconds of the last change, minute granularity; 0 when never active."""
+    rate: float = 1.0
+    """Speaking rate ("speak slower"), separate from the hold ``pace``."""
+    time_zone: str | None = None
+    """The device's IANA time zone, once learned (for calendar days and reminders)."""
+    last_routine: str | None = None
+    """Id of the routine finished last: "the usual routine" in the progress summary."""
+    reminders: str | None = None
+    """``set`` after they asked for a reminder, ``declined`` after a no (or cancelling them):
+    either way the skill stops offering one. None: never answered."""
+    offered_at: int = 0
+    """Epoch seconds of the last reminder offer (at most one a week); 0 when never offered."""
 
     def __post_init__(self) -> None:
         problems = _problems(self)
@@ -131,6 +152,11 @@ class Progress:
             "completed": self.completed_routines,
             "completions": list(self.completions),
             "last_active": self.last_active,
+            "rate": self.rate,
+            "time_zone": self.time_zone,
+            "last_routine": self.last_routine,
+            "reminders": self.reminders,
+            "offered_at": self.offered_at,
         }
         assert record.keys() <= ALLOWED_KEYS
         return record
@@ -144,10 +170,6 @@ class Progress:
         age = now - self.last_active
         return -CLOCK_SKEW_S <= age <= max_age
 
-    def completions_this_week(self, now: float) -> int:
-        """Routines finished in the last seven days (rolling: the user's time zone is unknown)."""
-        return sum(1 for t in self.completions if -CLOCK_SKEW_S <= now - t < WEEK_S)
-
     # ---- changes ---------------------------------------------------------------------
 
     def at(self, routine: str, technique: int, step: int, now: float) -> Progress:
@@ -158,12 +180,13 @@ class Progress:
         """Forget the position ("start over"), keeping preferences and counts."""
         return replace(self, routine=None, technique=0, step=0).touched(now)
 
-    def completed(self, now: float) -> Progress:
-        """A routine was finished: clear the position and count it."""
+    def completed(self, now: float, routine: str | None = None) -> Progress:
+        """A routine was finished: clear the position and count it (and name it, if given)."""
         stamp = int(now)
         completions = (*self.completions, stamp)[-MAX_COMPLETIONS_KEPT:]
         return replace(
             self,
+            last_routine=routine if routine is not None else self.last_routine,
             routine=None,
             technique=0,
             step=0,
@@ -178,6 +201,8 @@ class Progress:
         side: str | None = None,
         keep_going: bool | None = None,
         pace: float | None = None,
+        rate: float | None = None,
+        time_zone: str | None = None,
     ) -> Progress:
         """Change the given preferences; arguments left as None keep their value."""
         return replace(
@@ -185,7 +210,17 @@ class Progress:
             side=self.side if side is None else side,
             keep_going=self.keep_going if keep_going is None else keep_going,
             pace=self.pace if pace is None else float(pace),
+            rate=self.rate if rate is None else float(rate),
+            time_zone=self.time_zone if time_zone is None else time_zone,
         )
+
+    def offered(self, now: float) -> Progress:
+        """A reminder was offered just now (the next offer waits a week)."""
+        return replace(self, offered_at=int(now))
+
+    def with_reminders(self, choice: str) -> Progress:
+        """They set a reminder (``set``) or said no to one (``declined``)."""
+        return self if self.reminders == choice else replace(self, reminders=choice)
 
     def intro_heard(self) -> Progress:
         """They have now heard the full introduction and disclaimer."""
@@ -233,6 +268,9 @@ def _parse_current(record: Mapping[str, Any]) -> tuple[Progress, frozenset[str]]
     completions, bad_completions = _completions(record.get("completions"))
     if bad_completions:
         repaired.add("completions")
+    time_zone = _choice(record, "time_zone", is_time_zone_name, repaired)
+    last_routine = _choice(record, "last_routine", _is_routine_id, repaired)
+    reminders = _choice(record, "reminders", REMINDER_CHOICES.__contains__, repaired)
     progress = Progress(
         routine=routine,
         technique=technique,
@@ -244,8 +282,28 @@ def _parse_current(record: Mapping[str, Any]) -> tuple[Progress, frozenset[str]]
         completed_routines=take("completed", _int_in(record.get("completed"), 0, MAX_COMPLETED), 0),
         completions=completions,
         last_active=take("last_active", _int_in(record.get("last_active"), 0, MAX_EPOCH), 0),
+        rate=take("rate", _float_in(record.get("rate"), *RATE_RANGE), base.rate),
+        time_zone=time_zone,
+        last_routine=last_routine,
+        reminders=reminders,
+        offered_at=take("offered_at", _int_in(record.get("offered_at"), 0, MAX_EPOCH), 0),
     )
     return progress, frozenset(repaired)
+
+
+def _choice(
+    record: Mapping[str, Any], name: str, valid: Callable[[Any], bool], repaired: set[str]
+) -> Any:
+    """An optional field that is either None or passes ``valid``; anything else is repaired."""
+    value = record.get(name)
+    if value is None or valid(value):
+        return value
+    repaired.add(name)
+    return None
+
+
+def _is_routine_id(value: object) -> bool:
+    return isinstance(value, str) and _ROUTINE_ID.fullmatch(value) is not None
 
 
 def _position(record: Mapping[str, Any]) -> tuple[str | None, int, int]:
@@ -334,4 +392,14 @@ def _problems(p: Progress) -> list[str]:
         problems.append("completions")
     if _int_in(p.last_active, 0, MAX_EPOCH) is None:
         problems.append("last_active")
+    if _float_in(p.rate, *RATE_RANGE) is None:
+        problems.append(f"rate {p.rate!r} outside {RATE_RANGE}")
+    if p.time_zone is not None and not is_time_zone_name(p.time_zone):
+        problems.append(f"time zone {p.time_zone!r}")
+    if p.last_routine is not None and not _is_routine_id(p.last_routine):
+        problems.append(f"last routine {p.last_routine!r}")
+    if p.reminders is not None and p.reminders not in REMINDER_CHOICES:
+        problems.append(f"reminders {p.reminders!r}")
+    if _int_in(p.offered_at, 0, MAX_EPOCH) is None:
+        problems.append("offered_at")
     return problems

@@ -14,6 +14,9 @@ from skill.timing import WORDS_PER_SECOND
 
 HOLD_END_SOUND = "soundbank://soundlibrary/musical/amzn_sfx_bell_short_chime_01"
 PACES = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
+"""Hold lengths ("slower", "faster"), as multiples of the content's holds."""
+RATES = (0.7, 0.85, 1.0, 1.15, 1.3)
+"""Speaking rates ("speak slower", "speak faster"), as multiples of Alexa's normal speed."""
 
 
 # --------------------------------------------------------------------------- routine shape
@@ -75,11 +78,16 @@ def hold_parts(content: Content, seconds: int) -> list[Part]:
 
 
 def seconds_left(
-    content: Content, position: tuple[str, int, int], side: str | None, pace: float
+    content: Content,
+    position: tuple[str, int, int],
+    side: str | None,
+    pace: float,
+    rate: float = 1.0,
 ) -> float:
     """Estimated seconds to the end of the routine from the current step, at this pace.
 
-    ``position`` is (routine id, set index, step index), as in :func:`valid_position`.
+    ``position`` is (routine id, set index, step index), as in :func:`valid_position`;
+    ``rate`` is the speaking rate (slower speech makes the routine longer).
     """
     routine_id, index, first_step = position
     sets = routine_sets(content.routine(routine_id), side)
@@ -91,7 +99,7 @@ def seconds_left(
             words = len(current.technique.steps[step].say.split()) + 4
             if step == 0:
                 words += len(current.technique.purpose.split()) + 6
-            total += words / WORDS_PER_SECOND + paced(current.holds[step], pace)
+            total += words / (WORDS_PER_SECOND * rate) + paced(current.holds[step], pace)
     return total
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skill.content import Content
-from skill.routine import PACES, valid_position
+from skill.habits import Habits, is_time_zone_name
+from skill.routine import PACES, RATES, valid_position
 
 STATE_VERSION = 2
 
@@ -54,6 +55,16 @@ class On:
     DISCLAIMER = "disclaimer"
     TOPIC = "topic"  # value: topic id
     FORGET = "forget"
+    PROGRESS = "progress"  # "how am I doing?"
+    SPEAK_SLOWER = "speak_slower"
+    SPEAK_FASTER = "speak_faster"
+    SPEAK_NORMAL = "speak_normal"
+    REMIND = "remind"  # value: what they asked for, e.g. "daily 09:00" (see skill.reminder)
+    TIME = "time"  # value: an AMAZON.TIME value ("19:00", "EV"), said on its own
+    TIME_ZONE = "time_zone"  # value: an IANA time zone name, or the unresolved words prefixed "?"
+    LIST_REMINDERS = "list_reminders"
+    CANCEL_REMINDERS = "cancel_reminders"
+    PERMISSION = "permission"  # value: ACCEPTED / DENIED / NOT_ANSWERED / ERROR; detail: token
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,10 @@ class Event:
     value: str | None = None
     at: float = 0.0
     """When Alexa heard it: the request's timestamp in epoch seconds (0 when unknown)."""
+    detail: str | None = None
+    """A second value: the token a permission answer (``Connections.Response``) carries back."""
+    granted: bool = False
+    """The person has granted the reminders permission (read from this request)."""
 
 
 @dataclass(frozen=True)
@@ -74,9 +89,14 @@ class Memory:
     pace: float = 1.0
     resume: tuple[str, int, int] | None = None
     """(routine id, set index, step index) of an unfinished routine worth offering."""
-    completed_this_week: int = 0
     remembers: bool = False
     """The store answered, so where the person stops will be offered next time."""
+    rate: float = 1.0
+    time_zone: str | None = None
+    habits: Habits = field(default_factory=Habits)
+    last_routine: str | None = None
+    reminders: str | None = None
+    offered_at: int = 0
 
 
 # --------------------------------------------------------------------------- state
@@ -110,15 +130,33 @@ class State:
     """What the person asked for before the safety check: (routine id, technique id)."""
     pending: str | None = None
     heard_intro: bool = False
-    week: int = 0
     remembers: bool = False
     """Progress will be kept (the store works and they have not said "forget me")."""
+    rate: float = 1.0
+    """Speaking rate: 1.0 is Alexa's normal speed (see :data:`skill.routine.RATES`)."""
+    habits: Habits = field(default_factory=Habits)
+    """Finished routines by calendar day: days in a row, this week, this month."""
+    tz: str | None = None
+    """The device's time zone, when known (saved, looked up this session, or answered)."""
+    tz_checked: bool = False
+    """Alexa's settings service was asked for the time zone this session."""
+    usual: str | None = None
+    """The routine finished last (the "usual routine" of the progress summary)."""
+    reminders: str | None = None
+    """``set`` or ``declined`` once they answered about reminders (no offer after either)."""
+    offered: int = 0
+    """Epoch seconds of the last reminder offer."""
+    asked: bool = False
+    """Alexa asked for the reminders permission this session: don't ask again."""
+    plan: str | None = None
+    """The reminder being set up while a time, time zone or permission is awaited."""
 
     def to_dict(self) -> dict[str, Any]:
         data = {k: v for k, v in self.__dict__.items()}
         data["v"] = STATE_VERSION
         data["resume"] = list(self.resume) if self.resume else None
         data["want"] = list(self.want) if self.want else None
+        data["habits"] = self.habits.to_list()
         return data
 
     @classmethod
@@ -148,14 +186,43 @@ class State:
                 last=dict(data["last"] or {}),
                 resume=_position(data["resume"]),
                 want=(str(data["want"][0]), data["want"][1]) if data["want"] else None,
-                pending=data["pending"] if data["pending"] == "forget" else None,
+                pending=data["pending"] if data["pending"] in PENDING else None,
                 heard_intro=bool(data["heard_intro"]),
-                week=int(data["week"]),
                 remembers=bool(data["remembers"]),
+                # Fields added later are read with defaults: a session that began on the
+                # previous deployment keeps going instead of starting fresh.
+                rate=_rate(data.get("rate", 1.0)),
+                habits=Habits.from_list(data.get("habits")),
+                tz=_zone_name(data.get("tz")),
+                tz_checked=bool(data.get("tz_checked", False)),
+                usual=_optional_str(data.get("usual")),
+                reminders=data.get("reminders") if data.get("reminders") in REMINDERS else None,
+                offered=int(data.get("offered", 0)),
+                asked=bool(data.get("asked", False)),
+                plan=_optional_str(data.get("plan")),
             )
         except (KeyError, TypeError, ValueError, IndexError):
             return fresh
         return state if _consistent(state, content) else fresh
+
+
+PENDING = frozenset({"forget", "offer", "remind_time", "time_zone", "permission"})
+"""Questions a state can be waiting on: deleting progress, the reminder offer, a reminder's
+time, the time zone, or Alexa's own permission question."""
+REMINDERS = ("set", "declined")
+
+
+def _rate(raw: Any) -> float:
+    rate = float(raw)
+    return rate if rate in RATES else 1.0
+
+
+def _zone_name(raw: Any) -> str | None:
+    return raw if is_time_zone_name(raw) else None
+
+
+def _optional_str(raw: Any) -> str | None:
+    return str(raw) if isinstance(raw, str) and 0 < len(raw) <= 64 else None
 
 
 def _position(raw: Any) -> tuple[str, int, int] | None:
@@ -204,6 +271,11 @@ def fresh_state(memory: Memory) -> State:
         pace=memory.pace if memory.pace in PACES else 1.0,
         resume=memory.resume,
         heard_intro=memory.heard_intro,
-        week=memory.completed_this_week,
         remembers=memory.remembers,
+        rate=memory.rate if memory.rate in RATES else 1.0,
+        habits=memory.habits,
+        tz=memory.time_zone,
+        usual=memory.last_routine,
+        reminders=memory.reminders,
+        offered=memory.offered_at,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from ask_sdk_core.skill import CustomSkill
@@ -45,6 +46,27 @@ def _no_certificate_downloads(monkeypatch: pytest.MonkeyPatch) -> None:
         raise certcache.CertFetchError("network disabled in tests")
 
     monkeypatch.setattr(certcache, "download", refuse)
+
+
+@pytest.fixture(autouse=True)
+def _no_calls_to_alexa_beyond_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The skill's service clients may reach a stand-in on 127.0.0.1, never Alexa's real API.
+
+    A request envelope that names ``https://api.amazonalexa.com`` (the simulator's default)
+    gets the error a network failure would give, at once, instead of a call leaving the machine.
+    """
+    from ask_sdk_core.exceptions import ApiClientException
+
+    from skill.api_client import LazyApiClient
+
+    invoke = LazyApiClient.invoke
+
+    def loopback_only(self: LazyApiClient, request: Any) -> Any:
+        if urlsplit(str(request.url)).hostname != "127.0.0.1":
+            raise ApiClientException("network disabled in tests")
+        return invoke(self, request)
+
+    monkeypatch.setattr(LazyApiClient, "invoke", loopback_only)
 
 
 @pytest.fixture(scope="module")

@@ -418,7 +418,7 @@ def test_next_at_the_last_step_finishes_with_the_closing_line(content: Content) 
     assert "relief they deserve" in reply.text
     assert reply.end_session and reply.reprompt is None
     assert reply.effects == frozenset({"completed"})
-    assert state.phase == DONE and state.week == 1
+    assert state.phase == DONE and state.habits.week == 1 and state.usual == "full"
 
 
 def test_the_full_routine_by_next_alone_visits_every_step_in_order(content: Content) -> None:

@@ -107,7 +107,8 @@ def _check(result: Turn, expect: dict[str, Any], where: str) -> None:
         heard = result.heard.split()[0]
         assert heard == expect["heard"], f"{context}\n  expected to hear {expect['heard']}"
     if "card" in expect:
-        card = f"{result.card.get('title', '')} {result.card.get('content', '')}".lower()
+        body = result.card.get("content") or result.card.get("text") or ""
+        card = f"{result.card.get('title', '')} {body}".lower()
         assert str(expect["card"]).lower() in card, f"{context}\n  card: {result.card}"
     if "reprompt" in expect:
         reprompt = plain_text(result.reprompt).lower()

@@ -7,7 +7,10 @@ values and render the :class:`~skill.reply.Reply`; the coach only decides what h
 - :mod:`~skill.coach.safety_check`: launch, the disclaimer, the safety questions, the knee;
 - :mod:`~skill.coach.routine_steps`: the routine itself, steps and holds, pause and resume;
 - :mod:`~skill.coach.talk`: topics, help, where am I, stop and forget, in any phase;
-- :mod:`~skill.coach.prompts`: what every phase shares, e.g. the prompt for where they are.
+- :mod:`~skill.coach.prompts`: what every phase shares, e.g. the prompt for where they are;
+- :mod:`~skill.coach.encouragement`: progress people can hear ("how am I doing?");
+- :mod:`~skill.coach.reminders`: daily reminders (time, permission, time zone, offer);
+- :mod:`~skill.coach.voice`: the speaking rate ("speak slower").
 
 Every reply is built by a named *replayable* function, so "repeat" re-renders exactly the
 last thing said from state instead of caching markup. What a session is in lives in
@@ -19,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from skill.coach import routine_steps, safety_check, talk
+from skill.coach import encouragement, reminders, routine_steps, safety_check, talk, voice
 from skill.coach.prompts import ask_question, ask_side, ready, with_prompt
 from skill.content import Content
 from skill.reply import Reply
@@ -29,9 +32,21 @@ Handler = Callable[[Content, State, Event], tuple[State, Reply]]
 
 
 def handle(content: Content, state: State, event: Event) -> tuple[State, Reply]:
-    """Apply one event. Never raises for any event in any state."""
+    """Apply one event. Never raises for any event in any state.
+
+    Every reply carries the person's speaking rate, so all of it is said at that rate.
+    """
+    state, reply = _dispatch(content, state, event)
+    return state, replace(reply, rate=state.rate) if reply.rate != state.rate else reply
+
+
+def _dispatch(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     if state.pending == "forget" and event.kind in (On.YES, On.NO):
         return talk.answer_forget(content, replace(state, pending=None), event)
+    if state.pending in reminders.PENDING:
+        answered = reminders.answer(content, state, event)
+        if answered is not None:
+            return answered
     state = replace(state, pending=None)
     opens_routine = state.phase == IDLE and not state.checked and event.kind in _OPENS_ROUTINE
     if (state.phase == NEW and event.kind not in _WITHOUT_LAUNCH) or opens_routine:
@@ -82,10 +97,25 @@ _HANDLERS: dict[str, Handler] = {
     On.DISCLAIMER: talk.disclaimer,
     On.TOPIC: talk.topic,
     On.FORGET: talk.forget,
+    On.PROGRESS: encouragement.progress,
+    On.SPEAK_SLOWER: voice.speaking_rate,
+    On.SPEAK_FASTER: voice.speaking_rate,
+    On.SPEAK_NORMAL: voice.speaking_rate,
+    On.REMIND: reminders.remind,
+    On.TIME: reminders.out_of_turn,
+    On.TIME_ZONE: reminders.out_of_turn,
+    On.LIST_REMINDERS: reminders.list_reminders,
+    On.CANCEL_REMINDERS: reminders.cancel_reminders,
+    On.PERMISSION: reminders.permission,
 }
 
 _WITHOUT_LAUNCH = frozenset(
-    {On.TOPIC, On.DISCLAIMER, On.HELP, On.STOP, On.FALLBACK, On.FORGET, On.WHERE, On.REPEAT}
+    {
+        *(On.TOPIC, On.DISCLAIMER, On.HELP, On.STOP, On.FALLBACK, On.FORGET, On.WHERE, On.REPEAT),
+        *(On.PROGRESS, On.SPEAK_SLOWER, On.SPEAK_FASTER, On.SPEAK_NORMAL),
+        *(On.REMIND, On.TIME, On.TIME_ZONE, On.LIST_REMINDERS, On.CANCEL_REMINDERS),
+        On.PERMISSION,
+    }
 )
 """Events a brand-new session answers directly instead of starting the safety check."""
 
@@ -106,5 +136,7 @@ _REPLAYS: dict[str, Callable[..., tuple[State, Reply]]] = {
     "where": talk.where_reply,
     "explain": lambda c, s: talk.explain(c, s, Event(On.EXPLAIN)),
     "help": talk.help_reply,
+    "progress": encouragement.progress_reply,
+    "rate": voice.rate_reply,
 }
 """What "repeat" re-renders, by the descriptor each reply leaves in ``State.last``."""

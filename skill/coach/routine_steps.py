@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from skill.coach import encouragement, reminders
 from skill.coach.prompts import (
     ask_question,
     ask_side,
@@ -30,7 +31,6 @@ from skill.routine import (
     Set,
     hold_parts,
     minutes_words,
-    ordinal,
     paced,
     seconds_left,
 )
@@ -55,7 +55,9 @@ def begin(
         intro = f"{intro} {content.prompt('side_one', side=state.side)}"
     elif state.side == "both":
         start = (state.routine, 0, 0)
-        minutes = minutes_words(content, seconds_left(content, start, state.side, state.pace))
+        minutes = minutes_words(
+            content, seconds_left(content, start, state.side, state.pace, state.rate)
+        )
         intro = f"{intro} {content.prompt('side_both', minutes=minutes)}"
     return play(content, state, [*lead, Say(intro)])
 
@@ -124,18 +126,23 @@ def next_step(content: Content, state: State, event: Event) -> tuple[State, Repl
         return resume(content, state, event)
     if state.phase != ROUTINE:
         return not_now(content, state)
-    return advance(content, state, [])
+    return advance(content, state, [], event.at)
 
 
-def advance(content: Content, state: State, lead: Sequence[Part]) -> tuple[State, Reply]:
-    """Move past what was last spoken: the next step, the next leg or technique, or the end."""
+def advance(
+    content: Content, state: State, lead: Sequence[Part], now: float = 0.0
+) -> tuple[State, Reply]:
+    """Move past what was last spoken: the next step, the next leg or technique, or the end.
+
+    ``now`` (the request's timestamp) dates a finished routine.
+    """
     all_sets = sets(content, state)
     after = state.step + state.run
     if after < len(all_sets[state.index].technique.steps):
         return play(content, replace(state, step=after), lead)
     if state.index + 1 < len(all_sets):
         return play(content, replace(state, index=state.index + 1, step=0), lead)
-    return finish(content, state)
+    return finish(content, state, now)
 
 
 def previous(content: Content, state: State, event: Event) -> tuple[State, Reply]:
@@ -182,12 +189,22 @@ def go_to(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     return play(content, state, lead)
 
 
-def finish(content: Content, state: State) -> tuple[State, Reply]:
+def finish(content: Content, state: State, now: float = 0.0) -> tuple[State, Reply]:
+    """The routine is done: say so, count it, and maybe offer a daily reminder."""
     p = content.prompt
-    week = state.week + 1
-    text = f"{p('finished')} {p('closing')} {p('week_count', ordinal=ordinal(week))} {p('goodbye')}"
-    state = replace(state, phase=DONE, index=0, step=0, run=1, week=week, last={})
-    view = View("done", p("done_title"), text)
+    day = encouragement.today(state, now)
+    habits = state.habits.after(day)
+    state = replace(
+        state, phase=DONE, index=0, step=0, run=1, habits=habits, usual=state.routine, last={}
+    )
+    said = f"{p('finished')} {p('closing')} {encouragement.finish_line(content, habits, day)}"
+    view = View("done", p("done_title"), encouragement.done_card(content, habits, day))
+    if reminders.may_offer(state, now):
+        state = replace(state, pending="offer", offered=int(now))
+        effects = frozenset({"completed", "offered"})
+        text = f"{said} {p('reminder_offer')}"
+        return state, Reply((Say(text),), p("offer_reprompt"), view, effects=effects)
+    text = f"{said} {p('goodbye')}"
     return state, Reply(
         (Say(text),), None, view, end_session=True, effects=frozenset({"completed"})
     )
@@ -247,7 +264,7 @@ def keep_going(content: Content, state: State, event: Event) -> tuple[State, Rep
         return with_prompt(content, replace(state, last={"r": "mode"}), ack)
     if state.paused:
         return play(content, state, [Say(ack)])
-    return advance(content, state, [Say(ack)])
+    return advance(content, state, [Say(ack)], event.at)
 
 
 def step_by_step(content: Content, state: State, event: Event) -> tuple[State, Reply]:

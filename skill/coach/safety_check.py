@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from skill.coach import encouragement
 from skill.coach.prompts import (
     ask_question,
     ask_side,
@@ -50,6 +51,9 @@ def launch(content: Content, state: State, event: Event) -> tuple[State, Reply]:
         lead.append(Say(p("welcome_back_resume", **resume_words(content, state))))
     if not lead:
         lead.append(Say(p("welcome_back" if state.heard_intro else "welcome_new")))
+    progress = encouragement.launch_line(content, state, event.at)
+    if progress:
+        lead.append(Say(progress))
     lead.append(Say(p("disclaimer_short" if state.heard_intro else "disclaimer_full")))
     compact = state.heard_intro
     safety = content.safety

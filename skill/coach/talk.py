@@ -21,6 +21,7 @@ from skill.coach.prompts import (
 )
 from skill.coach.routine_steps import resume, start
 from skill.content import Content, Topic
+from skill.habits import Habits
 from skill.reply import Part, Reply, Say, View
 from skill.routine import minutes_words, seconds_left
 from skill.state import DONE, IDLE, NEW, READY, ROUTINE, SAFETY, SIDE, Event, On, State
@@ -84,13 +85,15 @@ def where_reply(content: Content, state: State, **_: Any) -> tuple[State, Reply]
     if state.phase != ROUTINE:
         routine = content.routine(state.routine)
         begin_at = (state.routine, 0, 0)
-        minutes = minutes_words(content, seconds_left(content, begin_at, state.side, state.pace))
+        left = seconds_left(content, begin_at, state.side, state.pace, state.rate)
+        minutes = minutes_words(content, left)
         return with_prompt(
             content, state, p("where_not_started", routine=routine.name, minutes=minutes)
         )
     words = where_words(content, state)
     position = (state.routine, state.index, state.step)
-    minutes = minutes_words(content, seconds_left(content, position, state.side, state.pace))
+    left = seconds_left(content, position, state.side, state.pace, state.rate)
+    minutes = minutes_words(content, left)
     return with_prompt(content, state, p("where_in_routine", minutes=minutes, **words))
 
 
@@ -147,6 +150,16 @@ def forget(content: Content, state: State, event: Event) -> tuple[State, Reply]:
 def answer_forget(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     if event.kind == On.NO:
         return with_prompt(content, state, content.prompt("forget_kept"))
-    state = replace(state, resume=None, heard_intro=False, week=0, last={}, remembers=False)
+    state = replace(
+        state,
+        resume=None,
+        heard_intro=False,
+        habits=Habits(),
+        usual=None,
+        reminders=None,
+        offered=0,
+        last={},
+        remembers=False,
+    )
     state, reply = with_prompt(content, state, content.prompt("forget_done"))
     return state, replace(reply, effects=frozenset({"forget"}))
