@@ -69,6 +69,32 @@ def _no_calls_to_alexa_beyond_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(LazyApiClient, "invoke", loopback_only)
 
 
+@pytest.fixture(scope="session")
+def alexa_api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One HTTPS stand-in for Alexa's API on 127.0.0.1 (free port) for the whole run."""
+    from alexa_api_server import serving
+
+    from skill.alexa_standin import AlexaStandIn
+
+    with serving(AlexaStandIn(), tmp_path_factory.mktemp("alexa-api")) as running:
+        yield running
+
+
+@pytest.fixture
+def alexa_api(alexa_api_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The stand-in, fresh for this test, its certificate trusted by ``requests``.
+
+    Point a simulated session at it with ``api_endpoint=alexa_api.url`` and
+    ``api_token=API_TOKEN``; ``alexa_api.standin`` holds what was asked and created.
+    """
+    from alexa_api_server import API_TOKEN
+
+    alexa_api_server.standin.reset(token=API_TOKEN)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(alexa_api_server.ca_file))
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    return alexa_api_server
+
+
 @pytest.fixture(scope="module")
 def pki() -> Any:
     """A throwaway root, intermediate and echo-api.amazon.com leaf (see tests/certs.py)."""

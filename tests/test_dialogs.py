@@ -24,30 +24,58 @@ Request timestamps are simulated (:class:`~skill.simulator.SimulatedClock`): the
 starts at ``start`` (top level, ISO 8601; default a Monday 09:00 UTC), each response plays to
 its end and the person answers two seconds later, unless a turn says ``after`` or ``wait``.
 
+Alexa's own API (time zone, reminders) is a stand-in served over HTTPS on 127.0.0.1, named by
+every request's ``apiEndpoint``, so the SDK's real service clients answer each turn. More top
+level keys: ``persist: true`` keeps progress in a fresh SQLite store; ``progress`` seeds that
+record first (``completions`` as ISO times, other fields as stored); ``alexa`` sets the
+stand-in up: ``time_zone`` (null: none known), ``granted: true`` (the reminders permission is
+already granted), ``fail`` (operation → HTTP status), ``limit``; a turn may change it too.
+While Alexa asks for the permission (the skill sent ``AskFor``), "i approve" or "no" answer
+Alexa, and the skill hears Alexa's ``Connections.Response``.
+
 ``expect`` keys (all optional, checked on the last of ``times`` turns; ``says`` and
 ``not_says`` are case-insensitive substrings of what is spoken):
 ``says``, ``not_says``, ``open`` (the mic stays open), ``heard`` (the intent or request
 the model matched), ``card`` (substring of the card's title or text), ``reprompt``
-(substring of the reprompt).
+(substring of the reprompt), ``ssml`` (substrings of the raw SSML), ``card_type``,
+``asks_permission`` (the turn is handed to Alexa's permission question), ``api`` (the calls
+the stand-in received this turn, each ``METHOD /path`` or its start), ``reminder`` (the reminder this turn
+created: ``daily``, ``first`` local time, ``time_zone``, ``text``; method, path, bearer token
+and trigger type are always checked), ``stored`` (fields of the stored record).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from alexa_api_server import API_TOKEN
 from alexa_rules import check_response
+from ask_sdk_core.serialize import DefaultSerializer
+from ask_sdk_model import RequestEnvelope
 
-from skill.simulator import Conversation, SimulatedClock, Turn, plain_text
+from skill.alexa_standin import REMINDERS_PATH, AlexaStandIn
+from skill.app import build_skill
+from skill.content import Content
+from skill.lambda_function import make_handler
+from skill.progress import Progress
+from skill.settings import Settings
+from skill.simulator import REMINDERS_SCOPE, Conversation, Session, SimulatedClock, Turn, plain_text
+from skill.store import make_persistence_adapter
 
 DIALOGS = Path(__file__).parent / "dialogs"
 DIALOG_FILES = sorted(DIALOGS.glob("*.yaml"))
-TURN_KEYS = {"say", "launch", "end_session", "times", "expect", "after", "wait"}
-EXPECT_KEYS = {"says", "not_says", "open", "heard", "card", "reprompt"}
+TOP_KEYS = {"name", "start", "turns", "persist", "progress", "alexa"}
+TURN_KEYS = {"say", "launch", "end_session", "times", "expect", "after", "wait", "alexa"}
+EXPECT_KEYS = {
+    *("says", "not_says", "open", "heard", "card", "reprompt", "ssml", "card_type"),
+    *("asks_permission", "api", "reminder", "stored"),
+}
+ALEXA_KEYS = {"time_zone", "granted", "fail", "limit"}
 
 
 def _moment(value: Any) -> datetime:
@@ -67,6 +95,9 @@ def _load(path: Path) -> dict[str, Any]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert isinstance(data, dict) and data.get("name"), f"{path.name}: needs a name"
     assert isinstance(data.get("turns"), list) and data["turns"], f"{path.name}: needs turns"
+    unknown = set(data) - TOP_KEYS
+    assert not unknown, f"{path.name}: unknown top-level keys {sorted(unknown)}"
+    assert not set(data.get("alexa") or {}) - ALEXA_KEYS, f"{path.name}: unknown alexa keys"
     for i, turn in enumerate(data["turns"]):
         unknown = set(turn) - TURN_KEYS
         assert not unknown, f"{path.name}: turn {i + 1} has unknown keys {sorted(unknown)}"
@@ -78,6 +109,8 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 def _play(conversation: Conversation, turn: dict[str, Any]) -> Turn:
+    if "alexa" in turn:
+        _set_up(conversation, alexa=turn["alexa"])
     if "after" in turn:
         conversation.cut_after(float(turn["after"]))
     if "wait" in turn:
@@ -113,20 +146,108 @@ def _check(result: Turn, expect: dict[str, Any], where: str) -> None:
     if "reprompt" in expect:
         reprompt = plain_text(result.reprompt).lower()
         assert str(expect["reprompt"]).lower() in reprompt, f"{context}\n  reprompt: {reprompt}"
+    for text in _as_list(expect.get("ssml", [])):
+        assert text in result.ssml, f"{context}\n  ssml: {result.ssml}"
+    if "card_type" in expect:
+        assert result.card.get("type") == expect["card_type"], f"{context}\n  {result.card}"
+    if "asks_permission" in expect:
+        asks = result.asks_permission is not None
+        assert asks is expect["asks_permission"], f"{context}\n  {result.directives}"
+
+
+def _set_up(conversation: Conversation, alexa: dict[str, Any]) -> None:
+    """Tell the stand-in (and the device) what this person's Alexa knows and allows."""
+    standin = STANDIN[0]
+    if "time_zone" in alexa:
+        standin.time_zone = alexa["time_zone"]
+    if "fail" in alexa:
+        standin.fail = dict(alexa["fail"] or {})
+    if "limit" in alexa:
+        standin.limit = int(alexa["limit"])
+    if alexa.get("granted") is True:
+        conversation.session.granted.add(REMINDERS_SCOPE)
+    elif alexa.get("granted") is False:
+        conversation.session.granted.discard(REMINDERS_SCOPE)
+
+
+STANDIN: list[AlexaStandIn] = []
+"""The stand-in of the running dialog (set by :func:`test_dialog`)."""
+
+
+def _envelope() -> RequestEnvelope:
+    """A request envelope of the simulated person, to key their stored record."""
+    payload = json.dumps(Session().launch())
+    envelope: RequestEnvelope = DefaultSerializer().deserialize(payload, RequestEnvelope)
+    return envelope
+
+
+def _seed(adapter: Any, fields: dict[str, Any]) -> None:
+    fields = dict(fields)
+    stamps = [int(_moment(value).timestamp()) for value in fields.pop("completions", [])]
+    record = Progress(completions=tuple(sorted(stamps)), **fields).to_record()
+    adapter.save_attributes(_envelope(), record)
+
+
+def _check_api(result: Turn, expect: dict[str, Any], calls: list[Any], context: str) -> None:
+    """What reached Alexa's API this turn, and the reminder it created."""
+    if "api" in expect:  # each call starts as listed (a DELETE ends with a random token)
+        wanted = list(expect["api"])
+        said = [str(call) for call in calls]
+        matches = len(said) == len(wanted) and all(map(str.startswith, said, wanted))
+        assert matches, f"{context}\n  api: {said}"
+    for call in calls:  # every call carries this request's token, as a bearer token
+        assert call.authorization == f"Bearer {API_TOKEN}", f"{context}\n  {call}"
+    wanted = expect.get("reminder")
+    if wanted is None:
+        return
+    posts = [c for c in calls if c.method == "POST" and c.path == REMINDERS_PATH]
+    assert posts, f"{context}\n  no reminder was created: {calls}"
+    body = posts[-1].body
+    trigger = body["trigger"]
+    assert trigger["type"] == "SCHEDULED_ABSOLUTE", f"{context}\n  {trigger}"
+    assert trigger["timeZoneId"] == wanted["time_zone"], f"{context}\n  {trigger}"
+    rules = (trigger.get("recurrence") or {}).get("recurrenceRules") or []
+    first = (trigger.get("recurrence") or {}).get("startDateTime") or trigger["scheduledTime"]
+    assert str(first).startswith(wanted["first"]), f"{context}\n  {trigger}"
+    hour, minute = int(wanted["first"][11:13]), int(wanted["first"][14:16])
+    daily = [f"FREQ=DAILY;BYHOUR={hour};BYMINUTE={minute};BYSECOND=0;INTERVAL=1"]
+    assert rules == (daily if wanted["daily"] else []), f"{context}\n  {trigger}"
+    spoken = body["alertInfo"]["spokenInfo"]["content"][0]
+    assert wanted["text"] in spoken["text"] and spoken["locale"] == "en-US", f"{context}"
 
 
 @pytest.mark.parametrize("path", DIALOG_FILES, ids=[p.stem for p in DIALOG_FILES])
-def test_dialog(path: Path, conversation: Callable[..., Conversation]) -> None:
+def test_dialog(path: Path, handler: Any, content: Content, alexa_api: Any, tmp_path: Path) -> None:
     dialog = _load(path)
+    STANDIN[:] = [alexa_api.standin]
+    invoke, adapter = handler, None
+    if dialog.get("persist") or dialog.get("progress"):
+        settings = Settings(persistence="sqlite", sqlite_path=tmp_path / "progress.db")
+        adapter = make_persistence_adapter(settings)
+        invoke = make_handler(build_skill(settings, adapter, content))
+        if dialog.get("progress"):
+            _seed(adapter, dialog["progress"])
     start = dialog.get("start")
-    person = conversation(clock=SimulatedClock(_moment(start))) if start else conversation()
+    clock = SimulatedClock(_moment(start)) if start else SimulatedClock()
+    person = Conversation(invoke, clock=clock, api_endpoint=alexa_api.url, api_token=API_TOKEN)
+    _set_up(person, dialog.get("alexa") or {})
     for number, turn in enumerate(dialog["turns"], start=1):
         what = turn.get("say", "launch" if "launch" in turn else "session ends")
+        where = f"{path.name} turn {number} ({what!r})"
         result: Turn | None = None
         for _ in range(int(turn.get("times", 1))):
+            before = len(alexa_api.standin.calls)
             result = _play(person, turn)
+            calls = alexa_api.standin.calls[before:]
         assert result is not None
-        _check(result, turn.get("expect") or {}, f"{path.name} turn {number} ({what!r})")
+        expect = turn.get("expect") or {}
+        _check(result, expect, where)
+        _check_api(result, expect, calls, where)
+        if "stored" in expect:
+            assert adapter is not None, f"{where}: 'stored' needs persist: true"
+            record = adapter.get_attributes(_envelope())
+            for key, value in expect["stored"].items():
+                assert record.get(key) == value, f"{where}\n  stored {key}: {record.get(key)!r}"
 
 
 def test_there_are_enough_dialogs() -> None:
