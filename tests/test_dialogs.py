@@ -38,10 +38,10 @@ Alexa, and the skill hears Alexa's ``Connections.Response``.
 ``says``, ``not_says``, ``open`` (the mic stays open), ``heard`` (the intent or request
 the model matched), ``card`` (substring of the card's title or text), ``reprompt``
 (substring of the reprompt), ``ssml`` (substrings of the raw SSML), ``card_type``,
-``asks_permission`` (the turn is handed to Alexa's permission question), ``api`` (the calls
-the stand-in received this turn, each ``METHOD /path`` or its start), ``reminder`` (the reminder this turn
-created: ``daily``, ``first`` local time, ``time_zone``, ``text``; method, path, bearer token
-and trigger type are always checked), ``stored`` (fields of the stored record).
+``asks_permission`` (the turn is handed to Alexa's permission question), ``api`` (the
+calls the stand-in received this turn, each ``METHOD /path`` or its start), ``reminder`` (the
+reminder this turn created: ``daily``, ``first`` local time, ``time_zone``, ``text``; method,
+path, bearer token and trigger type are always checked), ``stored`` (stored record fields).
 """
 
 from __future__ import annotations
