@@ -123,3 +123,33 @@ def test_help_lists_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None
         cli.main(["--help"])
     out = capsys.readouterr().out
     assert "chat" in out and "serve" in out
+
+
+def test_chat_plays_alexas_permission_question_and_shows_the_reminder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = run_chat(
+        tmp_path,
+        ["open knee coach", "remind me every day at 7 pm", "i approve", "list my reminders"],
+        capsys,
+    )
+    assert "Do you give Knee Coach permission to create and edit reminders?" in out
+    assert "(heard: Connections.Response ACCEPTED)" in out
+    assert "I'll remind you every day at 7 PM." in out
+    assert "[Alexa API: POST /v1/alerts/reminders]" in out
+    assert "[reminder that would be created: SCHEDULED_ABSOLUTE every day from " in out
+    assert "T19:00:00 (America/New_York): 'Time for your knee routine." in out
+    assert "You have one Knee Coach reminder: every day at 7 PM." in out
+
+
+def test_chat_can_start_with_the_permission_granted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = tmp_path / "said.txt"
+    script.write_text("ask knee coach to remind me tomorrow at 8 am\nquit\n", encoding="utf-8")
+    argv = ["chat", "--fast", "--grant-reminders", "--time-zone", "Europe/London"]
+    assert cli.main([*argv, "--script", str(script)]) == 0
+    out = capsys.readouterr().out
+    assert "permission" not in out
+    assert "I'll remind you tomorrow at 8 AM." in out
+    assert "SCHEDULED_ABSOLUTE once from " in out and "(Europe/London)" in out

@@ -46,6 +46,10 @@ def events(content: Content) -> list[Event]:
         On.GO_TO: [None, *(t.id for t in content.techniques), "?moon walk", "bogus"],
         On.SIDE: [None, "left", "right", "both", "middle"],
         On.TOPIC: [None, *(t.id for t in content.topics), "weather"],
+        On.REMIND: [None, "daily", "daily 09:00", "once 19:30", "daily now", "weekly 9"],
+        On.TIME: [None, "19:00", "EV", "25:99"],
+        On.TIME_ZONE: [None, "America/New_York", "Nowhere/Atlantis", "?banana"],
+        On.PERMISSION: [None, "ACCEPTED", "DENIED", "NOT_ANSWERED", "ERROR"],
     }
     return [Event(kind, value) for kind in EVENT_KINDS for value in values.get(kind, [None])]
 
@@ -102,10 +106,25 @@ def phase_states(content: Content) -> Iterator[tuple[str, State]]:
     yield "ready", walk(content, ready, On.NO)[0]
     yield "done", walk(content, last, On.NEXT)[0]
     yield "forget-pending", walk(content, routine, On.FORGET)[0]
+    yield "speaking-slowly", walk(content, routine, On.SPEAK_SLOWER, On.SPEAK_SLOWER)[0]
+    yield "remind-time-pending", walk(content, routine, Event(On.REMIND, "daily"))[0]
+    asking = walk(content, routine, Event(On.REMIND, "daily 09:00", granted=False))[0]
+    yield "permission-pending", asking
+    unknown_zone = replace(routine, tz_checked=True)
+    granted = Event(On.REMIND, "daily 09:00", granted=True)
+    yield "time-zone-pending", walk(content, unknown_zone, granted)[0]
+    done = replace(last, remembers=True)
+    yield "offer-pending", walk(content, done, Event(On.NEXT, at=1.8e9))[0]
 
 
 def assert_speakable(reply: Reply) -> None:
-    """The reply renders to SSML Alexa accepts, with a reprompt unless the session ends."""
+    """The reply renders to SSML Alexa accepts, with a reprompt unless the session ends.
+
+    A reply that hands the turn to Alexa's permission question says nothing itself.
+    """
+    if reply.ask_for is not None:
+        assert not reply.parts and reply.reprompt is None and not reply.end_session
+        return
     problems = ssml_problems(f"<speak>{speech.speech(reply)}</speak>")
     assert not problems, problems
     assert reply.text.strip()

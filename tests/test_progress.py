@@ -33,6 +33,11 @@ def sample() -> Progress:
         completed_routines=3,
         completions=(NOW - 3 * DAY, NOW - DAY),
         last_active=NOW,
+        rate=0.85,
+        time_zone="Europe/London",
+        last_routine="quick",
+        reminders="declined",
+        offered_at=NOW - DAY,
     )
 
 
@@ -258,3 +263,42 @@ def test_preferences_and_intro() -> None:
 def test_invalid_values_fail_where_they_are_made(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         Progress(**kwargs)
+
+
+# ---- coming back: speaking rate, time zone, reminder bookkeeping -------------------------
+
+
+def test_a_record_from_before_these_fields_reads_cleanly_with_defaults() -> None:
+    old = {k: v for k, v in sample().to_record().items() if k not in COMING_BACK_KEYS}
+    loaded = Progress.load(old)
+    assert loaded.status == "ok"
+    progress = loaded.progress
+    assert (progress.rate, progress.time_zone, progress.last_routine) == (1.0, None, None)
+    assert (progress.reminders, progress.offered_at) == (None, 0)
+
+
+@pytest.mark.parametrize(
+    ("key", "bad"),
+    [("rate", 9), ("rate", "slow"), ("time_zone", "../../etc"), ("time_zone", 5),
+     ("last_routine", "no such id!"), ("reminders", "maybe"), ("offered_at", -1)],
+)  # fmt: skip
+def test_bad_coming_back_fields_are_repaired_to_defaults(key: str, bad: object) -> None:
+    loaded = Progress.load(sample().to_record() | {key: bad})
+    assert loaded.status == "repaired"
+    assert getattr(loaded.progress, key) == getattr(Progress(), key)
+
+
+def test_the_reminder_bookkeeping_changes() -> None:
+    progress = Progress().offered(NOW).with_reminders("set")
+    assert (progress.offered_at, progress.reminders) == (NOW, "set")
+    assert progress.with_reminders("set") is progress
+    assert progress.completed(NOW, "quick").last_routine == "quick"
+    assert progress.completed(NOW).last_routine is None
+    assert (
+        Progress().with_preferences(rate=0.7, time_zone="Asia/Kolkata").time_zone == "Asia/Kolkata"
+    )
+    with pytest.raises(ValueError, match="reminders"):
+        Progress(reminders="perhaps")
+
+
+COMING_BACK_KEYS = {"rate", "time_zone", "last_routine", "reminders", "offered_at"}
