@@ -21,7 +21,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest, Response
 from ask_sdk_model.ui import SimpleCard
 
-from skill import coach, intents, speech
+from skill import coach, intents, speech, spelling
 from skill.content import Content
 from skill.device import apl_max_version, supports_apl
 from skill.reply import Reply
@@ -189,6 +189,9 @@ def render(
     if reply.silent:
         return builder.response
     envelope = handler_input.request_envelope
+    locale = getattr(envelope.request, "locale", None)
+    if locale and locale != spelling.WRITTEN_IN:
+        reply = spelling.shown_in(reply, locale)  # cards and screens: "fibre" in en-GB
     directives, screen_speaks = [], False
     if screen and supports_apl(envelope):
         from skill import apl  # screens only: keeps voice-only cold starts lean
