@@ -216,3 +216,59 @@ def test_the_description_uses_the_locale_spelling(locale: str) -> None:
     text = load_manifest()["manifest"]["publishingInformation"]["locales"][locale]["description"]
     assert spelling.respell(text, spelling.table(locale)) == text
     assert "fibre" in text
+
+
+# --------------------------------------------------------------------------- viewports
+
+
+def _holds(expression: str, viewport: dict[str, Any]) -> bool:
+    """Evaluate one of the document's ``when`` conditions (they only read ``viewport``)."""
+    body = expression.strip()
+    assert body.startswith("${") and body.endswith("}"), expression
+    code = body[2:-1].replace("&&", " and ").replace("||", " or ")
+    code = re.sub(r"viewport\.(\w+)", r"viewport['\1']", code)
+    return bool(eval(code, {"__builtins__": {}}, {"viewport": viewport}))
+
+
+def _resources(document: dict[str, Any], viewport: dict[str, Any]) -> dict[str, str]:
+    """The document's resources as a device with this viewport resolves them."""
+    resolved: dict[str, str] = {}
+    for block in document["resources"]:
+        if "when" not in block or _holds(block["when"], viewport):
+            for group in ("dimensions", "strings"):
+                resolved.update(block.get(group, {}))
+    return resolved
+
+
+def _dp(value: str) -> float:
+    assert value.endswith("dp"), value
+    return float(value.removesuffix("dp"))
+
+
+def test_every_declared_viewport_gets_a_layout_that_fits() -> None:
+    from skill.apl import default_screens
+
+    document = default_screens().document
+    interfaces = load_manifest()["manifest"]["apis"]["custom"]["interfaces"]
+    declared = next(i for i in interfaces if i["type"] == "ALEXA_PRESENTATION_APL")
+    profiles = declared["supportedViewports"]
+    modes = {(p["mode"], p["shape"]) for p in profiles}
+    assert {("HUB", "ROUND"), ("HUB", "RECTANGLE"), ("TV", "RECTANGLE")} <= modes
+    assert any(p["minHeight"] > p["maxWidth"] for p in profiles), "a portrait hub is declared"
+    for profile in profiles:
+        for width, height in (
+            (profile["minWidth"], profile["minHeight"]),
+            (profile["maxWidth"], profile["maxHeight"]),
+        ):
+            viewport = {
+                "shape": profile["shape"].lower(),
+                "mode": profile["mode"].lower(),
+                "width": width,
+                "height": height,
+            }
+            found = _resources(document, viewport)
+            column = viewport["shape"] == "round" or height > width
+            assert found["bodyDirection"] == ("column" if column else "row"), viewport
+            if viewport["shape"] == "rectangle":
+                row = 4 * _dp(found["buttonWidth"]) + 3 * _dp(found["buttonGap"])
+                assert 2 * _dp(found["pad"]) + row <= width, (viewport, found)
