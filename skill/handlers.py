@@ -21,7 +21,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest, Response
 from ask_sdk_model.ui import SimpleCard
 
-from skill import coach, intents, speech, spelling
+from skill import coach, intents, speech
 from skill.content import Content
 from skill.device import apl_max_version, supports_apl
 from skill.reply import Reply
@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 STATE_KEY = "coach"
 """Session attribute holding the coach state (see :class:`skill.state.State`)."""
+CONTENT_LOCALE = "en-US"
+"""The locale whose spelling content/ is written in (``skill.spelling.WRITTEN_IN``)."""
 SCOPE_KEY = "knee_coach"
 """Request attribute holding the :class:`RequestScope` shared by interceptors and handlers."""
 
@@ -190,7 +192,9 @@ def render(
         return builder.response
     envelope = handler_input.request_envelope
     locale = getattr(envelope.request, "locale", None)
-    if locale and locale != spelling.WRITTEN_IN:
+    if locale and locale != CONTENT_LOCALE:
+        from skill import spelling  # other locales only: en-US cold starts load nothing more
+
         reply = spelling.shown_in(reply, locale)  # cards and screens: "fibre" in en-GB
     directives, screen_speaks = [], False
     if screen and supports_apl(envelope):

@@ -29,7 +29,10 @@ def test_respelling_keeps_case_and_whole_words() -> None:
 
 def test_en_us_reads_no_table(tmp_path: Path) -> None:
     """The voice-only en-US path (most requests) costs nothing: no file is read."""
+    from skill import handlers
+
     assert spelling.table(spelling.WRITTEN_IN, tmp_path / "missing") == {}
+    assert handlers.CONTENT_LOCALE == spelling.WRITTEN_IN
 
 
 def test_every_entry_changes_something_the_skill_shows(content: Content) -> None:
