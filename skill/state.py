@@ -54,6 +54,8 @@ class On:
     DISCLAIMER = "disclaimer"
     TOPIC = "topic"  # value: topic id
     FORGET = "forget"
+    HOLD_DONE = "hold_done"  # value: the position the screen finished speaking (View.position)
+    SCREEN_ERROR = "screen_error"  # the screen could not show or play the last response
 
 
 @dataclass(frozen=True)

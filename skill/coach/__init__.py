@@ -23,13 +23,46 @@ from skill.coach import routine_steps, safety_check, talk
 from skill.coach.prompts import ask_question, ask_side, ready, with_prompt
 from skill.content import Content
 from skill.reply import Reply
-from skill.state import IDLE, NEW, Event, On, State
+from skill.state import DONE, IDLE, NEW, READY, ROUTINE, SAFETY, SIDE, SIDES, Event, On, State
 
 Handler = Callable[[Content, State, Event], tuple[State, Reply]]
 
 
 def handle(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     """Apply one event. Never raises for any event in any state."""
+    state, reply = _step(content, state, event)
+    if reply.silent:
+        return state, reply
+    return state, replace(reply, view=replace(reply.view, actions=screen_actions(state, reply)))
+
+
+def screen_actions(state: State, reply: Reply) -> tuple[str, ...]:
+    """What the person can do next, as screen buttons: only what the session can really do.
+
+    Each action is a button sending the event its voice intent sends (see ``skill.apl``);
+    ``side:left`` is the "my left knee" button.
+    """
+    if reply.end_session:
+        return ()
+    repeat = ("repeat",) if str(state.last.get("r")) in _REPLAYS else ()
+    if state.pending == "forget":
+        return ("yes", "no")
+    if state.phase == SAFETY:
+        return ("yes", "no", *repeat)
+    if state.phase == SIDE:
+        return tuple(f"side:{side}" for side in SIDES)
+    if state.phase == ROUTINE:
+        return ("resume" if state.paused else "pause", *repeat, "previous", "next")
+    if state.phase == READY:
+        return ("resume", "start_over", *repeat)
+    if state.phase in (IDLE, DONE):
+        return ("start", *repeat)
+    return repeat  # advised: no routine today, but the advice can be heard again
+
+
+def _step(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    if event.kind == On.HOLD_DONE:  # not something the person said: it interrupts nothing
+        return routine_steps.hold_done(content, state, event)
     if state.pending == "forget" and event.kind in (On.YES, On.NO):
         return talk.answer_forget(content, replace(state, pending=None), event)
     state = replace(state, pending=None)
@@ -82,10 +115,13 @@ _HANDLERS: dict[str, Handler] = {
     On.DISCLAIMER: talk.disclaimer,
     On.TOPIC: talk.topic,
     On.FORGET: talk.forget,
+    On.HOLD_DONE: routine_steps.hold_done,
+    On.SCREEN_ERROR: talk.screen_error,
 }
 
 _WITHOUT_LAUNCH = frozenset(
     {On.TOPIC, On.DISCLAIMER, On.HELP, On.STOP, On.FALLBACK, On.FORGET, On.WHERE, On.REPEAT}
+    | {On.HOLD_DONE, On.SCREEN_ERROR}
 )
 """Events a brand-new session answers directly instead of starting the safety check."""
 
