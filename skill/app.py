@@ -162,7 +162,16 @@ def request_time(request: Any, fallback: Clock) -> float:
     return fallback()
 
 
-_NO_DIALOG = frozenset({"SessionEndedRequest", "AlexaSkillEvent.SkillDisabled"})
+_NO_DIALOG = frozenset(
+    {
+        "SessionEndedRequest",
+        "AlexaSkillEvent.SkillDisabled",
+        "System.ExceptionEncountered",
+        # Alexa asking whether the skill could serve a request: nothing is started, and
+        # stored progress is neither read nor written (see skill/can_fulfill.py).
+        "CanFulfillIntentRequest",
+    }
+)
 
 
 def _cached(raw: Any) -> StoredProgress | None:
@@ -204,6 +213,9 @@ def build_skill(
     builder.add_request_handler(handlers.CoachRequestHandler(content, effects, look_up_time_zone))
     builder.add_request_handler(handlers.SessionEndedHandler())
     builder.add_request_handler(SkillDisabledHandler(store))
+    builder.add_request_handler(handlers.CanFulfillHandler(content))
+    builder.add_request_handler(handlers.DeviceExceptionHandler())
+    builder.add_request_handler(handlers.UnservedRequestHandler())  # last: anything else
     builder.add_global_response_interceptor(SaveState(store))
     builder.add_exception_handler(handlers.CatchAllExceptionHandler(content))
     return builder.create()

@@ -118,6 +118,11 @@ def run(args: argparse.Namespace) -> int:
         turn = conversation.say(text)
         show(turn, wait=wait, speak=speak, raw=args.json)
         show_api(standin, seen)
+        # A screen speaking a timed step sends its end-of-hold event once done: the skill
+        # answers with the next prompt (or, in keep-going mode, the next technique).
+        while conversation.screen_speaking:
+            turn = conversation.screen_finishes() or turn
+            show(turn, wait=wait, speak=speak, raw=args.json)
     return 0
 
 
@@ -159,7 +164,17 @@ def show(
     elif card:
         body = card.get("content") or card.get("text") or ""
         print(f"       [card: {card.get('title')}] {body}", file=out)
-    if turn.asks_permission is None:
+    if turn.asks_permission is not None:
+        pass  # Alexa holds the session while it asks (said above)
+    elif turn.screen_event is not None:
+        print("       (mic closed while the screen speaks; it tells the skill when done)", file=out)
+    elif (
+        not turn.spoken
+        and not card
+        and turn.response.get("response", {}).get("shouldEndSession") is None
+    ):
+        print("       (nothing said; the session goes on)", file=out)
+    else:
         print("       (mic open)" if turn.open else "       (session ended)", file=out)
     if raw:
         print(json.dumps(turn.response, indent=2), file=out)

@@ -55,6 +55,8 @@ class On:
     DISCLAIMER = "disclaimer"
     TOPIC = "topic"  # value: topic id
     FORGET = "forget"
+    HOLD_DONE = "hold_done"  # value: the position the screen finished speaking (View.position)
+    SCREEN_ERROR = "screen_error"  # the screen could not show or play the last response
     PROGRESS = "progress"  # "how am I doing?"
     SPEAK_SLOWER = "speak_slower"
     SPEAK_FASTER = "speak_faster"

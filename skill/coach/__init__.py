@@ -26,7 +26,7 @@ from skill.coach import encouragement, reminders, routine_steps, safety_check, t
 from skill.coach.prompts import ask_question, ask_side, ready, with_prompt
 from skill.content import Content
 from skill.reply import Reply
-from skill.state import IDLE, NEW, Event, On, State
+from skill.state import DONE, IDLE, NEW, READY, ROUTINE, SAFETY, SIDE, SIDES, Event, On, State
 
 Handler = Callable[[Content, State, Event], tuple[State, Reply]]
 
@@ -36,11 +36,41 @@ def handle(content: Content, state: State, event: Event) -> tuple[State, Reply]:
 
     Every reply carries the person's speaking rate, so all of it is said at that rate.
     """
-    state, reply = _dispatch(content, state, event)
-    return state, replace(reply, rate=state.rate) if reply.rate != state.rate else reply
+    state, reply = _step(content, state, event)
+    if reply.rate != state.rate:
+        reply = replace(reply, rate=state.rate)
+    if reply.silent:
+        return state, reply
+    return state, replace(reply, view=replace(reply.view, actions=screen_actions(state, reply)))
 
 
-def _dispatch(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+def screen_actions(state: State, reply: Reply) -> tuple[str, ...]:
+    """What the person can do next, as screen buttons: only what the session can really do.
+
+    Each action is a button sending the event its voice intent sends (see ``skill.apl``);
+    ``side:left`` is the "my left knee" button.
+    """
+    if reply.end_session:
+        return ()
+    repeat = ("repeat",) if str(state.last.get("r")) in _REPLAYS else ()
+    if state.pending in ("forget", "offer"):
+        return ("yes", "no")
+    if state.phase == SAFETY:
+        return ("yes", "no", *repeat)
+    if state.phase == SIDE:
+        return tuple(f"side:{side}" for side in SIDES)
+    if state.phase == ROUTINE:
+        return ("resume" if state.paused else "pause", *repeat, "previous", "next")
+    if state.phase == READY:
+        return ("resume", "start_over", *repeat)
+    if state.phase in (IDLE, DONE):
+        return ("start", *repeat)
+    return repeat  # advised: no routine today, but the advice can be heard again
+
+
+def _step(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    if event.kind == On.HOLD_DONE:  # not something the person said: it interrupts nothing
+        return routine_steps.hold_done(content, state, event)
     if state.pending == "forget" and event.kind in (On.YES, On.NO):
         return talk.answer_forget(content, replace(state, pending=None), event)
     if state.pending in reminders.PENDING:
@@ -97,6 +127,8 @@ _HANDLERS: dict[str, Handler] = {
     On.DISCLAIMER: talk.disclaimer,
     On.TOPIC: talk.topic,
     On.FORGET: talk.forget,
+    On.HOLD_DONE: routine_steps.hold_done,
+    On.SCREEN_ERROR: talk.screen_error,
     On.PROGRESS: encouragement.progress,
     On.SPEAK_SLOWER: voice.speaking_rate,
     On.SPEAK_FASTER: voice.speaking_rate,
@@ -110,12 +142,10 @@ _HANDLERS: dict[str, Handler] = {
 }
 
 _WITHOUT_LAUNCH = frozenset(
-    {
-        *(On.TOPIC, On.DISCLAIMER, On.HELP, On.STOP, On.FALLBACK, On.FORGET, On.WHERE, On.REPEAT),
-        *(On.PROGRESS, On.SPEAK_SLOWER, On.SPEAK_FASTER, On.SPEAK_NORMAL),
-        *(On.REMIND, On.TIME, On.TIME_ZONE, On.LIST_REMINDERS, On.CANCEL_REMINDERS),
-        On.PERMISSION,
-    }
+    {On.TOPIC, On.DISCLAIMER, On.HELP, On.STOP, On.FALLBACK, On.FORGET, On.WHERE, On.REPEAT}
+    | {On.HOLD_DONE, On.SCREEN_ERROR}
+    | {On.PROGRESS, On.SPEAK_SLOWER, On.SPEAK_FASTER, On.SPEAK_NORMAL}
+    | {On.REMIND, On.TIME, On.TIME_ZONE, On.LIST_REMINDERS, On.CANCEL_REMINDERS, On.PERMISSION}
 )
 """Events a brand-new session answers directly instead of starting the safety check."""
 

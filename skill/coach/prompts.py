@@ -115,6 +115,15 @@ def routine_prompt(content: Content, state: State, all_sets: list[Set]) -> str:
     return p("next_finish")
 
 
+def position_key(state: State) -> str:
+    """Names the routine response now being played: routine, knee, set, step and run.
+
+    A screen that speaks a timed step sends this back when it has finished; if the person
+    has moved on in the meantime (said next, paused, changed knee), the key no longer matches.
+    """
+    return f"{state.routine}/{state.side}/{state.index}/{state.step}/{state.run}"
+
+
 def step_view(content: Content, state: State, all_sets: list[Set], step: int) -> View:
     current = all_sets[state.index]
     technique = current.technique
@@ -129,6 +138,7 @@ def step_view(content: Content, state: State, all_sets: list[Set], step: int) ->
         step_count=len(technique.steps),
         hold_seconds=paced(current.holds[step], state.pace),
         paused=state.paused,
+        position=position_key(state),
     )
 
 

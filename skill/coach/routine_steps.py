@@ -16,6 +16,7 @@ from skill.coach.prompts import (
     ask_question,
     ask_side,
     not_now,
+    position_key,
     routine_prompt,
     run_length,
     sets,
@@ -25,7 +26,7 @@ from skill.coach.prompts import (
     with_prompt,
 )
 from skill.content import Content
-from skill.reply import Part, Reply, Say, View
+from skill.reply import Part, Reply, Say, View, silence
 from skill.routine import (
     PACES,
     Set,
@@ -95,7 +96,7 @@ def play(content: Content, state: State, lead: Sequence[Part] = ()) -> tuple[Sta
     prompt = routine_prompt(content, state, all_sets)
     parts.append(Say(prompt))
     view = step_view(content, state, all_sets, state.step + run - 1)
-    return state, Reply(tuple(parts), content.prompt("reprompt_routine"), view)
+    return state, Reply(tuple(parts), content.prompt("reprompt_routine"), view, closing=prompt)
 
 
 def _step_parts(content: Content, state: State, current: Set, step: int) -> list[Part]:
@@ -208,6 +209,25 @@ def finish(content: Content, state: State, now: float = 0.0) -> tuple[State, Rep
     return state, Reply(
         (Say(text),), None, view, end_session=True, effects=frozenset({"completed"})
     )
+
+
+def hold_done(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    """A screen finished speaking a timed step (its document's end-of-hold event).
+
+    Step by step, the closing prompt is said now, with the microphone open. In keep-going
+    mode the routine goes on by itself, so on a screen it runs to the end without a word.
+    An event for a response the person has already left (they said next, paused or asked
+    something while the screen spoke) is late: it changes nothing and says nothing.
+    """
+    late = state.phase != ROUTINE or state.paused or state.pending is not None
+    if late or event.value != position_key(state):
+        return state, silence()
+    if state.keep_going:
+        return advance(content, state, [])
+    all_sets = sets(content, state)
+    prompt = routine_prompt(content, state, all_sets)
+    view = step_view(content, state, all_sets, state.step + state.run - 1)
+    return state, Reply((Say(prompt),), content.prompt("reprompt_routine"), view)
 
 
 # ----- pausing and resuming
