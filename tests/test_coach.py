@@ -525,3 +525,17 @@ def test_an_unusable_session_dict_falls_back_to_the_seeded_fresh_state(content: 
     assert State.from_dict({"v": STATE_VERSION - 1}, content, seeded) == seeded
     assert State.from_dict({"v": STATE_VERSION, "phase": "??"}, content, seeded) == seeded
     assert State.from_dict("garbage", content) == State()
+
+
+def test_a_technique_outside_the_wished_routine_switches_to_the_full_one(
+    content: Content,
+) -> None:
+    """Found by the random-conversation property: asked for during the knee question, a
+    technique the quick routine lacks used to crash the start of the routine."""
+    quick = {item.technique.id for item in content.routine("quick").items}
+    outside = next(t.id for t in content.techniques if t.id not in quick)
+    state, _ = walk(content, State(), On.LAUNCH, Event(On.START, "quick"), *no(questions(content)))
+    assert state.phase == SIDE
+    state, reply = walk(content, state, Event(On.GO_TO, outside), Event(On.SIDE, "left"))
+    assert state.phase == ROUTINE and state.routine == "full"
+    assert next(t.name for t in content.techniques if t.id == outside) in reply.text

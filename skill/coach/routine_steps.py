@@ -174,8 +174,10 @@ def go_to(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     if state.phase == ADVISED:
         return with_prompt(content, state, content.prompt("advised_no_routine"))
     if state.phase in (SAFETY, SIDE):
-        want = (state.want[0] if state.want else state.routine, technique.id)
-        state = replace(state, want=want)
+        routine_id = state.want[0] if state.want else state.routine
+        if technique.id not in {i.technique.id for i in content.routine(routine_id).items}:
+            routine_id = content.routines[0].id  # as in the routine: the full one has it
+        state = replace(state, want=(routine_id, technique.id))
         if state.phase == SIDE:
             return ask_side(content, state)
         return ask_question(content, state, [Say(content.prompt("safety_first"))])

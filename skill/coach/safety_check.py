@@ -122,8 +122,8 @@ def choose_side(content: Content, state: State, event: Event) -> tuple[State, Re
         state = replace(state, index=set_index(content, state, current), step=0)
         return play(content, state, [Say(ack)])
     state = replace(state, side=side)
-    technique_id = state.want[1] if state.want else None
-    return begin(content, replace(state, want=None), [], technique_id)
+    routine_id, technique_id = state.want if state.want else (state.routine, None)
+    return begin(content, replace(state, routine=routine_id, want=None), [], technique_id)
 
 
 def start_over(content: Content, state: State, event: Event) -> tuple[State, Reply]:
