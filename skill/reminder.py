@@ -11,8 +11,8 @@ into the SDK's ``ReminderRequest``; nothing here knows the SDK.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from skill.habits import local_time
 
@@ -38,9 +38,11 @@ def parse_time(value: object) -> tuple[int, int] | None:
     return (hour, minute) if hour < 24 and minute < 60 else None
 
 
-@dataclass(frozen=True)
-class Plan:
-    """A reminder as asked for; the time may still be missing."""
+class Plan(NamedTuple):
+    """A reminder as asked for; the time may still be missing.
+
+    The types here are NamedTuples, not dataclasses: as immutable, cheaper at a cold start.
+    """
 
     daily: bool = True
     """Every day from the first time on; else once, tomorrow."""
@@ -80,8 +82,7 @@ class Plan:
         return cls(daily, parse_time(when) if when else None)
 
 
-@dataclass(frozen=True)
-class Reminder:
+class Reminder(NamedTuple):
     """A reminder ready to be made: when it first rings, where, how often, what it says."""
 
     first: datetime
@@ -122,8 +123,7 @@ def rounded(hour: int, minute: int) -> tuple[int, int]:
     return divmod(total, 60)
 
 
-@dataclass(frozen=True)
-class Listed:
+class Listed(NamedTuple):
     """One of the skill's reminders as Alexa's API reports it, reduced to what is said."""
 
     daily: bool
