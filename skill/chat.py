@@ -73,10 +73,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from skill.alexa_standin import AlexaStandIn, StandInApiClient
     from skill.app import build_skill
+    from skill.intents import REMINDERS_SCOPE
     from skill.lambda_function import make_handler
     from skill.nlu import default_model
     from skill.settings import Settings
-    from skill.simulator import REMINDERS_SCOPE
     from skill.store import make_persistence_adapter
 
     settings = Settings.from_env()

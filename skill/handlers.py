@@ -24,7 +24,6 @@ from ask_sdk_model.ui import AskForPermissionsConsentCard, SimpleCard, StandardC
 from skill import coach, intents, speech
 from skill.content import Content
 from skill.device import apl_max_version, supports_apl
-from skill.reminder import SCOPE, Plan, parse_time
 from skill.reply import Reply
 from skill.state import SIDES, Event, On, State
 
@@ -165,6 +164,8 @@ def slot_value(request: IntentRequest, slot_name: str) -> str | None:
 
 def reminder_plan(request: IntentRequest) -> str:
     """ "Remind me every day at nine" as a plan spec; "tomorrow" is a one-off."""
+    from skill.reminder import Plan, parse_time  # reminder turns only: a launch never needs it
+
     daily = request.intent is None or request.intent.name != intents.REMIND_TOMORROW
     return Plan(daily, parse_time(slot_value(request, intents.TIME_SLOT))).spec()
 
@@ -173,7 +174,7 @@ def reminders_granted(handler_input: HandlerInput) -> bool:
     """Whether this request says the person has granted the reminders permission."""
     system = getattr(getattr(handler_input.request_envelope, "context", None), "system", None)
     permissions = getattr(getattr(system, "user", None), "permissions", None)
-    scope = (getattr(permissions, "scopes", None) or {}).get(SCOPE)
+    scope = (getattr(permissions, "scopes", None) or {}).get(intents.REMINDERS_SCOPE)
     status = getattr(getattr(scope, "status", None), "value", None)
     if status is not None:
         return bool(status == "GRANTED")
@@ -273,7 +274,7 @@ def render(
     for directive in directives:
         builder.add_directive(directive)
     if reply.consent_card and not card_thrown(handler_input):
-        builder.set_card(AskForPermissionsConsentCard(permissions=[SCOPE]))
+        builder.set_card(AskForPermissionsConsentCard(permissions=[intents.REMINDERS_SCOPE]))
     elif reply.view.kind == "done":  # the summary stays in the Alexa app as a Standard card
         builder.set_card(StandardCard(title=reply.view.title, text=speech.card_text(reply)))
     else:
@@ -292,7 +293,7 @@ def ask_for_permission(handler_input: HandlerInput, token: str) -> Response:
     payload: dict[str, object] = {
         "@type": "AskForPermissionsConsentRequest",
         "@version": "1",
-        "permissionScope": SCOPE,
+        "permissionScope": intents.REMINDERS_SCOPE,
     }
     builder = handler_input.response_builder
     builder.add_directive(SendRequestDirective(name="AskFor", payload=payload, token=token))

@@ -56,5 +56,8 @@ SIDE_SLOT, SIDE_TYPE = "side", "KNEE_SIDE"
 TIME_SLOT, TIME_TYPE = "time", "AMAZON.TIME"
 ZONE_SLOT, ZONE_TYPE = "zone", "TIME_ZONE"
 
+# The one permission the skill asks for (voice permission; declared in skill-package/skill.json)
+REMINDERS_SCOPE = "alexa::alerts:reminders:skill:readwrite"
+
 # Information topics each have their own intent; the intent name is declared with the
 # topic in content/topics.yaml, so adding a topic is a content change plus utterances.

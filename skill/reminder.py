@@ -16,8 +16,6 @@ from typing import NamedTuple
 
 from skill.habits import local_time
 
-SCOPE = "alexa::alerts:reminders:skill:readwrite"
-"""The permission the Reminders API needs (declared in skill-package/skill.json)."""
 ROUND_MINUTES = 15
 """"At this time of day" is rounded to the nearest quarter hour: "6:45 PM", not "6:47 PM"."""
 

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from skill import intents
+from skill.intents import REMINDERS_SCOPE
 from skill.nlu import InteractionModel, Match, default_model, normalise
 from skill.timing import SOUND_SECONDS, WORDS_PER_SECOND
 
@@ -26,7 +27,6 @@ Clock = Callable[[], datetime]
 LOCAL_USER_ID = "amzn1.ask.account.LOCAL-CHAT-USER"
 LOCAL_DEVICE_ID = "local-device"
 API_ENDPOINT = "https://api.amazonalexa.com"
-REMINDERS_SCOPE = "alexa::alerts:reminders:skill:readwrite"
 PERMISSION_QUESTION = (
     "Do you give Knee Coach permission to create and edit reminders? You can say I approve, or no."
 )

@@ -19,13 +19,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from skill.coach.prompts import ask_question, with_prompt
 from skill.content import Content
 from skill.habits import known_zone
-from skill.reminder import Listed, Plan, Reminder, make, parse_time
 from skill.reply import Part, Reply, Say, View
 from skill.state import DONE, SAFETY, Event, On, State
+
+if TYPE_CHECKING:  # the module itself is imported where it is used: a launch never needs it
+    from skill.reminder import Listed, Plan, Reminder
 
 PENDING = frozenset({"offer", "remind_time", "time_zone", "permission"})
 OFFER_EVERY_S = 7 * 24 * 3600
@@ -72,11 +75,15 @@ def listed_words(content: Content, listed: Sequence[Listed]) -> str:
 
 def remind(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     """ "Remind me every day at nine", "set a daily reminder", "remind me tomorrow at 7 pm"."""
+    from skill.reminder import Plan
+
     return set_up(content, state, event, Plan.parse(event.value) or Plan())
 
 
 def set_up(content: Content, state: State, event: Event, plan: Plan) -> tuple[State, Reply]:
     """Take the reminder one step further: time, then permission, then time zone, then set."""
+    from skill.reminder import make
+
     p = content.prompt
     state = replace(state, pending=None, plan=None)
     if not plan.complete:
@@ -103,11 +110,15 @@ def set_up(content: Content, state: State, event: Event, plan: Plan) -> tuple[St
 
 
 def offer_accepted(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    from skill.reminder import Plan
+
     return set_up(content, state, event, Plan(daily=True, now=True))
 
 
 def answer(content: Content, state: State, event: Event) -> tuple[State, Reply] | None:
     """An answer to the reminder question the state is waiting on, or None if it is not one."""
+    from skill.reminder import Plan, parse_time
+
     p = content.prompt
     if event.kind == On.REPEAT and state.pending in _QUESTIONS:
         return _ask(content, state, _QUESTIONS[str(state.pending)])
@@ -137,6 +148,8 @@ def answer(content: Content, state: State, event: Event) -> tuple[State, Reply] 
 
 def permission(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     """Alexa's permission question was answered (or could not be asked)."""
+    from skill.reminder import Plan
+
     p = content.prompt
     plan = Plan.parse(state.plan) or Plan.parse(event.detail) or Plan()
     state = replace(state, asked=True, pending=None, plan=None)
