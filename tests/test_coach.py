@@ -71,12 +71,20 @@ def questions(content: Content) -> int:
     return len(content.safety.questions)
 
 
+def all_clear(content: Content) -> list[str]:
+    """The answers that pass the safety check: "no" to each question, or (statements) "yes"."""
+    return [On.YES] if content.safety.style == "statements" else no(questions(content))
+
+
+def hold_off(content: Content) -> str:
+    """The first answer that means "not today" in this content's safety style."""
+    return On.NO if content.safety.style == "statements" else On.YES
+
+
 def routine_state(content: Content, side: str = "left", routine: str | None = None) -> State:
     """A state in the first step of a routine, after a clean safety check."""
     start = [Event(On.START, routine)] if routine else []
-    state, _ = walk(
-        content, State(), On.LAUNCH, *start, *no(questions(content)), Event(On.SIDE, side)
-    )
+    state, _ = walk(content, State(), On.LAUNCH, *start, *all_clear(content), Event(On.SIDE, side))
     assert state.phase == ROUTINE
     return state
 
@@ -86,11 +94,11 @@ def phase_states(content: Content) -> Iterator[tuple[str, State]]:
     fresh = State()
     yield "new", fresh
     yield "safety-first", walk(content, fresh, On.LAUNCH)[0]
-    yield "safety-last", walk(content, fresh, On.LAUNCH, *no(questions(content) - 1))[0]
+    yield "safety-last", walk(content, fresh, On.LAUNCH, *all_clear(content)[1:])[0]
     returning = replace(fresh, heard_intro=True, returning=True, side="left")
     yield "safety-compact", walk(content, returning, On.LAUNCH)[0]
-    yield "side", walk(content, fresh, On.LAUNCH, *no(questions(content)))[0]
-    yield "advised", walk(content, fresh, On.LAUNCH, On.YES)[0]
+    yield "side", walk(content, fresh, On.LAUNCH, *all_clear(content))[0]
+    yield "advised", walk(content, fresh, On.LAUNCH, hold_off(content))[0]
     yield "idle", walk(content, fresh, Event(On.TOPIC, content.topics[0].id))[0]
     routine = routine_state(content)
     yield "routine", routine
@@ -102,7 +110,7 @@ def phase_states(content: Content) -> Iterator[tuple[str, State]]:
     yield "routine-last-step", last
     yield "routine-slowest", walk(content, routine, *[On.SLOWER] * 8)[0]
     resuming = replace(walk(content, returning, On.LAUNCH)[0], resume=("full", 2, 1))
-    yield "routine-resumed", walk(content, resuming, On.NO)[0]
+    yield "routine-resumed", walk(content, resuming, all_clear(content)[0])[0]
     yield "routine-after-pain", walk(content, routine, On.PAIN)[0]
     yield "advised-pain", walk(content, fresh, On.LAUNCH, On.PAIN)[0]
     yield "safety-unsure", walk(content, fresh, On.LAUNCH, On.UNSURE)[0]

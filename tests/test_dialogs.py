@@ -24,6 +24,10 @@ Request timestamps are simulated (:class:`~skill.simulator.SimulatedClock`): the
 starts at ``start`` (top level, ISO 8601; default a Monday 09:00 UTC), each response plays to
 its end and the person answers two seconds later, unless a turn says ``after`` or ``wait``.
 
+Two more top-level keys: ``persistence: true`` keeps progress (SQLite in a temporary
+directory) across the dialog's sessions, for a person who comes back; ``safety_style:
+statements`` runs the dialog with that safety-check style and its own interaction model.
+
 ``expect`` keys (all optional, checked on the last of ``times`` turns; ``says`` and
 ``not_says`` are case-insensitive substrings of what is spoken):
 ``says``, ``not_says``, ``open`` (the mic stays open), ``heard`` (the intent or request
@@ -42,10 +46,19 @@ import pytest
 import yaml
 from alexa_rules import check_response
 
+from skill.app import build_skill
+from skill.content import Content
+from skill.lambda_function import make_handler
+from skill.nlu import InteractionModel
+from skill.settings import Settings
 from skill.simulator import Conversation, SimulatedClock, Turn, plain_text
+from skill.store import make_persistence_adapter
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 DIALOGS = Path(__file__).parent / "dialogs"
 DIALOG_FILES = sorted(DIALOGS.glob("*.yaml"))
+DIALOG_KEYS = {"name", "turns", "start", "persistence", "safety_style"}
 TURN_KEYS = {"say", "launch", "end_session", "times", "expect", "after", "wait"}
 EXPECT_KEYS = {"says", "not_says", "open", "heard", "card", "reprompt"}
 
@@ -67,6 +80,9 @@ def _load(path: Path) -> dict[str, Any]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert isinstance(data, dict) and data.get("name"), f"{path.name}: needs a name"
     assert isinstance(data.get("turns"), list) and data["turns"], f"{path.name}: needs turns"
+    unknown_keys = set(data) - DIALOG_KEYS
+    assert not unknown_keys, f"{path.name}: unknown keys {sorted(unknown_keys)}"
+    assert data.get("safety_style", "questions") in ("questions", "statements"), path.name
     for i, turn in enumerate(data["turns"]):
         unknown = set(turn) - TURN_KEYS
         assert not unknown, f"{path.name}: turn {i + 1} has unknown keys {sorted(unknown)}"
@@ -114,11 +130,37 @@ def _check(result: Turn, expect: dict[str, Any], where: str) -> None:
         assert str(expect["reprompt"]).lower() in reprompt, f"{context}\n  reprompt: {reprompt}"
 
 
-@pytest.mark.parametrize("path", DIALOG_FILES, ids=[p.stem for p in DIALOG_FILES])
-def test_dialog(path: Path, conversation: Callable[..., Conversation]) -> None:
-    dialog = _load(path)
+def _person(
+    dialog: dict[str, Any],
+    conversation: Callable[..., Conversation],
+    tmp_path: Path,
+    content: Content,
+    statements: tuple[Content, InteractionModel, Handler],
+) -> Conversation:
     start = dialog.get("start")
-    person = conversation(clock=SimulatedClock(_moment(start))) if start else conversation()
+    clock = SimulatedClock(_moment(start)) if start else SimulatedClock()
+    said, model = content, None
+    if dialog.get("safety_style") == "statements":
+        said, model, handler = statements
+    if dialog.get("persistence"):
+        settings = Settings(persistence="sqlite", sqlite_path=tmp_path / "progress.db")
+        skill = build_skill(settings, make_persistence_adapter(settings), content=said)
+        handler = make_handler(skill)
+    elif model is None:
+        return conversation(clock=clock)
+    return Conversation(handler, model, clock=clock)
+
+
+@pytest.mark.parametrize("path", DIALOG_FILES, ids=[p.stem for p in DIALOG_FILES])
+def test_dialog(
+    path: Path,
+    conversation: Callable[..., Conversation],
+    tmp_path: Path,
+    content: Content,
+    statements: tuple[Content, InteractionModel, Handler],
+) -> None:
+    dialog = _load(path)
+    person = _person(dialog, conversation, tmp_path, content, statements)
     for number, turn in enumerate(dialog["turns"], start=1):
         what = turn.get("say", "launch" if "launch" in turn else "session ends")
         result: Turn | None = None

@@ -166,6 +166,11 @@ class Person:
             turn = self._checked(self.conversation.say(text))
         return turn
 
+    def cut_in(self, text: str, after: float) -> Turn:
+        """Say ``text`` ``after`` seconds into the last reply ("Alexa, ..." while it plays)."""
+        self.clock.advance(after)
+        return self._checked(self.conversation.say(text))
+
     def _heard(self) -> int:
         """Whole seconds the last reply of this session takes to play (0 if there is none);
         whole, so the clock stays on the seconds Alexa's timestamps have."""
@@ -612,6 +617,29 @@ def test_no_safety_answer_reaches_the_store_logs_or_session(
         attributes = json.dumps(turn.response.get("sessionAttributes") or {}).lower()
         for word in [*CONDITION_WORDS, *question_ids]:
             assert word.lower() not in attributes, f"{word!r} in session attributes"
+
+
+def test_pain_leaves_no_more_trace_than_a_pause(
+    settings: Settings, content: Content, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """ "Ouch" mid-hold stores, logs and keeps in the session exactly what "pause" would."""
+    caplog.set_level(logging.DEBUG)
+    hurt = Person(settings, content, clock)
+    paused = Person(settings, content, Clock(clock.now), user_id=OTHER_USER)  # the same times
+    for person in (hurt, paused):
+        person.launch()
+        person.say("no", "no", "no", "no", "no", "left", "next")
+    said = hurt.cut_in("ouch, that hurts", after=15)
+    says(said, "sorry it hurts", "healthcare provider")
+    paused.cut_in("pause", after=15)
+    assert hurt.stored() == paused.stored()
+    assert (
+        hurt.turns[-1].response["sessionAttributes"]
+        == paused.turns[-1].response["sessionAttributes"]
+    )
+    for record in (*hurt.spy.saves, json.dumps(hurt.turns[-1].response["sessionAttributes"])):
+        assert not any(word in json.dumps(record).lower() for word in ("pain", "hurt", "ouch"))
+    assert not any("hurt" in r.getMessage().lower() for r in caplog.records)
 
 
 def raw_rows(settings: Settings) -> list[str]:
