@@ -226,3 +226,34 @@ def test_a_paused_routine_where_everything_was_heard_only_finishes(content: Cont
     assert "completed" in reply.effects
     _, reply = walk(content, heard, On.STOP)
     assert "completed" in reply.effects and content.prompt("finished") in reply.text
+
+
+# --------------------------------------------------------------------------- the README
+
+
+def test_every_phrase_the_readme_teaches_is_understood() -> None:
+    """Each quoted phrase in the README's "What you can say" table reaches an intent."""
+    from skill.nlu import default_model
+    from skill.settings import REPO_ROOT
+
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## What you can say")[1].split("\n## ")[0]
+    phrases = re.findall(r'"([^"]+)"', table)
+    assert len(phrases) >= 30
+    model = default_model()
+    missed = [p for p in phrases if model.match(p) is None and not model.is_launch(p)]
+    assert not missed, missed
+    expected = {
+        "it hurts": "PainIntent",
+        "that's too hard": "PainIntent",
+        "lighter": "LighterPressureIntent",
+        "skip this technique": "SkipTechniqueIntent",
+        "finish for today": "AMAZON.StopIntent",
+        "I'm not sure": "NotSureIntent",
+        "I meant no": "MeantNoIntent",
+        "that was a mistake": "UndoAnswerIntent",
+    }
+    for phrase, intent in expected.items():
+        assert phrase in phrases, phrase
+        found = model.match(phrase)
+        assert found is not None and found.intent == intent, phrase
