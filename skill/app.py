@@ -120,7 +120,16 @@ class SkillDisabledHandler(AbstractRequestHandler):
         return handler_input.response_builder.response
 
 
-_NO_DIALOG = frozenset({"AlexaSkillEvent.SkillDisabled"})
+_NO_DIALOG = frozenset(
+    {
+        # (A SessionEndedRequest is heard: its time settles what the last reply got through.)
+        "AlexaSkillEvent.SkillDisabled",
+        "System.ExceptionEncountered",
+        # Alexa asking whether the skill could serve a request: nothing is started, and
+        # stored progress is neither read nor written (see skill/can_fulfill.py).
+        "CanFulfillIntentRequest",
+    }
+)
 
 
 def _cached(raw: Any) -> StoredProgress | None:
@@ -159,6 +168,9 @@ def build_skill(
     )
     builder.add_request_handler(handlers.SessionEndedHandler(content))
     builder.add_request_handler(SkillDisabledHandler(store))
+    builder.add_request_handler(handlers.CanFulfillHandler(content))
+    builder.add_request_handler(handlers.DeviceExceptionHandler())
+    builder.add_request_handler(handlers.UnservedRequestHandler())  # last: anything else
     builder.add_global_response_interceptor(SaveState(store))
     builder.add_exception_handler(handlers.CatchAllExceptionHandler(content))
     return builder.create()

@@ -60,6 +60,8 @@ class On:
     LIGHTER = "lighter"  # try the step again with less pressure
     SKIP = "skip"  # skip this technique
     END = "end"  # the session ended (silence, "exit"): no reply is spoken
+    HOLD_DONE = "hold_done"  # value: the position the screen finished speaking (View.position)
+    SCREEN_ERROR = "screen_error"  # the screen could not show or play the last response
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from skill.coach.prompts import (
 )
 from skill.content import Content
 from skill.reply import Reply
-from skill.state import IDLE, NEW, SAFETY, Event, On, State
+from skill.state import DONE, IDLE, NEW, ROUTINE, SAFETY, SIDE, SIDES, Event, On, State
 
 __all__ = ["handle", "resume_point"]
 
@@ -43,14 +43,46 @@ def handle(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     """Apply one event. Never raises for any event in any state.
 
     First the request's time tells how much of the last reply was heard (:func:`settle`);
-    the reply is then stamped with that time, so the next request can tell the same.
+    the reply is then stamped with that time, so the next request can tell the same. Every
+    reply but a silent one says which buttons a screen shows (:func:`screen_actions`).
     """
+    state, reply = _step(content, state, event)
+    if reply.silent:
+        return state, reply
+    state = replace(state, sent_at=event.at)
+    return state, replace(reply, view=replace(reply.view, actions=screen_actions(state, reply)))
+
+
+def screen_actions(state: State, reply: Reply) -> tuple[str, ...]:
+    """What the person can do next, as screen buttons: only what the session can really do.
+
+    Each action is a button sending the event its voice intent sends (see ``skill.apl``);
+    ``side:left`` is the "my left knee" button.
+    """
+    if reply.end_session:
+        return ()
+    repeat = ("repeat",) if str(state.last.get("r")) in _REPLAYS else ()
+    if state.pending == "forget":
+        return ("yes", "no")
+    if state.phase == SAFETY:
+        return ("yes", "no", *repeat)
+    if state.phase == SIDE:
+        return tuple(f"side:{side}" for side in SIDES)
+    if state.phase == ROUTINE:
+        return ("resume" if state.paused else "pause", *repeat, "previous", "next")
+    if state.phase in (IDLE, DONE):
+        return ("start", *repeat)
+    return repeat  # advised: no routine today, but the advice can be heard again
+
+
+def _step(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    if event.kind == On.HOLD_DONE:  # not something the person said: it interrupts nothing
+        return routine_steps.hold_done(content, state, event)
     state = settle(content, state, event.at)
     if event.kind == On.END:
         return routine_steps.session_end(content, state, event)
     answered, state = state.answered, replace(state, answered=None)
-    state, reply = _dispatch(content, state, event, answered)
-    return replace(state, sent_at=event.at), reply
+    return _dispatch(content, state, event, answered)
 
 
 def _dispatch(
@@ -118,12 +150,14 @@ _HANDLERS: dict[str, Handler] = {
     On.UNSURE: safety_check.unsure,
     On.LIGHTER: routine_steps.lighter,
     On.SKIP: routine_steps.skip_technique,
+    On.HOLD_DONE: routine_steps.hold_done,
+    On.SCREEN_ERROR: talk.screen_error,
 }
 
 _WITHOUT_LAUNCH = frozenset(
     {
         On.TOPIC, On.DISCLAIMER, On.HELP, On.STOP, On.FALLBACK, On.FORGET, On.WHERE,
-        On.REPEAT, On.PAIN, On.UNSURE, On.UNDO,
+        On.REPEAT, On.PAIN, On.UNSURE, On.UNDO, On.HOLD_DONE, On.SCREEN_ERROR,
     }
 )  # fmt: skip
 """Events a brand-new session answers directly instead of starting the safety check."""

@@ -113,18 +113,21 @@ def hold_number(all_sets: Sequence[Set], index: int, step: int) -> int:
     return before + sum(1 for hold in all_sets[index].holds[:step] if hold > 0)
 
 
-def settle(content: Content, state: State, at: float) -> State:
+def settle(content: Content, state: State, at: float, *, whole: bool = False) -> State:
     """Work out, from this request's time, how much of the last step reply was heard.
 
     The last reply recorded when each of its steps ends (``State.marks``); a request that
     came before a step's end cut it short ("Alexa, pause" mid-hold). With no usable time the
-    person is assumed to have heard nothing, so nothing is skipped. A technique heard to its
+    person is assumed to have heard nothing, so nothing is skipped; ``whole`` says it was
+    all heard (a screen reported the end of its speech). A technique heard to its
     last step is from then on one they know (its introduction gets shorter).
     """
     if not state.marks:
         return state
     elapsed = at - state.sent_at - PLAYBACK_DELAY_SECONDS
     heard = heard_count(state.marks, elapsed) if at > 0 and state.sent_at > 0 else 0
+    if whole:
+        heard = state.run
     state = replace(state, marks=(), heard=min(heard, state.run))
     if state.heard < state.run:
         state = replace(state, next_at=(state.index, state.step + state.heard))
@@ -209,6 +212,15 @@ def routine_prompt(content: Content, state: State, all_sets: list[Set]) -> str:
     return content.prompt("next_finish")
 
 
+def position_key(state: State) -> str:
+    """Names the routine response now being played: routine, knee, set, step and run.
+
+    A screen that speaks a timed step sends this back when it has finished; if the person
+    has moved on in the meantime (said next, paused, changed knee), the key no longer matches.
+    """
+    return f"{state.routine}/{state.side}/{state.index}/{state.step}/{state.run}"
+
+
 def step_view(content: Content, state: State, all_sets: list[Set], step: int) -> View:
     current = all_sets[state.index]
     technique = current.technique
@@ -223,6 +235,7 @@ def step_view(content: Content, state: State, all_sets: list[Set], step: int) ->
         step_count=len(technique.steps),
         hold_seconds=paced(current.holds[step], state.pace),
         paused=state.paused,
+        position=position_key(state),
     )
 
 

@@ -22,6 +22,7 @@ from skill.coach.prompts import (
     not_now,
     on_step,
     paused_prompt,
+    position_key,
     resume_point,
     routine_prompt,
     run_length,
@@ -32,7 +33,7 @@ from skill.coach.prompts import (
     with_prompt,
 )
 from skill.content import Content
-from skill.reply import Part, Reply, Say, View
+from skill.reply import Part, Reply, Say, View, silence
 from skill.routine import PACES, Set, hold_parts, minutes_words, ordinal, paced
 from skill.state import ADVISED, DONE, ROUTINE, SAFETY, SIDE, Event, On, State
 from skill.timing import ANSWER_SECONDS, marks, parts_seconds
@@ -121,7 +122,7 @@ def play(
     parts = [*lead, *(part for group in groups for part in group), Say(prompt)]
     state = replace(state, marks=tuple(marks(groups, start=parts_seconds(lead))))
     view = step_view(content, state, all_sets, state.step + run - 1)
-    return state, Reply(tuple(parts), content.prompt("reprompt_routine"), view)
+    return state, Reply(tuple(parts), content.prompt("reprompt_routine"), view, closing=prompt)
 
 
 def step_groups(
@@ -299,11 +300,31 @@ def session_end(content: Content, state: State, event: Event) -> tuple[State, Re
 
     If every step of the routine had been heard to the end, the routine counts as done.
     """
-    silent = Reply((), None, View("info", "", ""), end_session=True)
     if state.phase == ROUTINE and resume_point(content, state) is None:
         state = finish(content, state)[0]
-        return state, replace(silent, effects=frozenset({"completed"}))
-    return state, silent
+        return state, replace(silence(), effects=frozenset({"completed"}))
+    return state, silence()
+
+
+def hold_done(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    """A screen finished speaking a timed step (its document's end-of-hold event).
+
+    Step by step, the closing prompt is said now, with the microphone open. In keep-going
+    mode the routine goes on by itself, so on a screen it runs to the end without a word.
+    An event for a response the person has already left (they said next, paused or asked
+    something while the screen spoke) is late: it changes nothing and says nothing. One that
+    is not late says the steps were heard to their end, whatever the clock says.
+    """
+    late = state.phase != ROUTINE or state.paused or state.pending is not None
+    if late or event.value != position_key(state):
+        return state, silence()
+    state = settle(content, state, event.at, whole=True)
+    if state.keep_going:
+        return advance(content, state, [])
+    all_sets = sets(content, state)
+    prompt = routine_prompt(content, state, all_sets)
+    view = step_view(content, state, all_sets, state.step + state.run - 1)
+    return state, Reply((Say(prompt),), content.prompt("reprompt_routine"), view)
 
 
 # ----- pausing and resuming

@@ -132,6 +132,22 @@ def fallback(content: Content, state: State, event: Event) -> tuple[State, Reply
     return with_prompt(content, state, content.prompt("fallback"))
 
 
+def screen_error(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    """The screen could not show or play the last response: say calmly what can be said now.
+
+    Nothing the person said was misheard, so there is no apology; mid-routine they may have
+    missed the step, so the prompt offers to repeat it.
+    """
+    if state.phase == NEW:
+        state = replace(state, phase=IDLE)
+    if state.phase == ROUTINE and not state.paused:
+        prompt = content.prompt("reprompt_routine")
+    else:
+        prompt = phase_prompt(content, state)
+    view = View("info", content.prompt("knee_coach_title"), prompt)
+    return state, Reply((Say(prompt),), prompt, view)
+
+
 def no_question(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     """Yes or no when no safety question is waiting: answer the offer at hand, if any."""
     if state.phase == SIDE:
