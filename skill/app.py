@@ -13,7 +13,6 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
@@ -37,6 +36,7 @@ from skill.reply import Reply, Say
 from skill.settings import Settings
 from skill.state import State, fresh_state
 from skill.store import ProgressStore, StoredProgress
+from skill.timing import request_time
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +61,12 @@ class LoadState(AbstractRequestInterceptor):
         if envelope.session is None or getattr(request, "object_type", "") in _NO_DIALOG:
             return
         session = handler_input.attributes_manager.session_attributes or {}
-        stored = _cached(session.get(MEMORY_KEY)) or self.store.load(envelope)
-        fresh = fresh_state(memory_from(stored.progress, turn.now, stored.available))
         raw = session.get(handlers.STATE_KEY)
+        if getattr(request, "object_type", "") == "SessionEndedRequest" and not raw:
+            return  # nothing was said in this session: nothing to settle
+        stored = _cached(session.get(MEMORY_KEY)) or self.store.load(envelope)
+        memory = memory_from(stored.progress, turn.now, stored.available)
+        fresh = fresh_state(memory, self.content)
         state = State.from_dict(raw, self.content, fresh) if raw else fresh
         turn.stored, turn.before = stored, state
 
@@ -80,7 +83,7 @@ class SaveState(AbstractResponseInterceptor):
         if state is None or not isinstance(stored, StoredProgress) or reply is None:
             return
         envelope = handler_input.request_envelope
-        after = progress_after(stored.progress, state, reply, turn.now)
+        after = progress_after(stored.progress, state, reply, turn.now, state.next_at)
         forgot = "forget" in reply.effects  # the delete already happened, in forget_effect
         if not forgot:
             self.store.save(envelope, stored, after)
@@ -146,25 +149,9 @@ class SkillDisabledHandler(AbstractRequestHandler):
         return handler_input.response_builder.response
 
 
-def request_time(request: Any, fallback: Clock) -> float:
-    """Alexa's timestamp of the request, in epoch seconds: the skill's clock for this turn.
-
-    Alexa stamps every request when the person spoke, so elapsed time between turns is
-    measured on one clock, whatever host answers (and tests control it). ``fallback`` is only
-    for a request without a usable timestamp.
-    """
-    stamp = getattr(request, "timestamp", None)
-    if isinstance(stamp, datetime):
-        try:
-            return stamp.timestamp()
-        except (OverflowError, ValueError, OSError):
-            pass
-    return fallback()
-
-
 _NO_DIALOG = frozenset(
     {
-        "SessionEndedRequest",
+        # (A SessionEndedRequest is heard: its time settles what the last reply got through.)
         "AlexaSkillEvent.SkillDisabled",
         "System.ExceptionEncountered",
         # Alexa asking whether the skill could serve a request: nothing is started, and
@@ -211,7 +198,7 @@ def build_skill(
     builder.add_global_request_interceptor(LoadState(content, store, clock))
     effects = both(forget_effect(content, store), reminder_effect(content))
     builder.add_request_handler(handlers.CoachRequestHandler(content, effects, look_up_time_zone))
-    builder.add_request_handler(handlers.SessionEndedHandler())
+    builder.add_request_handler(handlers.SessionEndedHandler(content))
     builder.add_request_handler(SkillDisabledHandler(store))
     builder.add_request_handler(handlers.CanFulfillHandler(content))
     builder.add_request_handler(handlers.DeviceExceptionHandler())

@@ -47,6 +47,8 @@ REMINDER_CHOICES = ("set", "declined")
 MAX_INDEX = 999
 MAX_COMPLETED = 1_000_000
 MAX_EPOCH = 2**40
+MAX_LEARNED = 32
+"""Technique ids kept for tapering introductions (the content has six)."""
 _ROUTINE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 ALLOWED_KEYS = frozenset(
@@ -62,9 +64,10 @@ ALLOWED_KEYS = frozenset(
         "completed",
         "completions",
         "last_active",
+        "last_routine",
+        "learned",
         "rate",
         "time_zone",
-        "last_routine",
         "reminders",
         "offered_at",
     }
@@ -95,15 +98,18 @@ class Progress:
     """They have heard the full introduction and disclaimer once (they get the short one next)."""
     completed_routines: int = 0
     completions: tuple[int, ...] = field(default=())
-    """Epoch seconds of the most recent completions, oldest first, at most 20."""
+    """Epoch seconds of the most recent completions, oldest first, at most 100."""
     last_active: int = 0
     """Epoch seconds of the last change, minute granularity; 0 when never active."""
+    last_routine: str | None = None
+    """Id of the routine of the last step done, kept after it is finished ("same as last
+    time"); None until the person has done any step at all."""
+    learned: tuple[str, ...] = ()
+    """Ids of the techniques they have done (their introductions get shorter), oldest first."""
     rate: float = 1.0
     """Speaking rate ("speak slower"), separate from the hold ``pace``."""
     time_zone: str | None = None
     """The device's IANA time zone, once learned (for calendar days and reminders)."""
-    last_routine: str | None = None
-    """Id of the routine finished last: "the usual routine" in the progress summary."""
     reminders: str | None = None
     """``set`` after they asked for a reminder, ``declined`` after a no (or cancelling them):
     either way the skill stops offering one. None: never answered."""
@@ -152,9 +158,10 @@ class Progress:
             "completed": self.completed_routines,
             "completions": list(self.completions),
             "last_active": self.last_active,
+            "last_routine": self.last_routine,
+            "learned": list(self.learned),
             "rate": self.rate,
             "time_zone": self.time_zone,
-            "last_routine": self.last_routine,
             "reminders": self.reminders,
             "offered_at": self.offered_at,
         }
@@ -180,13 +187,12 @@ class Progress:
         """Forget the position ("start over"), keeping preferences and counts."""
         return replace(self, routine=None, technique=0, step=0).touched(now)
 
-    def completed(self, now: float, routine: str | None = None) -> Progress:
-        """A routine was finished: clear the position and count it (and name it, if given)."""
+    def completed(self, now: float) -> Progress:
+        """A routine was finished: clear the position and count it."""
         stamp = int(now)
         completions = (*self.completions, stamp)[-MAX_COMPLETIONS_KEPT:]
         return replace(
             self,
-            last_routine=routine if routine is not None else self.last_routine,
             routine=None,
             technique=0,
             step=0,
@@ -221,6 +227,14 @@ class Progress:
     def with_reminders(self, choice: str) -> Progress:
         """They set a reminder (``set``) or said no to one (``declined``)."""
         return self if self.reminders == choice else replace(self, reminders=choice)
+
+    def practised(self, routine: str, learned: tuple[str, ...]) -> Progress:
+        """They did a step of ``routine``, and have done the ``learned`` techniques so far."""
+        merged = self.learned + tuple(t for t in learned if t not in self.learned)
+        merged = merged[-MAX_LEARNED:]
+        if (self.last_routine, self.learned) == (routine, merged):
+            return self
+        return replace(self, last_routine=routine, learned=merged)
 
     def intro_heard(self) -> Progress:
         """They have now heard the full introduction and disclaimer."""
@@ -268,8 +282,14 @@ def _parse_current(record: Mapping[str, Any]) -> tuple[Progress, frozenset[str]]
     completions, bad_completions = _completions(record.get("completions"))
     if bad_completions:
         repaired.add("completions")
+    completed = take("completed", _int_in(record.get("completed"), 0, MAX_COMPLETED), 0)
+    last_routine = _last_routine(record, routine, completed)
+    if last_routine is None and record.get("last_routine") is not None:
+        repaired.add("last_routine")
+    learned, bad_learned = _learned(record.get("learned"))
+    if bad_learned:
+        repaired.add("learned")
     time_zone = _choice(record, "time_zone", is_time_zone_name, repaired)
-    last_routine = _choice(record, "last_routine", _is_routine_id, repaired)
     reminders = _choice(record, "reminders", REMINDER_CHOICES.__contains__, repaired)
     progress = Progress(
         routine=routine,
@@ -279,12 +299,13 @@ def _parse_current(record: Mapping[str, Any]) -> tuple[Progress, frozenset[str]]
         keep_going=take("keep_going", _bool(record.get("keep_going")), base.keep_going),
         pace=take("pace", _float_in(record.get("pace"), *PACE_RANGE), base.pace),
         heard_intro=take("heard_intro", _bool(record.get("heard_intro")), base.heard_intro),
-        completed_routines=take("completed", _int_in(record.get("completed"), 0, MAX_COMPLETED), 0),
+        completed_routines=completed,
         completions=completions,
         last_active=take("last_active", _int_in(record.get("last_active"), 0, MAX_EPOCH), 0),
+        last_routine=last_routine,
+        learned=learned,
         rate=take("rate", _float_in(record.get("rate"), *RATE_RANGE), base.rate),
         time_zone=time_zone,
-        last_routine=last_routine,
         reminders=reminders,
         offered_at=take("offered_at", _int_in(record.get("offered_at"), 0, MAX_EPOCH), 0),
     )
@@ -302,10 +323,6 @@ def _choice(
     return None
 
 
-def _is_routine_id(value: object) -> bool:
-    return isinstance(value, str) and _ROUTINE_ID.fullmatch(value) is not None
-
-
 def _position(record: Mapping[str, Any]) -> tuple[str | None, int, int]:
     """A position is usable only whole: a bad index makes the routine unresumable."""
     routine = record.get("routine")
@@ -316,6 +333,26 @@ def _position(record: Mapping[str, Any]) -> tuple[str | None, int, int]:
     if technique is None or step is None:
         return None, 0, 0
     return routine, technique, step
+
+
+def _last_routine(record: Mapping[str, Any], routine: str | None, completed: int) -> str | None:
+    """The routine last practised; records from before it was kept infer it where they can."""
+    if "last_routine" not in record:
+        # Older records: a position means they did a step of that routine; a finished
+        # routine means they did steps, and the full routine is the one to offer again.
+        return routine or ("full" if completed > 0 else None)
+    value = record.get("last_routine")
+    return value if isinstance(value, str) and _ROUTINE_ID.fullmatch(value) else None
+
+
+def _learned(value: object) -> tuple[tuple[str, ...], bool]:
+    if value is None:
+        return (), False
+    if not isinstance(value, (list, tuple)):
+        return (), True
+    good = [v for v in value if isinstance(v, str) and _ROUTINE_ID.fullmatch(v)]
+    unique = tuple(dict.fromkeys(good))[-MAX_LEARNED:]
+    return unique, len(unique) != len(value)
 
 
 def _completions(value: object) -> tuple[tuple[int, ...], bool]:
@@ -392,12 +429,16 @@ def _problems(p: Progress) -> list[str]:
         problems.append("completions")
     if _int_in(p.last_active, 0, MAX_EPOCH) is None:
         problems.append("last_active")
+    if p.last_routine is not None and not _ROUTINE_ID.fullmatch(p.last_routine):
+        problems.append(f"last_routine {p.last_routine!r}")
+    if len(p.learned) > MAX_LEARNED or not all(
+        isinstance(t, str) and _ROUTINE_ID.fullmatch(t) for t in p.learned
+    ):
+        problems.append("learned")
     if _float_in(p.rate, *RATE_RANGE) is None:
         problems.append(f"rate {p.rate!r} outside {RATE_RANGE}")
     if p.time_zone is not None and not is_time_zone_name(p.time_zone):
         problems.append(f"time zone {p.time_zone!r}")
-    if p.last_routine is not None and not _is_routine_id(p.last_routine):
-        problems.append(f"last routine {p.last_routine!r}")
     if p.reminders is not None and p.reminders not in REMINDER_CHOICES:
         problems.append(f"reminders {p.reminders!r}")
     if _int_in(p.offered_at, 0, MAX_EPOCH) is None:

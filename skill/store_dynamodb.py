@@ -6,7 +6,8 @@ changes the skill needs:
 * the partition key is :func:`skill.store.hashed_user_key`, not the raw Alexa user ID;
 * each item carries ``expires_at`` (epoch seconds) for DynamoDB's TTL, so progress of people
   who stopped using the skill disappears on its own; reads ignore an expired item that TTL
-  has not swept yet;
+  has not swept yet. Both count from the request's own timestamp (Alexa's clock, like every
+  other time the skill keeps), the host's clock only when a request has none;
 * numbers cross the boto3 boundary correctly: boto3 refuses ``float`` (``pace``) and returns
   every number as ``Decimal``; the adapter converts both ways so callers see plain JSON types.
 
@@ -31,6 +32,7 @@ from botocore.config import Config
 from botocore.exceptions import NoRegionError
 
 from skill.store import RETENTION_S, CorruptRecordError, Keygen, hashed_user_key
+from skill.timing import request_time
 
 PARTITION_KEY = "id"
 ATTRIBUTES = "attributes"
@@ -77,7 +79,8 @@ def make_dynamodb_adapter(
 
         def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, object]:
             item = self._get_item(request_envelope)
-            if item is None or _expired(item.get(TTL_ATTRIBUTE), clock()):
+            now = request_time(getattr(request_envelope, "request", None), clock)
+            if item is None or _expired(item.get(TTL_ATTRIBUTE), now):
                 return {}
             attributes = item.get(ATTRIBUTES)
             if not isinstance(attributes, dict):
@@ -91,7 +94,9 @@ def make_dynamodb_adapter(
             item = {
                 PARTITION_KEY: self.partition_keygen(request_envelope),
                 ATTRIBUTES: to_dynamo(attributes),
-                TTL_ATTRIBUTE: int(clock() + retention_s),
+                TTL_ATTRIBUTE: int(
+                    request_time(getattr(request_envelope, "request", None), clock) + retention_s
+                ),
             }
             try:
                 self.dynamodb.Table(self.table_name).put_item(Item=item)

@@ -80,11 +80,11 @@ def test_without_a_run_the_week_is_counted(content: Content) -> None:
     ("history", "expected"),
     [
         ([], None),
-        ([TODAY - 2, TODAY - 1], "You've done your routine 2 days in a row."),
-        ([TODAY - 1, TODAY], "You've done your routine 2 days in a row."),
-        ([TODAY - 2], "That's one routine so far this week."),
-        ([TODAY - 30, TODAY - 10], "It's good to have you back."),
-        ([TODAY - 3], "It's good to have you back."),
+        ([TODAY - 2, TODAY - 1], "2 days in a row."),
+        ([TODAY - 1, TODAY], "2 days in a row."),
+        ([TODAY - 2], None),  # the week's count waits for the end of the routine
+        ([TODAY - 30, TODAY - 10], "Good to have you back."),
+        ([TODAY - 3], "Good to have you back."),
     ],
 )
 def test_the_launch_line(content: Content, history: list[int], expected: str | None) -> None:
@@ -100,7 +100,7 @@ def test_how_am_i_doing_names_the_week_month_run_and_the_usual(content: Content)
     state, reply = step(content, state, Event(On.PROGRESS, at=NOW))
     assert reply.parts[0].text == (  # type: ignore[union-attr]
         "You've done 2 routines this week, and 2 routines this month. "
-        "That's 2 days in a row. You usually do the quick routine on both knees."
+        "That's 2 days in a row. You usually do the quick routine, both knees."
     )
     _, again = step(content, state, Event(On.REPEAT, at=NOW + 60))
     assert again.text == reply.text  # "repeat" says the same, as of when it was asked
@@ -175,7 +175,7 @@ def test_announced_lengths_count_the_rate(content: Content) -> None:
     _, at_slow = step(content, slow, Event(On.WHERE))
 
     def minutes(reply: Reply) -> int:
-        found = re.search(r"about (\d+) minutes", reply.text)
+        found = re.search(r"about (\d+) minutes", reply.text, re.IGNORECASE)
         assert found, reply.text
         return int(found.group(1))
 

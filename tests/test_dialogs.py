@@ -34,14 +34,18 @@ Request timestamps are simulated (:class:`~skill.simulator.SimulatedClock`): the
 starts at ``start`` (top level, ISO 8601; default a Monday 09:00 UTC), each response plays to
 its end and the person answers two seconds later, unless a turn says ``after`` or ``wait``.
 
+Two more top-level keys: ``persistence: true`` keeps progress (SQLite in a temporary
+directory) across the dialog's sessions, for a person who comes back; ``safety_style:
+statements`` runs the dialog with that safety-check style and its own interaction model.
+
 Alexa's own API (time zone, reminders) is a stand-in served over HTTPS on 127.0.0.1, named by
 every request's ``apiEndpoint``, so the SDK's real service clients answer each turn. More top
-level keys: ``persist: true`` keeps progress in a fresh SQLite store; ``progress`` seeds that
-record first (``completions`` as ISO times, other fields as stored); ``alexa`` sets the
-stand-in up: ``time_zone`` (null: none known), ``granted: true`` (the reminders permission is
-already granted), ``fail`` (operation → HTTP status), ``limit``; a turn may change it too.
-While Alexa asks for the permission (the skill sent ``AskFor``), "i approve" or "no" answer
-Alexa, and the skill hears Alexa's ``Connections.Response``.
+level keys: ``progress`` seeds the kept record first (``completions`` as ISO times, other
+fields as stored; implies persistence); ``alexa`` sets the stand-in up: ``time_zone`` (null:
+none known), ``granted: true`` (the reminders permission is already granted), ``fail``
+(operation → HTTP status), ``limit``; a turn may change it too. While Alexa asks for the
+permission (the skill sent ``AskFor``), "i approve" or "no" answer Alexa, and the skill hears
+Alexa's ``Connections.Response``.
 
 ``expect`` keys (all optional, checked on the last of ``times`` turns; ``says`` and
 ``not_says`` are case-insensitive substrings of what is spoken, by Alexa or by a screen):
@@ -63,6 +67,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -78,12 +83,14 @@ from skill.alexa_standin import REMINDERS_PATH, AlexaStandIn
 from skill.app import build_skill
 from skill.content import Content
 from skill.lambda_function import make_handler
-from skill.nlu import Match, SlotValue
+from skill.nlu import InteractionModel, Match, SlotValue
 from skill.progress import Progress
 from skill.settings import Settings
 from skill.simulator import REMINDERS_SCOPE, Conversation, Session, SimulatedClock, Turn, plain_text
 from skill.store import make_persistence_adapter
 from skill.walkthrough import pass_safety_check
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 DIALOGS = Path(__file__).parent / "dialogs"
 DIALOG_FILES = sorted(DIALOGS.glob("*.yaml"))
@@ -93,7 +100,8 @@ TURN_KEYS = {*ACTIONS, "slots", "times", "expect", "after", "wait", "alexa"}
 EXPECT_KEYS = {"says", "not_says", "open", "heard", "card", "reprompt", "screen_speaks"}
 EXPECT_KEYS |= {"silent", "can_fulfill", "slots", "shows"}
 EXPECT_KEYS |= {"ssml", "card_type", "asks_permission", "api", "reminder", "stored"}
-TOP_KEYS = {"name", "turns", "start", "device", "apl_version", "persist", "progress", "alexa"}
+TOP_KEYS = {"name", "turns", "start", "device", "apl_version", "persistence", "safety_style"}
+TOP_KEYS |= {"progress", "alexa"}
 ALEXA_KEYS = {"time_zone", "granted", "fail", "limit"}
 
 
@@ -115,6 +123,7 @@ def _load(path: Path) -> dict[str, Any]:
     assert isinstance(data, dict) and data.get("name"), f"{path.name}: needs a name"
     assert not set(data) - TOP_KEYS, f"{path.name}: unknown keys {sorted(set(data) - TOP_KEYS)}"
     assert isinstance(data.get("turns"), list) and data["turns"], f"{path.name}: needs turns"
+    assert data.get("safety_style", "questions") in ("questions", "statements"), path.name
     assert not set(data.get("alexa") or {}) - ALEXA_KEYS, f"{path.name}: unknown alexa keys"
     for i, turn in enumerate(data["turns"]):
         unknown = set(turn) - TURN_KEYS
@@ -284,29 +293,50 @@ def device_options(dialog: dict[str, Any]) -> dict[str, Any]:
     return {"apl": True, "apl_version": str(dialog.get("apl_version", "2023.3"))}
 
 
+def _person(
+    dialog: dict[str, Any],
+    handler: Handler,
+    tmp_path: Path,
+    content: Content,
+    statements: tuple[Content, InteractionModel, Handler],
+    alexa_api: Any,
+) -> tuple[Conversation, Any]:
+    """The dialog's person (device, clock, safety style, kept progress) and their store.
+
+    Their requests name the stand-in for Alexa's API, with a bearer token it insists on.
+    """
+    options = device_options(dialog)
+    start = dialog.get("start")
+    clock = SimulatedClock(_moment(start)) if start else SimulatedClock()
+    said, model, adapter = content, None, None
+    if dialog.get("safety_style") == "statements":
+        said, model, handler = statements
+    if dialog.get("persistence") or dialog.get("progress"):
+        settings = Settings(persistence="sqlite", sqlite_path=tmp_path / "progress.db")
+        adapter = make_persistence_adapter(settings)
+        handler = make_handler(build_skill(settings, adapter, content=said))
+        if dialog.get("progress"):
+            _seed(adapter, dialog["progress"])
+    person = Conversation(
+        handler, model, clock=clock, api_endpoint=alexa_api.url, api_token=API_TOKEN, **options
+    )
+    _set_up(person, dialog.get("alexa") or {})
+    return person, adapter
+
+
 @pytest.mark.parametrize("path", DIALOG_FILES, ids=[p.stem for p in DIALOG_FILES])
 def test_dialog(
     path: Path,
-    handler: Any,
-    content: Content,
-    alexa_api: Any,
-    tmp_path: Path,
+    handler: Handler,
     caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+    content: Content,
+    statements: tuple[Content, InteractionModel, Handler],
+    alexa_api: Any,
 ) -> None:
     dialog = _load(path)
     STANDIN[:] = [alexa_api.standin]
-    invoke, adapter = handler, None
-    if dialog.get("persist") or dialog.get("progress"):
-        settings = Settings(persistence="sqlite", sqlite_path=tmp_path / "progress.db")
-        adapter = make_persistence_adapter(settings)
-        invoke = make_handler(build_skill(settings, adapter, content))
-        if dialog.get("progress"):
-            _seed(adapter, dialog["progress"])
-    start = dialog.get("start")
-    options = device_options(dialog)
-    options["clock"] = SimulatedClock(_moment(start)) if start else SimulatedClock()
-    person = Conversation(invoke, api_endpoint=alexa_api.url, api_token=API_TOKEN, **options)
-    _set_up(person, dialog.get("alexa") or {})
+    person, adapter = _person(dialog, handler, tmp_path, content, statements, alexa_api)
     for number, turn in enumerate(dialog["turns"], start=1):
         what = next(f"{k}: {turn[k]}" for k in ACTIONS if k in turn)
         result: Turn | None = None
@@ -324,7 +354,7 @@ def test_dialog(
         _check(result, expect, where)
         _check_api(result, expect, calls, where)
         if "stored" in expect:
-            assert adapter is not None, f"{where}: 'stored' needs persist: true"
+            assert adapter is not None, f"{where}: 'stored' needs persistence"
             record = adapter.get_attributes(_envelope())
             for key, value in expect["stored"].items():
                 assert record.get(key) == value, f"{where}\n  stored {key}: {record.get(key)!r}"

@@ -154,10 +154,39 @@ def test_v1_session_shaped_record_is_migrated_and_its_extras_dropped() -> None:
     }
     loaded = Progress.load(v1)
     assert loaded.status == "migrated"
+    # A saved position means they did a step of that routine: "same as last time" is known.
     assert loaded.progress == Progress(
-        routine="full", technique=2, step=1, keep_going=True, pace=1.5
+        routine="full", technique=2, step=1, keep_going=True, pace=1.5, last_routine="full"
     )
     assert "osteoporosis" not in json.dumps(loaded.progress.to_record())
+
+
+@pytest.mark.parametrize(
+    ("record", "last_routine"),
+    [
+        ({"routine": "quick", "technique": 1, "step": 0}, "quick"),  # stopped mid-routine
+        ({"completed": 3}, "full"),  # finished before: did steps, of an unknown routine
+        ({"heard_intro": True}, None),  # only heard the introduction: not returning
+        ({"routine": "quick", "last_routine": None}, None),  # kept as written
+        ({"last_routine": "quick", "routine": "full"}, "quick"),
+        ({"last_routine": "bad id!"}, None),
+    ],
+)
+def test_the_routine_last_practised_is_inferred_for_older_records(
+    record: dict[str, Any], last_routine: str | None
+) -> None:
+    assert Progress.load({"v": SCHEMA_VERSION, **record}).progress.last_routine == last_routine
+
+
+def test_techniques_learned_are_kept_clean_and_merged_without_repeats() -> None:
+    loaded = Progress.load({"v": SCHEMA_VERSION, "learned": ["a", "b", "a", 7, "bad id!"]})
+    assert (loaded.progress.learned, loaded.status) == (("a", "b"), "repaired")
+    assert Progress.load({"v": SCHEMA_VERSION, "learned": "a"}).status == "repaired"
+    grown = loaded.progress.practised("full", ("b", "c"))
+    assert (grown.last_routine, grown.learned) == ("full", ("a", "b", "c"))
+    assert grown.practised("full", ("c",)) is grown  # nothing new: no change, no write
+    with pytest.raises(ValueError):
+        Progress(learned=("ok", "not ok!"))
 
 
 def test_a_newer_schema_is_read_best_effort() -> None:
@@ -273,14 +302,14 @@ def test_a_record_from_before_these_fields_reads_cleanly_with_defaults() -> None
     loaded = Progress.load(old)
     assert loaded.status == "ok"
     progress = loaded.progress
-    assert (progress.rate, progress.time_zone, progress.last_routine) == (1.0, None, None)
+    assert (progress.rate, progress.time_zone) == (1.0, None)
     assert (progress.reminders, progress.offered_at) == (None, 0)
 
 
 @pytest.mark.parametrize(
     ("key", "bad"),
     [("rate", 9), ("rate", "slow"), ("time_zone", "../../etc"), ("time_zone", 5),
-     ("last_routine", "no such id!"), ("reminders", "maybe"), ("offered_at", -1)],
+     ("reminders", "maybe"), ("offered_at", -1)],
 )  # fmt: skip
 def test_bad_coming_back_fields_are_repaired_to_defaults(key: str, bad: object) -> None:
     loaded = Progress.load(sample().to_record() | {key: bad})
@@ -292,8 +321,6 @@ def test_the_reminder_bookkeeping_changes() -> None:
     progress = Progress().offered(NOW).with_reminders("set")
     assert (progress.offered_at, progress.reminders) == (NOW, "set")
     assert progress.with_reminders("set") is progress
-    assert progress.completed(NOW, "quick").last_routine == "quick"
-    assert progress.completed(NOW).last_routine is None
     assert (
         Progress().with_preferences(rate=0.7, time_zone="Asia/Kolkata").time_zone == "Asia/Kolkata"
     )
@@ -301,4 +328,4 @@ def test_the_reminder_bookkeeping_changes() -> None:
         Progress(reminders="perhaps")
 
 
-COMING_BACK_KEYS = {"rate", "time_zone", "last_routine", "reminders", "offered_at"}
+COMING_BACK_KEYS = {"rate", "time_zone", "reminders", "offered_at"}

@@ -8,10 +8,12 @@ import os
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from ask_sdk_model import LaunchRequest
 from ask_sdk_model.context import Context
 from ask_sdk_model.interfaces.system.system_state import SystemState
 from ask_sdk_model.request_envelope import RequestEnvelope
@@ -38,11 +40,17 @@ from skill.store import (
 TABLE = "KneeCoachProgress"
 USER = "amzn1.ask.account.AGF7EXAMPLEUSERIDTHATMUSTNOTLEAK"
 KEY = hashlib.sha256(USER.encode()).hexdigest()
-NOW = time.time()
+NOW = 1_767_600_000
+"""The request's timestamp in every envelope here (epoch seconds): the store's clock."""
 
 
-def envelope(user_id: str = USER) -> RequestEnvelope:
-    return RequestEnvelope(context=Context(system=SystemState(user=User(user_id=user_id))))
+def envelope(user_id: str = USER, at: float = NOW) -> RequestEnvelope:
+    """A request from ``user_id``, stamped ``at``: expiry counts from Alexa's clock, not ours."""
+    moment = datetime.fromtimestamp(at, timezone.utc)
+    return RequestEnvelope(
+        context=Context(system=SystemState(user=User(user_id=user_id))),
+        request=LaunchRequest(request_id="test", timestamp=moment, locale="en-US"),
+    )
 
 
 def settings_for(endpoint: str, **changes: Any) -> Settings:
@@ -82,9 +90,7 @@ def test_progress_round_trips_with_hashed_key_and_ttl(dynamodb: LocalDynamoDB) -
     loaded = store.load(envelope())
     assert (loaded.available, loaded.status) == (True, "empty")
     progress = loaded.progress.at("full", 1, 2, NOW).with_preferences(pace=1.25, side="left")
-    saved_from = time.time()  # the store stamps the expiry with its own clock, as it saves
     assert store.save(envelope(), loaded, progress) is True
-    saved_by = time.time()
 
     again = store_for(dynamodb.endpoint).load(envelope())  # say, the next Lambda container
     assert (again.status, again.progress) == ("ok", progress)
@@ -95,8 +101,7 @@ def test_progress_round_trips_with_hashed_key_and_ttl(dynamodb: LocalDynamoDB) -
     assert item["id"] == {"S": KEY}
     assert set(item["attributes"]["M"]) == ALLOWED_KEYS
     assert item["attributes"]["M"]["pace"] == {"N": "1.25"}
-    # NOW is taken when the module is collected, which can be minutes before this test runs
-    assert saved_from + RETENTION_S - 1 <= int(item["expires_at"]["N"]) <= saved_by + RETENTION_S
+    assert int(item["expires_at"]["N"]) == NOW + RETENTION_S  # exact: the request's clock
     assert USER not in repr(item)
 
 

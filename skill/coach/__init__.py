@@ -7,7 +7,9 @@ values and render the :class:`~skill.reply.Reply`; the coach only decides what h
 - :mod:`~skill.coach.safety_check`: launch, the disclaimer, the safety questions, the knee;
 - :mod:`~skill.coach.routine_steps`: the routine itself, steps and holds, pause and resume;
 - :mod:`~skill.coach.talk`: topics, help, where am I, stop and forget, in any phase;
-- :mod:`~skill.coach.prompts`: what every phase shares, e.g. the prompt for where they are;
+- :mod:`~skill.coach.pain`: "it hurts", in any phase;
+- :mod:`~skill.coach.prompts`: what every phase shares, e.g. the prompt for where they are,
+  and how much of the last reply was heard (:func:`settle`, from the request's time).
 - :mod:`~skill.coach.encouragement`: progress people can hear ("how am I doing?");
 - :mod:`~skill.coach.reminders`: daily reminders (time, permission, time zone, offer);
 - :mod:`~skill.coach.voice`: the speaking rate ("speak slower").
@@ -22,17 +24,38 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from skill.coach import encouragement, reminders, routine_steps, safety_check, talk, voice
-from skill.coach.prompts import ask_question, ask_side, ready, with_prompt
+from skill.coach import (
+    encouragement,
+    pain,
+    reminders,
+    routine_steps,
+    safety_check,
+    talk,
+    voice,
+)
+from skill.coach.prompts import (
+    ask_question,
+    ask_side,
+    resume_point,
+    settle,
+    statements,
+    with_prompt,
+)
 from skill.content import Content
 from skill.reply import Reply
-from skill.state import DONE, IDLE, NEW, READY, ROUTINE, SAFETY, SIDE, SIDES, Event, On, State
+from skill.state import DONE, IDLE, NEW, ROUTINE, SAFETY, SIDE, SIDES, Event, On, State
+
+__all__ = ["handle", "resume_point"]
 
 Handler = Callable[[Content, State, Event], tuple[State, Reply]]
 
 
 def handle(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     """Apply one event. Never raises for any event in any state.
+
+    First the request's time tells how much of the last reply was heard (:func:`settle`);
+    the reply is then stamped with that time, so the next request can tell the same. Every
+    reply but a silent one says which buttons a screen shows (:func:`screen_actions`).
 
     Every reply carries the person's speaking rate, so all of it is said at that rate.
     """
@@ -41,6 +64,7 @@ def handle(content: Content, state: State, event: Event) -> tuple[State, Reply]:
         reply = replace(reply, rate=state.rate)
     if reply.silent:
         return state, reply
+    state = replace(state, sent_at=event.at)
     return state, replace(reply, view=replace(reply.view, actions=screen_actions(state, reply)))
 
 
@@ -61,8 +85,6 @@ def screen_actions(state: State, reply: Reply) -> tuple[str, ...]:
         return tuple(f"side:{side}" for side in SIDES)
     if state.phase == ROUTINE:
         return ("resume" if state.paused else "pause", *repeat, "previous", "next")
-    if state.phase == READY:
-        return ("resume", "start_over", *repeat)
     if state.phase in (IDLE, DONE):
         return ("start", *repeat)
     return repeat  # advised: no routine today, but the advice can be heard again
@@ -71,12 +93,28 @@ def screen_actions(state: State, reply: Reply) -> tuple[str, ...]:
 def _step(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     if event.kind == On.HOLD_DONE:  # not something the person said: it interrupts nothing
         return routine_steps.hold_done(content, state, event)
-    if state.pending == "forget" and event.kind in (On.YES, On.NO):
+    state = settle(content, state, event.at)
+    if event.kind == On.END:
+        return routine_steps.session_end(content, state, event)
+    answered, state = state.answered, replace(state, answered=None)
+    return _dispatch(content, state, event, answered)
+
+
+def _dispatch(
+    content: Content, state: State, event: Event, answered: int | None
+) -> tuple[State, Reply]:
+    if event.kind == On.UNDO and (answered is not None or not event.value):
+        return safety_check.undo(content, replace(state, pending=None), event, answered)
+    if event.kind == On.UNDO:  # "I meant no" with no answer to change is just "no"
+        event = Event(On.YES if event.value == "yes" else On.NO, at=event.at)
+    if state.phase == SAFETY and statements(content) and event.kind in (On.RESUME, On.NEXT):
+        event = Event(On.YES, at=event.at)  # "go on" answers "shall we go on?"
+    if state.pending == "forget" and event.kind in (On.YES, On.NO, On.UNSURE):
         return talk.answer_forget(content, replace(state, pending=None), event)
     if state.pending in reminders.PENDING:
-        answered = reminders.answer(content, state, event)
-        if answered is not None:
-            return answered
+        reminder_answer = reminders.answer(content, state, event)
+        if reminder_answer is not None:
+            return reminder_answer
     state = replace(state, pending=None)
     opens_routine = state.phase == IDLE and not state.checked and event.kind in _OPENS_ROUTINE
     if (state.phase == NEW and event.kind not in _WITHOUT_LAUNCH) or opens_routine:
@@ -127,6 +165,10 @@ _HANDLERS: dict[str, Handler] = {
     On.DISCLAIMER: talk.disclaimer,
     On.TOPIC: talk.topic,
     On.FORGET: talk.forget,
+    On.PAIN: pain.pain,
+    On.UNSURE: safety_check.unsure,
+    On.LIGHTER: routine_steps.lighter,
+    On.SKIP: routine_steps.skip_technique,
     On.HOLD_DONE: routine_steps.hold_done,
     On.SCREEN_ERROR: talk.screen_error,
     On.PROGRESS: encouragement.progress,
@@ -142,11 +184,13 @@ _HANDLERS: dict[str, Handler] = {
 }
 
 _WITHOUT_LAUNCH = frozenset(
-    {On.TOPIC, On.DISCLAIMER, On.HELP, On.STOP, On.FALLBACK, On.FORGET, On.WHERE, On.REPEAT}
-    | {On.HOLD_DONE, On.SCREEN_ERROR}
-    | {On.PROGRESS, On.SPEAK_SLOWER, On.SPEAK_FASTER, On.SPEAK_NORMAL}
-    | {On.REMIND, On.TIME, On.TIME_ZONE, On.LIST_REMINDERS, On.CANCEL_REMINDERS, On.PERMISSION}
-)
+    {
+        On.TOPIC, On.DISCLAIMER, On.HELP, On.STOP, On.FALLBACK, On.FORGET, On.WHERE,
+        On.REPEAT, On.PAIN, On.UNSURE, On.UNDO, On.HOLD_DONE, On.SCREEN_ERROR,
+        On.PROGRESS, On.SPEAK_SLOWER, On.SPEAK_FASTER, On.SPEAK_NORMAL,
+        On.REMIND, On.TIME, On.TIME_ZONE, On.LIST_REMINDERS, On.CANCEL_REMINDERS, On.PERMISSION,
+    }
+)  # fmt: skip
 """Events a brand-new session answers directly instead of starting the safety check."""
 
 _OPENS_ROUTINE = frozenset({On.START, On.GO_TO, On.RESUME, On.NEXT, On.START_OVER, On.YES, On.SIDE})
@@ -155,8 +199,7 @@ _OPENS_ROUTINE = frozenset({On.START, On.GO_TO, On.RESUME, On.NEXT, On.START_OVE
 _REPLAYS: dict[str, Callable[..., tuple[State, Reply]]] = {
     "question": lambda c, s: ask_question(c, s),
     "side": lambda c, s: ask_side(c, s),
-    "ready": lambda c, s: ready(c, s),
-    "step": lambda c, s: routine_steps.play(c, s),
+    "step": routine_steps.replay_step,
     "paused": routine_steps.paused_reply,
     "advice": safety_check.advice_reply,
     "pace": routine_steps.pace_reply,
@@ -166,6 +209,7 @@ _REPLAYS: dict[str, Callable[..., tuple[State, Reply]]] = {
     "where": talk.where_reply,
     "explain": lambda c, s: talk.explain(c, s, Event(On.EXPLAIN)),
     "help": talk.help_reply,
+    "unsure": safety_check.unsure_reply,
     "progress": encouragement.progress_reply,
     "rate": voice.rate_reply,
 }

@@ -34,7 +34,11 @@ def routines(content: Content, count: int) -> str:
 
 
 def launch_line(content: Content, state: State, now: float) -> str | None:
-    """One short sentence for the greeting of someone who has finished routines before."""
+    """A few words for the greeting of someone who has finished routines before.
+
+    Only a run of days, or a welcome after a gap: the week's count waits for the end of the
+    routine, since every word here delays the first hold (tests/test_speech_budget.py).
+    """
     habits, day = state.habits, today(state, now)
     if not habits.ever():
         return None
@@ -44,9 +48,6 @@ def launch_line(content: Content, state: State, now: float) -> str | None:
     in_a_row = habits.days_in_a_row(day)
     if in_a_row >= 2:
         return content.prompt("launch_streak", days=in_a_row)
-    week = habits.this_week(day)
-    if week >= 1:
-        return content.prompt("launch_week", routines=routines(content, week))
     return None
 
 

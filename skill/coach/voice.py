@@ -4,7 +4,8 @@ Separate from the hold pace ("slower", "faster"), which lengthens the silences: 
 how fast the words themselves are spoken. The coach only keeps the rate in its state;
 :func:`skill.coach.handle` puts it on every reply and :mod:`skill.speech` applies it as SSML
 ``<prosody rate>`` to the spoken text, never to breaks or the chime. Announced lengths
-("about 9 minutes") count it through :func:`skill.routine.seconds_left`.
+("about 9 minutes") count it through
+:func:`~skill.coach.routine_steps.seconds_to_end`, and so does what was heard of a reply.
 """
 
 from __future__ import annotations
