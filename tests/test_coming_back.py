@@ -320,3 +320,14 @@ def test_reminders_are_listed_in_words(content: Content) -> None:
 def test_plans_from_intents_are_complete_only_with_a_time() -> None:
     assert not Plan().complete and Plan(time=(9, 0)).complete and Plan(now=True).complete
     assert date.fromordinal(TODAY) == date(2026, 1, 7)
+
+
+def test_what_was_heard_is_timed_at_the_speaking_rate(content: Content) -> None:
+    """A slower voice takes longer to say a step: "pause" a few seconds in has heard less."""
+    slow, normal = idle(rate=RATES[0]), idle()
+    events = (Event(On.START, at=NOW), Event(On.SIDE, "left", at=NOW))
+    slow_state, _ = step(content, replace(slow, phase=IDLE), *events)
+    normal_state, _ = step(content, replace(normal, phase=IDLE), *events)
+    assert slow_state.marks and normal_state.marks
+    ratio = [s / n for s, n in zip(slow_state.marks, normal_state.marks, strict=True) if n]
+    assert all(r > 1.0 for r in ratio), (slow_state.marks, normal_state.marks)
