@@ -8,8 +8,10 @@ tampered with yields a fresh state instead of a crash in a later turn.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+import math
+from dataclasses import dataclass, field, fields, replace
+from types import UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from skill.content import Content
 from skill.routine import PACES, valid_position
@@ -102,7 +104,8 @@ class State:
     keep_going: bool = False
     pace: float = 1.0
     paused: bool = False
-    last: dict[str, Any] = field(default_factory=dict)
+    last: dict[str, str] = field(default_factory=dict)
+    """What to replay on "repeat": ``{"r": kind}``, plus ``"id"`` for a topic."""
     resume: tuple[str, int, int] | None = None
     want: tuple[str, str | None] | None = None
     """What the person asked for before the safety check: (routine id, technique id)."""
@@ -123,6 +126,9 @@ class State:
     def from_dict(cls, data: Any, content: Content, fresh: State | None = None) -> State:
         """Rebuild state from session attributes; anything malformed yields ``fresh``.
 
+        Session attributes come back from the device, so every field is checked against its
+        annotation (:func:`checked`) before the content checks: a wrong type, a non-finite
+        number or a wrong shape anywhere gives ``fresh``, never an exception in a later turn.
         ``fresh`` defaults to a blank state; the request interceptor passes one seeded from
         the person's saved preferences, so a session written by an older deployment keeps them.
         """
@@ -130,37 +136,111 @@ class State:
         if not isinstance(data, dict) or data.get("v") != STATE_VERSION:
             return fresh
         try:
-            state = cls(
-                phase=str(data["phase"]),
-                question=int(data["question"]),
-                compact=bool(data["compact"]),
-                checked=bool(data["checked"]),
-                routine=str(data["routine"]),
-                index=int(data["index"]),
-                step=int(data["step"]),
-                run=max(1, int(data["run"])),
-                side=data["side"] if data["side"] in SIDES else None,
-                keep_going=bool(data["keep_going"]),
-                pace=float(data["pace"]) if float(data["pace"]) in PACES else 1.0,
-                paused=bool(data["paused"]),
-                last=dict(data["last"] or {}),
-                resume=_position(data["resume"]),
-                want=(str(data["want"][0]), data["want"][1]) if data["want"] else None,
-                pending=data["pending"] if data["pending"] == "forget" else None,
-                heard_intro=bool(data["heard_intro"]),
-                week=int(data["week"]),
-                remembers=bool(data["remembers"]),
-            )
-        except (KeyError, TypeError, ValueError, IndexError):
+            values = {name: checked(data[name], kind) for name, kind in _FIELD_TYPES.items()}
+        except (KeyError, Unusable):
             return fresh
+        state = cls(**values)
+        state = replace(
+            state,
+            run=max(1, state.run),
+            side=state.side if state.side in SIDES else None,
+            pace=state.pace if state.pace in PACES else 1.0,
+            pending=state.pending if state.pending == "forget" else None,
+        )
         return state if _consistent(state, content) else fresh
 
 
-def _position(raw: Any) -> tuple[str, int, int] | None:
-    if not raw:
-        return None
-    routine, index, step = raw
-    return str(routine), int(index), int(step)
+# --------------------------------------------------------------------------- validation
+
+MAX_JSON_INT = 2**53
+"""Integers beyond this do not survive a JSON round trip through other languages."""
+
+
+class Unusable(ValueError):
+    """A session value does not have the type its field declares."""
+
+
+def checked(value: Any, kind: Any) -> Any:
+    """``value`` as field type ``kind`` (JSON lists become tuples), or :class:`Unusable`.
+
+    Strict on purpose: a bool is not an int, a string is not a bool, numbers are finite and
+    integers JSON-safe, and containers have exactly their declared shape. Supports what state
+    fields use: ``bool``, ``int``, ``float``, ``str``, ``None``, unions, ``tuple[...]`` (fixed or
+    ``...``), ``dict[K, V]`` and ``Any`` (any JSON value with finite numbers).
+    """
+    origin, args = get_origin(kind), get_args(kind)
+    if kind is Any:
+        return _json_value(value)
+    if origin in (Union, UnionType):
+        for option in args:
+            try:
+                return checked(value, option)
+            except Unusable:
+                continue
+        raise Unusable(f"{value!r:.40} is none of {kind}")
+    if kind is type(None) or kind is None:
+        if value is None:
+            return None
+    elif kind is bool:
+        if isinstance(value, bool):
+            return value
+    elif kind is int:
+        if type(value) is int and -MAX_JSON_INT < value < MAX_JSON_INT:
+            return value
+    elif kind is float:
+        if type(value) is int:
+            return float(checked(value, int))
+        if type(value) is float and math.isfinite(value):
+            return value
+    elif kind is str:
+        if isinstance(value, str):
+            return value
+    elif origin is tuple and isinstance(value, (list, tuple)):
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(checked(item, args[0]) for item in value)
+        if len(value) == len(args):
+            return tuple(checked(item, arg) for item, arg in zip(value, args, strict=True))
+    elif origin is dict and isinstance(value, dict):
+        key_kind, value_kind = args
+        return {checked(k, key_kind): checked(v, value_kind) for k, v in value.items()}
+    else:
+        _supported(kind)
+    raise Unusable(f"{value!r:.40} is not a {kind}")
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if type(value) in (int, float):
+        return checked(value, type(value))
+    if isinstance(value, list):
+        return [_json_value(item) for item in value]
+    if isinstance(value, dict):
+        return {checked(k, str): _json_value(v) for k, v in value.items()}
+    raise Unusable(f"{type(value).__name__} is not JSON")
+
+
+_SIMPLE = (bool, int, float, str, type(None))
+
+
+def _supported(kind: Any) -> None:
+    """Raise TypeError for a field type :func:`checked` cannot check (caught at import)."""
+    origin = get_origin(kind)
+    if kind is Any or kind in _SIMPLE or kind is None:
+        return
+    if origin in (Union, UnionType, tuple, dict):
+        for arg in get_args(kind):
+            if arg is not Ellipsis:
+                _supported(arg)
+        return
+    raise TypeError(f"State field type {kind!r} has no validation rule in skill.state.checked")
+
+
+_FIELD_TYPES: dict[str, Any] = {
+    f.name: get_type_hints(State)[f.name] for f in fields(State) if f.init
+}
+for _kind in _FIELD_TYPES.values():
+    _supported(_kind)
 
 
 def _consistent(state: State, content: Content) -> bool:
