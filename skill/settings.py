@@ -123,7 +123,7 @@ class Settings:
     @property
     def secret_file(self) -> Path:
         """The local user-key secret file (see :attr:`user_key_secret_file`)."""
-        return self.user_key_secret_file or self.sqlite_path.parent / "user-key.secret"
+        return Path(self.user_key_secret_file or Path(self.sqlite_path).parent / "user-key.secret")
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with some settings changed (command-line flags win over the environment)."""
