@@ -106,3 +106,33 @@ def test_help_lists_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None
         cli.main(["--help"])
     out = capsys.readouterr().out
     assert "chat" in out and "serve" in out
+
+
+@pytest.mark.parametrize(("level", "warned"), [("INFO", True), ("ERROR", False)])
+def test_chat_honours_the_log_level(tmp_path: Path, level: str, warned: bool) -> None:
+    """A store that cannot be opened warns at INFO and WARNING, and is silent at ERROR."""
+    import subprocess
+    import sys
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    script = tmp_path / "lines.txt"
+    script.write_text("open knee coach\nhelp\n")
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "KNEE_COACH_PERSISTENCE": "sqlite",
+        "KNEE_COACH_SQLITE_PATH": str(blocker / "progress.db"),
+        "KNEE_COACH_LOG_LEVEL": level,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "skill.cli", "chat", "--fast", "--script", str(script)],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert ("progress store get failed" in done.stderr) is warned, done.stderr

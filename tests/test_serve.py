@@ -10,6 +10,7 @@ import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from serve_process import (
@@ -181,3 +182,50 @@ def test_any_skill_is_an_explicit_choice(tmp_path: Path) -> None:
         status, _, _ = timed_signed_launch(server.port)
         assert status == 200
     assert "accepting signed requests for any skill" in server.log_text()
+
+
+def _serve_logs_with_dynamodb(tmp: Path, moto: Any, extra: dict[str, str]) -> str:
+    """Run one dev-mode LaunchRequest through serve backed by moto; return the server's log.
+
+    The record is written too (a new user's launch stores the intro flag), so both a read
+    and a write went through botocore."""
+    from certs import body_of, envelope
+
+    env = server_env(
+        tmp,
+        {
+            "KNEE_COACH_PERSISTENCE": "dynamodb",
+            "KNEE_COACH_DYNAMODB_ENDPOINT": moto.endpoint,
+            "KNEE_COACH_AWS_REGION": "us-east-1",
+            "KNEE_COACH_USER_KEY_SECRET": "a-test-deployment-secret-of-32-chars",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": SESSION_TOKEN,
+            "AWS_CONFIG_FILE": "/nonexistent",
+            "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            **extra,
+        },
+    )
+    with running_serve(tmp, env, ["--dev"]) as server:
+        body = body_of(envelope("LaunchRequest"))
+        status, _, _ = timed_request(
+            server.port, "POST", "/", body, {"Content-Type": "application/json"}
+        )
+        assert status == 200
+    return server.log_text()
+
+
+SESSION_TOKEN = "FwoGZXIvYXdzEXAMPLESESSIONTOKENTHATMUSTNOTLEAK"
+
+
+def test_debug_logging_never_lets_botocore_print_requests(tmp_path: Path, dynamodb: Any) -> None:
+    """KNEE_COACH_LOG_LEVEL=DEBUG is for our loggers; botocore would print the security
+    token, the keyed hash and whole items."""
+    quiet = _serve_logs_with_dynamodb(tmp_path, dynamodb, {"KNEE_COACH_LOG_LEVEL": "DEBUG"})
+    assert SESSION_TOKEN not in quiet and "X-Amz-Security-Token" not in quiet
+    assert "botocore" not in quiet
+    named = _serve_logs_with_dynamodb(
+        tmp_path, dynamodb, {"KNEE_COACH_LOG_LEVEL": "DEBUG", "KNEE_COACH_LOG_LOGGERS": "botocore"}
+    )
+    assert "X-Amz-Security-Token" in named  # only when asked for by name: the test sees leaks
