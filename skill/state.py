@@ -8,8 +8,10 @@ tampered with yields a fresh state instead of a crash in a later turn.
 
 from __future__ import annotations
 
+import functools
 import math
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from types import UnionType
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
@@ -127,7 +129,7 @@ class State:
         """Rebuild state from session attributes; anything malformed yields ``fresh``.
 
         Session attributes come back from the device, so every field is checked against its
-        annotation (:func:`checked`) before the content checks: a wrong type, a non-finite
+        annotation (:func:`checker`) before the content checks: a wrong type, a non-finite
         number or a wrong shape anywhere gives ``fresh``, never an exception in a later turn.
         ``fresh`` defaults to a blank state; the request interceptor passes one seeded from
         the person's saved preferences, so a session written by an older deployment keeps them.
@@ -136,17 +138,17 @@ class State:
         if not isinstance(data, dict) or data.get("v") != STATE_VERSION:
             return fresh
         try:
-            values = {name: checked(data[name], kind) for name, kind in _FIELD_TYPES.items()}
+            values = {name: check(data[name]) for name, check in _FIELD_CHECKS.items()}
         except (KeyError, Unusable):
             return fresh
+        values["run"] = max(1, values["run"])
+        if values["side"] not in SIDES:
+            values["side"] = None
+        if values["pace"] not in PACES:
+            values["pace"] = 1.0
+        if values["pending"] != "forget":
+            values["pending"] = None
         state = cls(**values)
-        state = replace(
-            state,
-            run=max(1, state.run),
-            side=state.side if state.side in SIDES else None,
-            pace=state.pace if state.pace in PACES else 1.0,
-            pending=state.pending if state.pending == "forget" else None,
-        )
         return state if _consistent(state, content) else fresh
 
 
@@ -160,6 +162,9 @@ class Unusable(ValueError):
     """A session value does not have the type its field declares."""
 
 
+Check = Callable[[Any], Any]
+
+
 def checked(value: Any, kind: Any) -> Any:
     """``value`` as field type ``kind`` (JSON lists become tuples), or :class:`Unusable`.
 
@@ -168,79 +173,123 @@ def checked(value: Any, kind: Any) -> Any:
     fields use: ``bool``, ``int``, ``float``, ``str``, ``None``, unions, ``tuple[...]`` (fixed or
     ``...``), ``dict[K, V]`` and ``Any`` (any JSON value with finite numbers).
     """
+    return checker(kind)(value)
+
+
+@functools.cache
+def checker(kind: Any) -> Check:
+    """The check for ``kind``, built once (every turn checks every field); ``TypeError`` for a
+    type with no rule, so a new State field of an unsupported type fails at import."""
     origin, args = get_origin(kind), get_args(kind)
     if kind is Any:
-        return _json_value(value)
+        return _json_value
+    if kind in _SIMPLE:
+        return _SIMPLE[kind]
     if origin in (Union, UnionType):
-        for option in args:
+        return _one_of(tuple(checker(arg) for arg in args), kind)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        return _tuple_of(checker(args[0]))
+    if origin is tuple:
+        return _fixed_tuple(tuple(checker(arg) for arg in args))
+    if origin is dict:
+        return _dict_of(checker(args[0]), checker(args[1]))
+    raise TypeError(f"State field type {kind!r} has no validation rule in skill.state.checker")
+
+
+def _unusable(value: Any, what: str) -> Unusable:
+    return Unusable(f"{value!r:.40} is not {what}")
+
+
+def _none(value: Any) -> None:
+    if value is not None:
+        raise _unusable(value, "None")
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _unusable(value, "a bool")
+    return value
+
+
+def _int(value: Any) -> int:
+    if type(value) is not int or not -MAX_JSON_INT < value < MAX_JSON_INT:
+        raise _unusable(value, "a JSON-safe int")
+    return value
+
+
+def _float(value: Any) -> float:
+    if type(value) is int:
+        return float(_int(value))
+    if type(value) is not float or not math.isfinite(value):
+        raise _unusable(value, "a finite number")
+    return value
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _unusable(value, "a string")
+    return value
+
+
+_SIMPLE: dict[Any, Check] = {bool: _bool, int: _int, float: _float, str: _str, type(None): _none}
+
+
+def _one_of(options: tuple[Check, ...], kind: Any) -> Check:
+    def check(value: Any) -> Any:
+        for option in options:
             try:
-                return checked(value, option)
+                return option(value)
             except Unusable:
                 continue
-        raise Unusable(f"{value!r:.40} is none of {kind}")
-    if kind is type(None) or kind is None:
-        if value is None:
-            return None
-    elif kind is bool:
-        if isinstance(value, bool):
-            return value
-    elif kind is int:
-        if type(value) is int and -MAX_JSON_INT < value < MAX_JSON_INT:
-            return value
-    elif kind is float:
-        if type(value) is int:
-            return float(checked(value, int))
-        if type(value) is float and math.isfinite(value):
-            return value
-    elif kind is str:
-        if isinstance(value, str):
-            return value
-    elif origin is tuple and isinstance(value, (list, tuple)):
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(checked(item, args[0]) for item in value)
-        if len(value) == len(args):
-            return tuple(checked(item, arg) for item, arg in zip(value, args, strict=True))
-    elif origin is dict and isinstance(value, dict):
-        key_kind, value_kind = args
-        return {checked(k, key_kind): checked(v, value_kind) for k, v in value.items()}
-    else:
-        _supported(kind)
-    raise Unusable(f"{value!r:.40} is not a {kind}")
+        raise _unusable(value, f"any of {kind}")
+
+    return check
+
+
+def _tuple_of(item: Check) -> Check:
+    def check(value: Any) -> tuple[Any, ...]:
+        if not isinstance(value, (list, tuple)):
+            raise _unusable(value, "a list")
+        return tuple(item(x) for x in value)
+
+    return check
+
+
+def _fixed_tuple(items: tuple[Check, ...]) -> Check:
+    def check(value: Any) -> tuple[Any, ...]:
+        if not isinstance(value, (list, tuple)) or len(value) != len(items):
+            raise _unusable(value, f"a list of {len(items)}")
+        return tuple(item(x) for item, x in zip(items, value, strict=True))
+
+    return check
+
+
+def _dict_of(key: Check, item: Check) -> Check:
+    def check(value: Any) -> dict[Any, Any]:
+        if not isinstance(value, dict):
+            raise _unusable(value, "a map")
+        return {key(k): item(v) for k, v in value.items()}
+
+    return check
 
 
 def _json_value(value: Any) -> Any:
     if value is None or isinstance(value, (bool, str)):
         return value
-    if type(value) in (int, float):
-        return checked(value, type(value))
+    if type(value) is int:
+        return _int(value)
+    if type(value) is float:
+        return _float(value)
     if isinstance(value, list):
         return [_json_value(item) for item in value]
     if isinstance(value, dict):
-        return {checked(k, str): _json_value(v) for k, v in value.items()}
+        return {_str(k): _json_value(v) for k, v in value.items()}
     raise Unusable(f"{type(value).__name__} is not JSON")
 
 
-_SIMPLE = (bool, int, float, str, type(None))
-
-
-def _supported(kind: Any) -> None:
-    """Raise TypeError for a field type :func:`checked` cannot check (caught at import)."""
-    origin = get_origin(kind)
-    if kind is Any or kind in _SIMPLE or kind is None:
-        return
-    if origin in (Union, UnionType, tuple, dict):
-        for arg in get_args(kind):
-            if arg is not Ellipsis:
-                _supported(arg)
-        return
-    raise TypeError(f"State field type {kind!r} has no validation rule in skill.state.checked")
-
-
-_FIELD_TYPES: dict[str, Any] = {
-    f.name: get_type_hints(State)[f.name] for f in fields(State) if f.init
-}
-for _kind in _FIELD_TYPES.values():
-    _supported(_kind)
+_HINTS = get_type_hints(State)
+_FIELD_CHECKS: dict[str, Check] = {f.name: checker(_HINTS[f.name]) for f in fields(State) if f.init}
+"""One check per State field, read from its annotation (a new field needs no code here)."""
 
 
 def _consistent(state: State, content: Content) -> bool:
