@@ -7,6 +7,14 @@ builds a default resource at import time and which the skill would then wrap any
 client is built when the adapter is made (Lambda's init phase), because the first answer
 reads progress; ``make bench`` measures the difference.
 
+Building the client, botocore spends most of its time on things this client does not need:
+listing every service's model directory (400+) to check that ``dynamodb`` is one, parsing
+its JSON models with an ``OrderedDict`` per object (1.2 MB of endpoints data alone), and a
+method for each of DynamoDB's ~60 operations. ``LeanLoader`` checks ``dynamodb`` without
+the listing (any other service still gets it), parses with plain dicts (which keep their
+order), and hands botocore a model with only :data:`OPERATIONS`. Should a future botocore
+reject that, the client is built the standard way instead, with a warning.
+
 * the partition key is :func:`skill.userkey.user_keygen` (an HMAC), never the raw user ID;
 * each item carries ``expires_at`` (epoch seconds) for DynamoDB's TTL, so progress of people
   who stopped using the skill disappears on its own; reads ignore an expired item that TTL
@@ -23,8 +31,11 @@ Calls are bounded: connect and read timeouts of ``timeout_s`` and two attempts i
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
@@ -34,10 +45,18 @@ from ask_sdk_model.request_envelope import RequestEnvelope
 from skill.store import RETENTION_S, CorruptRecordError
 from skill.userkey import Keygen
 
+log = logging.getLogger(__name__)
+
 PARTITION_KEY = "id"
 ATTRIBUTES = "attributes"
 TTL_ATTRIBUTE = "expires_at"
 MAX_ATTEMPTS = 2
+
+
+SERVICE = "dynamodb"
+API_VERSION = "2012-08-10"
+OPERATIONS = frozenset({"GetItem", "PutItem", "DeleteItem"})
+"""The only operations the client is built with (the IAM policy allows no others either)."""
 
 
 def make_client(region: str, endpoint_url: str | None, timeout_s: float) -> Any:
@@ -50,10 +69,70 @@ def make_client(region: str, endpoint_url: str | None, timeout_s: float) -> Any:
         read_timeout=timeout_s,
         retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
     )
-    session = botocore.session.get_session()
-    return session.create_client(
-        "dynamodb", region_name=region, endpoint_url=endpoint_url, config=config
-    )
+
+    def create(lean: bool) -> Any:
+        session = botocore.session.Session()
+        if lean:
+            session.register_component("data_loader", lean_loader(session))
+        return session.create_client(
+            SERVICE,
+            region_name=region,
+            endpoint_url=endpoint_url,
+            config=config,
+            api_version=API_VERSION,
+        )
+
+    try:
+        return create(lean=True)
+    except Exception as error:  # a botocore this loader does not fit: the standard way
+        log.warning("building the DynamoDB client the standard way: %s", type(error).__name__)
+        return create(lean=False)
+
+
+def lean_loader(session: Any) -> Any:
+    """botocore's data loader, minus the two costs above (see :class:`LeanLoader`)."""
+    from botocore.loaders import JSONFileLoader, Loader
+
+    class PlainJSONFiles(JSONFileLoader):  # type: ignore[misc]
+        def load_file(self, file_path: str) -> Any:
+            for extension in (".json", ".json.gz"):
+                path = file_path + extension
+                if os.path.isfile(path):
+                    return json.loads(_read(path))
+            return None
+
+    class LeanLoader(Loader):  # type: ignore[misc]
+        def list_available_services(self, type_name: str) -> Any:
+            return _KnownServices(
+                lambda: super(LeanLoader, self).list_available_services(type_name)
+            )
+
+    data_path = session.get_config_variable("data_path")
+    extra = data_path.split(os.pathsep) if data_path else None
+    return LeanLoader(extra_search_paths=extra, file_loader=PlainJSONFiles())
+
+
+def _read(path: str) -> str:
+    if path.endswith(".gz"):
+        import gzip
+
+        with gzip.open(path, "rb") as compressed:
+            return compressed.read().decode("utf-8")
+    with open(path, "rb") as plain:
+        return plain.read().decode("utf-8")
+
+
+class _KnownServices:
+    """``"dynamodb" in services`` without listing them all; anything else lists them."""
+
+    def __init__(self, list_all: Callable[[], list[str]]) -> None:
+        self._list_all = list_all
+
+    def __contains__(self, name: object) -> bool:
+        return name == SERVICE or name in self._list_all()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._list_all())
 
 
 class DynamoDbProgressAdapter(AbstractPersistenceAdapter):

@@ -17,7 +17,6 @@ Where the secret comes from (:func:`secret_source`):
 from __future__ import annotations
 
 import os
-import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -111,6 +110,8 @@ class LocalSecret:
             time.sleep(0.01)
 
     def _create(self) -> bytes:
+        import secrets  # only an installation's first start needs it
+
         self.path.parent.mkdir(parents=True, exist_ok=True)
         value = secrets.token_hex(32).encode("ascii")
         try:

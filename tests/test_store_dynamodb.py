@@ -321,3 +321,31 @@ def test_works_when_only_knee_coach_names_the_region(dynamodb: LocalDynamoDB) ->
     )
     subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=60)
     assert len(raw_items(dynamodb)) == 1
+
+
+def test_the_lean_loader_builds_the_client_without_a_fallback(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No directory listing of every service for dynamodb; any other service still works."""
+    import botocore.loaders
+    import botocore.session
+
+    from skill.store_dynamodb import lean_loader, make_client
+
+    use_dummy_aws(monkeypatch)
+    client = make_client(REGION, "http://127.0.0.1:9", 0.5)
+    assert client.meta.service_model.service_name == "dynamodb"
+    assert "standard way" not in caplog.text
+    loader = lean_loader(botocore.session.Session())
+    listed: list[str] = []
+    real = botocore.loaders.Loader.list_available_services
+
+    def counting(self: Any, type_name: str) -> Any:
+        listed.append(type_name)
+        return real(self, type_name)
+
+    monkeypatch.setattr(botocore.loaders.Loader, "list_available_services", counting)
+    assert "dynamodb" in loader.list_available_services("service-2") and listed == []
+    assert "sts" in loader.list_available_services("service-2") and listed == ["service-2"]
+    model = loader.load_service_model("dynamodb", "service-2", "2012-08-10")
+    assert {"GetItem", "PutItem", "DeleteItem"} <= set(model["operations"])
