@@ -160,6 +160,9 @@ def run(args: argparse.Namespace) -> int:
         any_skill=True if args.any_skill else None,
     )
     configure_logging(settings.log_level, settings.log_loggers)
+    if "tornado.access" not in settings.log_loggers:
+        # One line per 4xx, with the client's address: not worth keeping unless asked for.
+        logging.getLogger("tornado.access").setLevel(logging.ERROR)
     from skill.web import create_app
 
     try:
