@@ -6,7 +6,7 @@ VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 NODE_DIR := tests/node
 
-.PHONY: chat test lint typecheck pytest bench package skill-package generate clean
+.PHONY: chat test lint typecheck pytest bench package skill-package submission-package icons generate clean
 
 $(VENV)/.runtime: pyproject.toml
 	$(PY) -c 'import sys; assert sys.version_info >= (3, 10), "Knee Coach needs Python 3.10+"'
@@ -59,8 +59,19 @@ package: $(VENV)/.dev
 
 # The Alexa skill package in build/skill-package/. Pass ENDPOINT_ARN=<FunctionArn output> once
 # the stack exists; without it the manifest has no endpoint (the first `ask deploy`).
+# PRIVACY_URL=<where docs/privacy-policy.md is published> (and TERMS_URL=, if any) go into
+# every locale. `make submission-package` is the same build, refusing to run without both.
+SKILL_PACKAGE_ARGS = $(if $(ENDPOINT_ARN),--endpoint-arn $(ENDPOINT_ARN)) \
+	$(if $(PRIVACY_URL),--privacy-url $(PRIVACY_URL)) $(if $(TERMS_URL),--terms-url $(TERMS_URL))
 skill-package: $(VENV)/.dev
-	$(PYTHON) scripts/build_skill_package.py $(if $(ENDPOINT_ARN),--endpoint-arn $(ENDPOINT_ARN))
+	$(PYTHON) scripts/build_skill_package.py $(SKILL_PACKAGE_ARGS)
+
+submission-package: $(VENV)/.dev
+	$(PYTHON) scripts/build_skill_package.py --for-submission $(SKILL_PACKAGE_ARGS)
+
+# The store icons (108 and 512 px PNG) from skill-package/assets/source/icon.svg.
+icons: $(VENV)/.dev
+	$(PYTHON) scripts/build_icons.py
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov $(NODE_DIR)/node_modules

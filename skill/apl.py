@@ -14,8 +14,17 @@ countdown. The number on screen is then exactly what the voice says when it says
 construction. Every other reply (questions, answers, untimed steps) keeps its normal
 ``outputSpeech`` and only gains a ``RenderDocument``.
 
-Touch buttons send ``SendEvent`` with an action name (see :data:`ACTIONS`); the handlers map
-it to the same coach event the matching voice intent produces.
+When the last cue and the countdown are over, the same command sequence ends with a
+``SendEvent`` (``["holdDone", position]``): the skill answers it with the closing prompt and
+an open microphone, or, in keep-going mode, with the next technique. The closing prompt is
+therefore not among the cues (see :func:`screen_parts`).
+
+Touch buttons send ``SendEvent`` with an action name (see :data:`TOUCH_EVENTS`); the handlers
+map it to the same coach event the matching voice intent produces. Which buttons a screen
+shows is the coach's call (``View.actions``): only what can be done next.
+
+A device gets the document only if its APL runtime is at least the version the document
+declares (:func:`renders_on`); any other device hears the reply as a voice-only device does.
 """
 
 from __future__ import annotations
@@ -32,6 +41,9 @@ if TYPE_CHECKING:
     # (~10 ms at cold start); only screen devices need them, so the builders import lazily.
     from ask_sdk_model.directive import Directive
     from ask_sdk_model.interfaces.alexa.presentation.apl.command import Command
+    from ask_sdk_model.interfaces.alexa.presentation.apl.send_event_command import (
+        SendEventCommand,
+    )
     from ask_sdk_model.interfaces.alexa.presentation.apl.set_value_command import (
         SetValueCommand,
     )
@@ -39,7 +51,7 @@ if TYPE_CHECKING:
 from skill import speech
 from skill.content import Content
 from skill.device import supports_apl as supports_apl  # re-exported for screen code
-from skill.reply import Part, Pause, Reply, Sound, View
+from skill.reply import Part, Pause, Reply, Say, Sound, View
 from skill.settings import Settings
 from skill.state import Event, On
 
@@ -52,6 +64,8 @@ CUE_PREFIX = "cue"
 APL_PREFIX = "Alexa.Presentation.APL"
 
 TOUCH_EVENTS: dict[str, str] = {
+    "start": On.START,
+    "start_over": On.START_OVER,
     "pause": On.PAUSE,
     "resume": On.RESUME,
     "repeat": On.REPEAT,
@@ -62,6 +76,8 @@ TOUCH_EVENTS: dict[str, str] = {
     "side": On.SIDE,
 }
 """Button action (first SendEvent argument) to the coach event its voice intent produces."""
+HOLD_DONE_ACTION = "holdDone"
+"""First argument of the event a timed step's document sends once its speech and countdown end."""
 SIDE_CHOICES = ("left", "right", "both")
 MAX_SECOND_TICKS = 90
 """Seconds of silence one response can count down second by second (see tick_seconds)."""
@@ -76,6 +92,9 @@ def touch_event(arguments: Any) -> Event:
     """
     args = list(arguments) if isinstance(arguments, (list, tuple)) else []
     action = args[0] if args and isinstance(args[0], str) else ""
+    if action == HOLD_DONE_ACTION:
+        position = args[1] if len(args) > 1 and isinstance(args[1], str) else None
+        return Event(On.HOLD_DONE, position)
     kind = TOUCH_EVENTS.get(action)
     if kind is None:
         return Event(On.FALLBACK)
@@ -219,6 +238,49 @@ def speaks(reply: Reply) -> bool:
     return any(isinstance(part, Pause) for part in reply.parts)
 
 
+def screen_parts(reply: Reply) -> list[Part]:
+    """What the document speaks: the reply without its closing prompt.
+
+    The prompt ("say next for step 4") is the skill's answer to the end-of-hold event, said
+    with the microphone open; spoken by the document it would be heard with the mic closed.
+    """
+    parts = list(reply.parts)
+    if reply.closing and parts and parts[-1] == Say(reply.closing):
+        parts.pop()
+    return parts
+
+
+def end_of_hold(position: str) -> SendEventCommand:
+    """The last command of a timed step: tell the skill the speech and countdown are over."""
+    from ask_sdk_model.interfaces.alexa.presentation.apl.send_event_command import (
+        SendEventCommand,
+    )
+
+    return SendEventCommand(arguments=[HOLD_DONE_ACTION, position])
+
+
+def version_number(text: object) -> tuple[int, ...] | None:
+    """An APL version ("1.8", "2023.3") as numbers that compare in release order."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return tuple(int(piece) for piece in text.strip().split("."))
+    except ValueError:
+        return None
+
+
+def renders_on(max_version: str | None, screens: Screens | None = None) -> bool:
+    """Whether a device whose APL runtime goes up to ``max_version`` can show the document.
+
+    Alexa asks skills not to send a document declaring a newer APL version than the device
+    supports; an unknown or older runtime gets no screen (and so hears every reply, timed
+    steps included, as a voice-only device does).
+    """
+    device = version_number(max_version)
+    needed = version_number((screens or default_screens()).document.get("version"))
+    return device is not None and needed is not None and device >= needed
+
+
 # --------------------------------------------------------------------------- datasource
 
 
@@ -228,6 +290,8 @@ def buttons(view: View, labels: dict[str, str], side_question: bool) -> list[dic
     def button(action: str, value: str = "") -> dict[str, str]:
         return {"label": labels[value or action], "action": action, "value": value}
 
+    if view.actions is not None:
+        return [button(*action.split(":", 1)) for action in view.actions]
     if view.kind == "step":
         return [
             button("resume" if view.paused else "pause"),
@@ -239,10 +303,6 @@ def buttons(view: View, labels: dict[str, str], side_question: bool) -> list[dic
         if side_question:
             return [button("side", side) for side in SIDE_CHOICES]
         return [button("yes"), button("no"), button("repeat")]
-    if view.kind == "topic":
-        return [button("resume"), button("repeat")]
-    if view.kind == "info":
-        return [button("yes"), button("no"), button("repeat"), button("next")]
     return []
 
 
@@ -355,7 +415,10 @@ def is_side_question(view: View, content: Content | None) -> bool:
 def directives(
     reply: Reply, content: Content | None = None, screens: Screens | None = None
 ) -> list[Directive]:
-    """The APL directives for a reply: always a RenderDocument; commands when it speaks."""
+    """The APL directives for a reply: always a RenderDocument; commands when it speaks.
+
+    The commands of a timed step end with the end-of-hold event (:func:`end_of_hold`).
+    """
     from ask_sdk_model.interfaces.alexa.presentation.apl.execute_commands_directive import (
         ExecuteCommandsDirective,
     )
@@ -365,7 +428,10 @@ def directives(
 
     screens = screens or default_screens()
     side_question = is_side_question(reply.view, content)
-    plan = timeline(reply.parts) if speaks(reply) else Timeline()
+    plan = Timeline()
+    if speaks(reply):
+        plan = timeline(screen_parts(reply))
+        plan.commands.append(end_of_hold(reply.view.position))
     sources: dict[str, object] = {
         f"{CUE_PREFIX}{i}": cue_document(screens.cue, cue) for i, cue in enumerate(plan.cues)
     }

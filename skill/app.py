@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
@@ -59,23 +60,23 @@ class LoadState(AbstractRequestInterceptor):
     def process(self, handler_input: HandlerInput) -> None:
         envelope = handler_input.request_envelope
         request: Any = envelope.request
+        turn = handlers.scope(handler_input)
+        turn.now = request_time(request, self.clock)
         if envelope.session is None or getattr(request, "object_type", "") in _NO_DIALOG:
             return
         session = handler_input.attributes_manager.session_attributes or {}
-        now = self.clock()
         cached = _cached(session.get(MEMORY_KEY))
         if cached is None:
-            stored = self._load(envelope, now, retries=0)
-        elif cached.retry_at is not None and now >= cached.retry_at:
-            stored = self._load(envelope, now, retries=cached.retries + 1)
+            stored = self._load(envelope, turn.now, retries=0)
+        elif cached.retry_at is not None and turn.now >= cached.retry_at:
+            stored = self._load(envelope, turn.now, retries=cached.retries + 1)
         else:
             stored = cached
-        fresh = fresh_state(memory_from(stored.progress, now, stored.available))
+        fresh = fresh_state(memory_from(stored.progress, turn.now, stored.available))
         raw = session.get(handlers.STATE_KEY)
         state = State.from_dict(raw, self.content, fresh) if raw else fresh
         if cached is not None and stored.available and not cached.available:
             state = replace(state, remembers=True)  # the store is back: progress is kept again
-        turn = handlers.scope(handler_input)
         turn.stored, turn.before = stored, state
 
     def _load(self, envelope: Any, now: float, retries: int) -> StoredProgress:
@@ -90,9 +91,8 @@ class LoadState(AbstractRequestInterceptor):
 class SaveState(AbstractResponseInterceptor):
     """New state → session attributes; progress → the store, once, only when it changed."""
 
-    def __init__(self, store: ProgressStore, clock: Clock) -> None:
+    def __init__(self, store: ProgressStore) -> None:
         self.store = store
-        self.clock = clock
 
     def process(self, handler_input: HandlerInput, response: Response | None) -> None:
         turn = handlers.scope(handler_input)
@@ -100,7 +100,7 @@ class SaveState(AbstractResponseInterceptor):
         if state is None or not isinstance(stored, StoredProgress) or reply is None:
             return
         envelope = handler_input.request_envelope
-        after = progress_after(stored.progress, state, reply, self.clock())
+        after = progress_after(stored.progress, state, reply, turn.now)
         forgot = "forget" in reply.effects  # the delete already happened, in forget_effect
         if not forgot:
             self.store.save(envelope, stored, after)
@@ -142,7 +142,32 @@ class SkillDisabledHandler(AbstractRequestHandler):
         return handler_input.response_builder.response
 
 
-_NO_DIALOG = frozenset({"SessionEndedRequest", "AlexaSkillEvent.SkillDisabled"})
+def request_time(request: Any, fallback: Clock) -> float:
+    """Alexa's timestamp of the request, in epoch seconds: the skill's clock for this turn.
+
+    Alexa stamps every request when the person spoke, so elapsed time between turns is
+    measured on one clock, whatever host answers (and tests control it). ``fallback`` is only
+    for a request without a usable timestamp.
+    """
+    stamp = getattr(request, "timestamp", None)
+    if isinstance(stamp, datetime):
+        try:
+            return stamp.timestamp()
+        except (OverflowError, ValueError, OSError):
+            pass
+    return fallback()
+
+
+_NO_DIALOG = frozenset(
+    {
+        "SessionEndedRequest",
+        "AlexaSkillEvent.SkillDisabled",
+        "System.ExceptionEncountered",
+        # Alexa asking whether the skill could serve a request: nothing is started, and
+        # stored progress is neither read nor written (see skill/can_fulfill.py).
+        "CanFulfillIntentRequest",
+    }
+)
 
 
 def _cached(raw: Any) -> StoredProgress | None:
@@ -168,7 +193,11 @@ def build_skill(
     content: Content | None = None,
     clock: Clock = time.time,
 ) -> CustomSkill:
-    """The skill, wired: content, handlers, interceptors, skill ID check, persistence."""
+    """The skill, wired: content, handlers, interceptors, skill ID check, persistence.
+
+    ``clock`` is used only for a request that carries no usable timestamp; every other turn
+    runs on Alexa's own request timestamp (:func:`request_time`).
+    """
     settings = settings or Settings.from_env()
     content = content or default_content(settings.content_dir)
     store = ProgressStore(persistence_adapter)
@@ -181,6 +210,9 @@ def build_skill(
     )
     builder.add_request_handler(handlers.SessionEndedHandler())
     builder.add_request_handler(SkillDisabledHandler(store))
-    builder.add_global_response_interceptor(SaveState(store, clock))
+    builder.add_request_handler(handlers.CanFulfillHandler(content))
+    builder.add_request_handler(handlers.DeviceExceptionHandler())
+    builder.add_request_handler(handlers.UnservedRequestHandler())  # last: anything else
+    builder.add_global_response_interceptor(SaveState(store))
     builder.add_exception_handler(handlers.CatchAllExceptionHandler(content))
     return builder.create()

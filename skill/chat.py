@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from skill.simulator import Conversation, Turn
+from skill.simulator import Conversation, SimulatedClock, Turn, wall_clock
 
 EXAMPLES = (
     "open knee coach",
@@ -62,7 +62,9 @@ def run(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {"locale": args.locale, "apl": args.screen}
     if args.user:
         options["user_id"] = args.user
-    conversation = Conversation(handler, default_model(args.locale), **options)
+    # Real time, unless --fast skips the waiting: then time passes as if each reply played out.
+    clock = SimulatedClock(wall_clock()) if args.fast else wall_clock
+    conversation = Conversation(handler, default_model(args.locale), clock, **options)
     speak = _speaker() if args.say else None
     wait = (lambda s: None) if args.fast else time.sleep
     source: TextIO = args.script or sys.stdin
@@ -86,6 +88,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"you> {text}")
         turn = conversation.say(text)
         show(turn, wait=wait, speak=speak, raw=args.json)
+        # A screen speaking a timed step sends its end-of-hold event once done: the skill
+        # answers with the next prompt (or, in keep-going mode, the next technique).
+        while conversation.screen_speaking:
+            turn = conversation.screen_finishes() or turn
+            show(turn, wait=wait, speak=speak, raw=args.json)
     return 0
 
 
@@ -110,7 +117,16 @@ def show(
     card = turn.card
     if card:
         print(f"       [card: {card.get('title')}] {card.get('content', '')}", file=out)
-    print("       (mic open)" if turn.open else "       (session ended)", file=out)
+    if turn.screen_event is not None:
+        print("       (mic closed while the screen speaks; it tells the skill when done)", file=out)
+    elif (
+        not turn.spoken
+        and not card
+        and turn.response.get("response", {}).get("shouldEndSession") is None
+    ):
+        print("       (nothing said; the session goes on)", file=out)
+    else:
+        print("       (mic open)" if turn.open else "       (session ended)", file=out)
     if raw:
         print(json.dumps(turn.response, indent=2), file=out)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ask_sdk_core.dispatch_components import (
@@ -23,7 +23,7 @@ from ask_sdk_model.ui import SimpleCard
 
 from skill import coach, intents, speech
 from skill.content import Content
-from skill.device import supports_apl
+from skill.device import apl_max_version, supports_apl
 from skill.reply import Reply
 from skill.state import SIDES, Event, On, State
 
@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 STATE_KEY = "coach"
 """Session attribute holding the coach state (see :class:`skill.state.State`)."""
+CONTENT_LOCALE = "en-US"
+"""The locale whose spelling content/ is written in (``skill.spelling.WRITTEN_IN``)."""
 SCOPE_KEY = "knee_coach"
 """Request attribute holding the :class:`RequestScope` shared by interceptors and handlers."""
 
@@ -39,6 +41,8 @@ SCOPE_KEY = "knee_coach"
 class RequestScope:
     """What one request's interceptors and handler hand each other, typed in one place."""
 
+    now: float = 0.0
+    """Alexa's timestamp of this request, epoch seconds (set by the request interceptor)."""
     before: State | None = None
     event: Event | None = None
     after: State | None = None
@@ -98,11 +102,12 @@ def handled_intents(content: Content) -> frozenset[str]:
     return frozenset(INTENT_EVENTS) | {topic.intent for topic in content.topics}
 
 
-def slot_id(request: IntentRequest, slot_name: str, content: Content) -> str | None:
+def slot_id(request: Any, slot_name: str, content: Content) -> str | None:
     """The canonical id of a slot value: entity resolution first, then our own synonyms.
 
     A value Alexa heard but could not resolve comes back prefixed with ``?`` so the coach
-    can say "I don't know a technique called ..." with the person's own words.
+    can say "I don't know a technique called ..." with the person's own words. ``request``
+    is an ``IntentRequest`` or a ``CanFulfillIntentRequest`` (both carry ``intent.slots``).
     """
     slots = request.intent.slots if request.intent else None
     slot = (slots or {}).get(slot_name)
@@ -134,15 +139,25 @@ def content_lookup(content: Content, slot_name: str) -> dict[str, str]:
     return table
 
 
+APL_RUNTIME_ERROR = "Alexa.Presentation.APL.RuntimeError"
+
+
 def event_for(handler_input: HandlerInput, content: Content) -> Event | None:
-    """The coach event this request means, or ``None`` if it is not one the coach handles."""
+    """The coach event this request means, or ``None`` if it is not one the coach handles.
+
+    An intent the skill does not have (a model changed since, a console test) is heard like
+    Fallback: a calm answer right where the person is, never an error.
+    """
     request = handler_input.request_envelope.request
-    if getattr(request, "object_type", None) == "LaunchRequest":
+    request_type = getattr(request, "object_type", None)
+    if request_type == "LaunchRequest":
         return Event(On.LAUNCH)
-    if getattr(request, "object_type", None) == "Alexa.Presentation.APL.UserEvent":
+    if request_type == "Alexa.Presentation.APL.UserEvent":
         from skill import apl  # screens only: keeps voice-only cold starts lean
 
         return apl.touch_event(getattr(request, "arguments", None))
+    if request_type == APL_RUNTIME_ERROR:
+        return Event(On.SCREEN_ERROR)
     if not isinstance(request, IntentRequest) or request.intent is None:
         return None
     name = str(request.intent.name)
@@ -151,24 +166,42 @@ def event_for(handler_input: HandlerInput, content: Content) -> Event | None:
         return Event(On.TOPIC, topic.id)
     event_kind = INTENT_EVENTS.get(name)
     if event_kind is None:
-        return None
+        log.warning("an intent the skill does not have: answered as fallback")
+        return Event(On.FALLBACK)
     slot_name = SLOT_FOR_EVENT.get(event_kind)
     return Event(event_kind, slot_id(request, slot_name, content) if slot_name else None)
 
 
-def render(handler_input: HandlerInput, reply: Reply, content: Content | None = None) -> Response:
+def render(
+    handler_input: HandlerInput,
+    reply: Reply,
+    content: Content | None = None,
+    *,
+    screen: bool = True,
+) -> Response:
     """Speech, reprompt and card for every device; APL directives only where APL is supported.
 
     A timed step on a screen is spoken by the screen itself (see :mod:`skill.apl`), so that
     response carries no ``outputSpeech`` and leaves ``shouldEndSession`` unset: the screen
-    keeps the session open without cutting the countdown short with an open microphone.
+    keeps the session open without cutting the countdown short with an open microphone, and
+    its end-of-hold event brings the skill back. ``screen=False`` sends no document (the
+    answer to a screen that just failed). A silent reply is an empty response.
     """
     builder = handler_input.response_builder
+    if reply.silent:
+        return builder.response
+    envelope = handler_input.request_envelope
+    locale = getattr(envelope.request, "locale", None)
+    if locale and locale != CONTENT_LOCALE:
+        from skill import spelling  # other locales only: en-US cold starts load nothing more
+
+        reply = spelling.shown_in(reply, locale)  # cards and screens: "fibre" in en-GB
     directives, screen_speaks = [], False
-    if supports_apl(handler_input.request_envelope):
+    if screen and supports_apl(envelope):
         from skill import apl  # screens only: keeps voice-only cold starts lean
 
-        directives, screen_speaks = apl.directives(reply, content), apl.speaks(reply)
+        if apl.renders_on(apl_max_version(envelope)):
+            directives, screen_speaks = apl.directives(reply, content), apl.speaks(reply)
     if not screen_speaks:
         builder.speak(speech.speech(reply))
         reprompt = speech.reprompt(reply)
@@ -196,10 +229,13 @@ class CoachRequestHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = scope(handler_input)
         assert turn.event is not None  # set by can_handle
-        turn.after, turn.reply = coach.handle(self.content, turn.before or State(), turn.event)
+        event = replace(turn.event, at=turn.now)
+        turn.after, turn.reply = coach.handle(self.content, turn.before or State(), event)
         if turn.reply.effects and self.effects is not None:
             turn.reply = self.effects(handler_input, turn.reply)
-        return render(handler_input, turn.reply, self.content)
+        # After a screen error, answer by voice alone: the same document could fail again.
+        screen = event.kind != On.SCREEN_ERROR
+        return render(handler_input, turn.reply, self.content, screen=screen)
 
 
 class SessionEndedHandler(AbstractRequestHandler):
@@ -214,6 +250,76 @@ class SessionEndedHandler(AbstractRequestHandler):
         if reason == "ERROR":
             error = getattr(request, "error", None)
             log.warning("session ended with device error: %s", getattr(error, "object_type", "?"))
+        return handler_input.response_builder.response
+
+
+class CanFulfillHandler(AbstractRequestHandler):
+    """Alexa asks whether the skill could serve a request: answer honestly, change nothing."""
+
+    def __init__(self, content: Content) -> None:
+        self.content = content
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return _request_type(handler_input) == "CanFulfillIntentRequest"
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        from ask_sdk_model.canfulfill import (
+            CanFulfillIntent,
+            CanFulfillIntentValues,
+            CanFulfillSlot,
+            CanFulfillSlotValues,
+            CanUnderstandSlotValues,
+        )
+
+        from skill import can_fulfill
+
+        request = handler_input.request_envelope.request
+        intent = getattr(request, "intent", None)
+        name = str(getattr(intent, "name", "") or "")
+        slots = {
+            key: slot_id(request, key, self.content) for key in (intent and intent.slots) or {}
+        }
+        found = can_fulfill.answer(self.content, name, slots)
+        answer = CanFulfillIntent(
+            can_fulfill=CanFulfillIntentValues(found.can_fulfill),
+            slots={
+                key: CanFulfillSlot(
+                    can_understand=CanUnderstandSlotValues(slot.can_understand),
+                    can_fulfill=CanFulfillSlotValues(slot.can_fulfill),
+                )
+                for key, slot in found.slots.items()
+            }
+            or None,
+        )
+        handler_input.response_builder.set_can_fulfill_intent(answer)
+        return handler_input.response_builder.response
+
+
+class DeviceExceptionHandler(AbstractRequestHandler):
+    """Alexa could not use the skill's last response: note it, and answer nothing at all.
+
+    Alexa accepts no speech, card or directive in answer to ``System.ExceptionEncountered``.
+    The log keeps the error type, not its message, which may quote the response.
+    """
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return _request_type(handler_input) == "System.ExceptionEncountered"
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        error = getattr(handler_input.request_envelope.request, "error", None)
+        kind = getattr(getattr(error, "object_type", None), "value", None) or "unknown"
+        log.warning("Alexa reported an exception with the last response: %s", kind)
+        return handler_input.response_builder.response
+
+
+class UnservedRequestHandler(AbstractRequestHandler):
+    """Any other request type (an interface event the skill does not use): a quiet answer."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        log.warning("a request the skill does not serve: %s", _request_type(handler_input))
         return handler_input.response_builder.response
 
 

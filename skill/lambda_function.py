@@ -9,10 +9,11 @@ loggers, on the handler the Lambda runtime already put on the root logger.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
-from ask_sdk_core.exceptions import AskSdkException
+from ask_sdk_core.exceptions import AskSdkException, SerializationException
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope
 
@@ -22,13 +23,27 @@ from skill.settings import Settings
 from skill.store import make_persistence_adapter
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+log = logging.getLogger(__name__)
 
 
 def make_handler(skill: CustomSkill) -> Handler:
-    """A Lambda-style ``(event, context) -> response`` function over a built skill."""
+    """A Lambda-style ``(event, context) -> response`` function over a built skill.
+
+    A request the SDK cannot deserialize (a newer event shape, say an APL RuntimeError of
+    an error type the SDK's models do not know) gets an empty answer and a warning naming
+    its type, rather than a failed invocation.
+    """
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        envelope = skill.serializer.deserialize(payload=json.dumps(event), obj_type=RequestEnvelope)
+        try:
+            envelope = skill.serializer.deserialize(
+                payload=json.dumps(event), obj_type=RequestEnvelope
+            )
+        except SerializationException:
+            request = event.get("request") if isinstance(event, dict) else None
+            kind = request.get("type") if isinstance(request, dict) else None
+            log.warning("a request the SDK cannot read, answered with nothing: %s", kind)
+            return {"version": "1.0", "response": {}}
         if _session_of_another_skill(envelope):
             # The SDK checks only context's ID against ours; a session naming another skill is
             # refused the same way, as an invocation error before any handler runs.

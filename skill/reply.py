@@ -33,7 +33,7 @@ class View:
     """What a screen shows for this turn (APL on Echo Show; the card in the Alexa app)."""
 
     kind: str
-    """``step``, ``question``, ``topic``, ``done`` or ``info``."""
+    """``step``, ``question``, ``topic``, ``done``, ``info``, or ``none`` (nothing to show)."""
     title: str
     text: str
     technique_number: int = 0
@@ -42,6 +42,14 @@ class View:
     step_count: int = 0
     hold_seconds: int = 0
     paused: bool = False
+    position: str = ""
+    """Which response of the routine this screen belongs to (see ``coach.prompts.position_key``).
+
+    A screen that speaks a timed step sends it back when it has finished, so an event that
+    arrives after the person has moved on is recognised as late and changes nothing."""
+    actions: tuple[str, ...] | None = None
+    """What the person can do next, as screen buttons (``pause``, ``side:left``, ...); set by
+    the coach for every reply. ``None``: the screen picks the usual buttons for ``kind``."""
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -56,8 +64,23 @@ class Reply:
     end_session: bool = False
     effects: frozenset[str] = field(default_factory=frozenset)
     """Side effects for the handler layer: ``completed`` (a routine finished), ``forget``."""
+    closing: str | None = None
+    """The closing prompt (say next, or pause) when it is the last of ``parts``.
+
+    A screen that speaks a timed reply itself plays everything before it, then sends an
+    end-of-hold event; the skill says the closing prompt in answer, with the microphone open."""
+
+    @property
+    def silent(self) -> bool:
+        """Nothing to say and nothing to show: the answer to an event that came too late."""
+        return not self.parts
 
     @property
     def text(self) -> str:
         """Everything spoken, as plain text (for cards, logs of tests and the simulator)."""
         return " ".join(part.text for part in self.parts if isinstance(part, Say))
+
+
+def silence() -> Reply:
+    """A reply that says and shows nothing and leaves the session as it is."""
+    return Reply((), None, View("none", "", ""))

@@ -10,11 +10,10 @@ from dataclasses import dataclass
 
 from skill.content import Content, Routine, Technique
 from skill.reply import Part, Pause, Say, Sound
+from skill.timing import WORDS_PER_SECOND
 
 HOLD_END_SOUND = "soundbank://soundlibrary/musical/amzn_sfx_bell_short_chime_01"
 PACES = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
-WORDS_PER_SECOND = 2.5
-"""Alexa's speaking rate, near enough, for 'how much is left' estimates."""
 
 
 # --------------------------------------------------------------------------- routine shape

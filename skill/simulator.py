@@ -12,21 +12,52 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from skill import intents
 from skill.nlu import InteractionModel, Match, default_model
+from skill.timing import SOUND_SECONDS, WORDS_PER_SECOND
 
 Envelope = dict[str, Any]
 Invoke = Callable[[Envelope, Any], dict[str, Any]]
+Clock = Callable[[], datetime]
 
 LOCAL_USER_ID = "amzn1.ask.account.LOCAL-CHAT-USER"
 LOCAL_SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
+SIMULATED_START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+"""Where a simulated clock starts unless told otherwise: a Monday morning, UTC."""
+THINK_SECONDS = 2.0
+"""How long a simulated person takes to answer once Alexa has finished speaking."""
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def wall_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def timestamp(moment: datetime) -> str:
+    """Alexa's request timestamp format (ISO 8601, UTC, whole seconds)."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class SimulatedClock:
+    """Alexa's clock for a simulated person: time passes only as speech plays and they wait.
+
+    Tests and ``chat --fast`` use it, so every request timestamp is deterministic and a
+    dialog can say exactly when each request arrives (see :class:`Conversation`).
+    """
+
+    def __init__(self, start: datetime = SIMULATED_START) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+    def set(self, moment: datetime) -> None:
+        self.now = moment
 
 
 def slot_payload(model: InteractionModel, match: Match) -> dict[str, Any]:
@@ -60,15 +91,18 @@ class Session:
     locale: str = "en-US"
     skill_id: str = LOCAL_SKILL_ID
     apl: bool = False
+    apl_version: str = "2023.3"
+    """The newest APL version the simulated screen's runtime supports."""
     session_id: str = field(default_factory=lambda: f"amzn1.echo-api.session.{uuid.uuid4()}")
     attributes: dict[str, Any] = field(default_factory=dict)
     new: bool = True
     open: bool = True
+    clock: Clock = wall_clock
 
     def envelope(self, request: dict[str, Any]) -> Envelope:
         interfaces: dict[str, Any] = {}
         if self.apl:
-            interfaces["Alexa.Presentation.APL"] = {"runtime": {"maxVersion": "2023.3"}}
+            interfaces["Alexa.Presentation.APL"] = {"runtime": {"maxVersion": self.apl_version}}
         application = {"applicationId": self.skill_id}
         user = {"userId": self.user_id}
         return {
@@ -91,7 +125,7 @@ class Session:
             },
             "request": {
                 "requestId": f"amzn1.echo-api.request.{uuid.uuid4()}",
-                "timestamp": _now(),
+                "timestamp": timestamp(self.clock()),
                 "locale": self.locale,
                 **request,
             },
@@ -116,6 +150,30 @@ class Session:
                 "token": "kneeCoach",
                 "arguments": list(arguments),
             }
+        )
+
+    def can_fulfill(self, name: str, slots: dict[str, Any] | None = None) -> Envelope:
+        """Alexa asking, before routing a request that named no skill, whether we could serve it."""
+        intent = {"name": name, "slots": slots or {}}
+        return self.envelope({"type": "CanFulfillIntentRequest", "intent": intent})
+
+    def exception_encountered(self) -> Envelope:
+        """Alexa could not use the skill's last response (the device tells the skill why)."""
+        envelope = self.envelope(
+            {
+                "type": "System.ExceptionEncountered",
+                "error": {"type": "INVALID_RESPONSE", "message": "the response was not valid"},
+                "cause": {"requestId": f"amzn1.echo-api.request.{uuid.uuid4()}"},
+            }
+        )
+        envelope.pop("session")  # sent outside the session
+        return envelope
+
+    def apl_runtime_error(self) -> Envelope:
+        """The screen could not show or run the last document."""
+        error = {"type": "LIST_ERROR", "reason": "INTERNAL_ERROR", "message": "cannot run"}
+        return self.envelope(
+            {"type": "Alexa.Presentation.APL.RuntimeError", "token": "kneeCoach", "errors": [error]}
         )
 
     def absorb(self, response: dict[str, Any]) -> None:
@@ -145,8 +203,27 @@ class Turn:
         return str(speech.get("ssml") or "")
 
     @property
+    def spoken(self) -> str:
+        """What the device plays: the output speech, or what a screen's document speaks."""
+        return self.ssml or screen_ssml(self.directives)
+
+    @property
     def text(self) -> str:
-        return plain_text(self.ssml)
+        return plain_text(self.spoken)
+
+    @property
+    def seconds(self) -> float:
+        """How long the device takes to play this turn, to the end of any countdown."""
+        return ssml_seconds(self.spoken)
+
+    @property
+    def screen_event(self) -> list[Any] | None:
+        """The arguments a screen will send back once it has spoken this turn, if any."""
+        execute = _directive(self.directives, EXECUTE_COMMANDS)
+        commands = list((execute or {}).get("commands") or [])
+        if commands and commands[-1].get("type") == "SendEvent":
+            return list(commands[-1].get("arguments") or [])
+        return None
 
     @property
     def open(self) -> bool:
@@ -162,15 +239,30 @@ class Turn:
 
 
 class Conversation:
-    """A person talking to the skill through a simulated device, across sessions."""
+    """A person talking to the skill through a simulated device, across sessions.
+
+    Request timestamps come from ``clock``. With the default :class:`SimulatedClock`, each
+    response is heard to its end (its words at the speaking rate, its pauses and sounds) and
+    the person answers :data:`THINK_SECONDS` later; :meth:`cut_after` makes the next request
+    arrive while a response is still playing ("Alexa, pause" mid-hold), and :meth:`wait`
+    adds silence (a timeout, the next day). A wall clock (``knee-coach chat``) ignores both.
+    """
 
     def __init__(
-        self, invoke: Invoke, model: InteractionModel | None = None, **session: Any
+        self,
+        invoke: Invoke,
+        model: InteractionModel | None = None,
+        clock: Clock | None = None,
+        **session: Any,
     ) -> None:
         self.invoke = invoke
         self.model = model or default_model()
-        self.session_options = session
-        self.session = Session(**session)
+        self.clock: Clock = clock or SimulatedClock()
+        self.session_options = {**session, "clock": self.clock}
+        self.session = Session(**self.session_options)
+        self._sent_at: datetime | None = None
+        self._last: Turn | None = None
+        self._earlier_screen: Turn | None = None
 
     def say(self, text: str) -> Turn:
         """Type what the person says; opening phrases start a new session like Alexa does."""
@@ -193,16 +285,132 @@ class Conversation:
     def touch(self, *arguments: Any) -> Turn:
         return self._send(f"touch {arguments}", self.session.user_event(*arguments))
 
+    @property
+    def screen_speaking(self) -> bool:
+        """The last response is a document that will send an event when it has spoken."""
+        return self._last is not None and self._last.screen_event is not None
+
+    def screen_finishes(self, late: bool = False) -> Turn | None:
+        """The screen finished speaking the last response: its document sends its event.
+
+        The event arrives when the document's speech and countdown are over (with a simulated
+        clock). ``late``: the event of the screen response *before* the last one arrives now,
+        as when the person spoke just as that hold ended. ``None`` when there is no such event.
+        """
+        if late:
+            if self._earlier_screen is None:
+                return None
+            arguments = self._earlier_screen.screen_event or []
+        else:
+            if self._last is None or self._last.screen_event is None or self._sent_at is None:
+                return None
+            arguments = self._last.screen_event
+            if isinstance(self.clock, SimulatedClock):
+                self.clock.set(self._sent_at + timedelta(seconds=self._last.seconds))
+        end_of_hold = arguments[:1] == ["holdDone"]
+        heard = "EndOfHold (the screen's event)" if end_of_hold else f"screen {arguments}"
+        return self._send(heard, self.session.user_event(*arguments))
+
+    def can_fulfill(self, match: Match) -> Turn:
+        """Alexa asks, for a request that named no skill, whether this skill could serve it.
+
+        Slots carry the words heard, as in Alexa's documented example (no resolutions), so
+        the skill resolves them against its own content.
+        """
+        slots = {
+            name: {"name": name, "value": value["value"]}
+            for name, value in slot_payload(self.model, match).items()
+            if "value" in value
+        }
+        envelope = Session(**self.session_options).can_fulfill(match.intent, slots)
+        return self._send(f"CanFulfillIntentRequest {match.intent}", envelope, absorb=False)
+
+    def device_request(self, kind: str) -> Turn:
+        """A request the device sends on its own: ``exception`` or ``apl_error``."""
+        envelopes = {
+            "exception": self.session.exception_encountered,
+            "apl_error": self.session.apl_runtime_error,
+        }
+        envelope = envelopes[kind]()
+        return self._send(str(envelope["request"]["type"]), envelope, absorb=kind != "exception")
+
     def end_session(self, reason: str = "EXCEEDED_MAX_REPROMPTS") -> Turn:
         """The person went quiet: Alexa closes the session and tells the skill."""
         turn = self._send("SessionEndedRequest", self.session.ended(reason))
         self.session.open = False
         return turn
 
-    def _send(self, heard: str, envelope: Envelope) -> Turn:
+    def wait(self, seconds: float) -> None:
+        """The person stays quiet this much longer before the next request."""
+        if isinstance(self.clock, SimulatedClock):
+            self.clock.advance(seconds)
+
+    def cut_after(self, seconds: float) -> None:
+        """The next request arrives ``seconds`` after the last response began to play."""
+        if isinstance(self.clock, SimulatedClock) and self._sent_at is not None:
+            self.clock.set(self._sent_at + timedelta(seconds=seconds))
+
+    def _send(self, heard: str, envelope: Envelope, absorb: bool = True) -> Turn:
+        sent_at = self.clock()
         response = self.invoke(envelope, None)
+        turn = Turn(heard, response)
+        if not absorb:  # a request outside the conversation: it changes nothing in it
+            return turn
+        if self._last is not None and self._last.screen_event is not None:
+            self._earlier_screen = self._last
+        self._sent_at, self._last = sent_at, turn
         self.session.absorb(response)
-        return Turn(heard, response)
+        if isinstance(self.clock, SimulatedClock):
+            self.clock.advance(turn.seconds + THINK_SECONDS)
+        return turn
+
+
+RENDER_DOCUMENT = "Alexa.Presentation.APL.RenderDocument"
+EXECUTE_COMMANDS = "Alexa.Presentation.APL.ExecuteCommands"
+
+
+def _directive(directives: list[dict[str, Any]], kind: str) -> dict[str, Any] | None:
+    return next((d for d in directives if d.get("type") == kind), None)
+
+
+def screen_ssml(directives: list[dict[str, Any]]) -> str:
+    """What a screen's document speaks, in order, as one SSML string (silences as breaks).
+
+    Replays the ExecuteCommands the way a device runs them: each SpeakItem plays its cue
+    (APL for audio: speech and the chime), each delayed SetValue waits its delay first.
+    """
+    render = _directive(directives, RENDER_DOCUMENT)
+    execute = _directive(directives, EXECUTE_COMMANDS)
+    if render is None or execute is None:
+        return ""
+    sources = render.get("sources") or {}
+    pieces: list[str] = []
+    for command in execute.get("commands") or []:
+        delay_ms = int(command.get("delay") or 0)
+        while delay_ms > 0:
+            chunk = min(delay_ms, 10_000)
+            pieces.append(f'<break time="{chunk / 1000:g}s"/>')
+            delay_ms -= chunk
+        if command.get("type") != "SpeakItem":
+            continue
+        cue = sources.get(command.get("componentId")) or {}
+        for item in ((cue.get("mainTemplate") or {}).get("item") or {}).get("items") or []:
+            if item.get("type") == "Speech":
+                content = str(item.get("content") or "")
+                pieces.append(content.removeprefix("<speak>").removesuffix("</speak>"))
+            elif item.get("type") == "Audio":
+                pieces.append(f'<audio src="{item.get("source", "")}"/>')
+    return f"<speak>{' '.join(pieces)}</speak>" if pieces else ""
+
+
+def ssml_seconds(ssml: str) -> float:
+    """How long Alexa takes to play some SSML: words at the speaking rate, breaks, sounds."""
+    breaks = sum(
+        float(value) / (1000 if unit == "ms" else 1) for value, unit in _BREAK.findall(ssml)
+    )
+    sounds = len(_AUDIO.findall(ssml)) * SOUND_SECONDS
+    words = len(_TAG.sub(" ", ssml).split())
+    return words / WORDS_PER_SECOND + breaks + sounds
 
 
 _TAG = re.compile(r"<[^>]+>")

@@ -58,12 +58,16 @@ class On:
     DISCLAIMER = "disclaimer"
     TOPIC = "topic"  # value: topic id
     FORGET = "forget"
+    HOLD_DONE = "hold_done"  # value: the position the screen finished speaking (View.position)
+    SCREEN_ERROR = "screen_error"  # the screen could not show or play the last response
 
 
 @dataclass(frozen=True)
 class Event:
     kind: str
     value: str | None = None
+    at: float = 0.0
+    """When Alexa heard it: the request's timestamp in epoch seconds (0 when unknown)."""
 
 
 @dataclass(frozen=True)

@@ -115,11 +115,21 @@ def _speech(block: Any) -> tuple[str | None, str | None]:
     return kind, block.get("text")
 
 
-def response_problems(envelope: dict[str, Any], *, session_ended: bool = False) -> list[str]:
+EXECUTE_COMMANDS = "Alexa.Presentation.APL.ExecuteCommands"
+
+
+def response_problems(
+    envelope: dict[str, Any], *, session_ended: bool = False, quiet: bool = False
+) -> list[str]:
     """Everything wrong with one serialised response envelope.
 
     ``session_ended``: the request was a SessionEndedRequest, to which Alexa accepts no
-    speech, reprompt or card at all.
+    speech, reprompt or card at all. ``quiet``: the answer must say and show nothing at all
+    (``System.ExceptionEncountered``, ``CanFulfillIntentRequest``, a late screen event).
+
+    A timed step on a screen is spoken by its APL document (docs/screens.md): no
+    outputSpeech, no reprompt, ``shouldEndSession`` unset, and the document's commands end
+    with the event that brings the skill back when the hold is over (the mic then reopens).
     """
     problems: list[str] = []
     response = envelope.get("response")
@@ -127,13 +137,39 @@ def response_problems(envelope: dict[str, Any], *, session_ended: bool = False) 
         problems.append(f"version must be '1.0', got {envelope.get('version')!r}")
     if not isinstance(response, dict):
         return [*problems, "no response object"]
-    if session_ended:
-        for key in ("outputSpeech", "reprompt", "card"):
+    if session_ended or quiet:
+        what = "a SessionEndedRequest answer" if session_ended else "this answer"
+        keys = ("outputSpeech", "reprompt", "card", *(() if session_ended else ("directives",)))
+        for key in keys:
             if response.get(key):
-                problems.append(f"a SessionEndedRequest answer must not carry {key}")
+                problems.append(f"{what} must not carry {key}")
+        if quiet and response.get("shouldEndSession") is not None:
+            problems.append("a quiet answer must leave the session as it is")
         return problems
-    problems += _speech_problems(response)
+    if "outputSpeech" not in response and _screen_speaks(response):
+        problems += _screen_problems(response)
+    else:
+        problems += _speech_problems(response)
     problems += _card_problems(response.get("card"))
+    return problems
+
+
+def _screen_speaks(response: dict[str, Any]) -> bool:
+    return any(d.get("type") == EXECUTE_COMMANDS for d in response.get("directives") or [])
+
+
+def _screen_problems(response: dict[str, Any]) -> list[str]:
+    problems: list[str] = []
+    if "shouldEndSession" in response or response.get("reprompt"):
+        problems.append("a screen-spoken answer has no reprompt and leaves shouldEndSession unset")
+    execute = next(d for d in response["directives"] if d.get("type") == EXECUTE_COMMANDS)
+    commands = execute.get("commands") or []
+    if not any(c.get("type") == "SpeakItem" for c in commands):
+        problems.append("a screen-spoken answer speaks nothing")
+    if not commands or commands[-1].get("type") != "SendEvent":
+        problems.append("nothing reopens the microphone: the commands must end with SendEvent")
+    for cue in ssml_in(response.get("directives")):
+        problems += ssml_problems(cue, "APL cue")
     return problems
 
 
@@ -176,9 +212,11 @@ def _card_problems(card: Any) -> list[str]:
     return problems
 
 
-def check_response(envelope: dict[str, Any], *, session_ended: bool = False) -> None:
+def check_response(
+    envelope: dict[str, Any], *, session_ended: bool = False, quiet: bool = False
+) -> None:
     """Raise :class:`AlexaRuleError` listing every rule the response breaks."""
-    problems = response_problems(envelope, session_ended=session_ended)
+    problems = response_problems(envelope, session_ended=session_ended, quiet=quiet)
     if problems:
         raise AlexaRuleError("response breaks Alexa's rules:\n  " + "\n  ".join(problems))
 

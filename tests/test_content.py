@@ -18,8 +18,9 @@ import pytest
 import yaml
 
 from skill.content import Content, ContentError, load_content
-from skill.routine import WORDS_PER_SECOND, seconds_left
+from skill.routine import seconds_left
 from skill.settings import Settings
+from skill.timing import WORDS_PER_SECOND
 
 SEED = Path("/work/shared/seed")
 TECHNIQUES = [

@@ -15,17 +15,42 @@ A dialog file::
         times: 3                      # optional: the same words, several turns in a row
       - end_session: true             # the person went quiet; Alexa closes the session
       - say: ask knee coach what causes knee pain   # a one-shot: a new session
+      - say: pause
+        after: 12                     # said 12 s after the last response began (cut it short)
+      - say: resume
+        wait: 600                     # ten minutes of silence after the last response ended
+      - pass_safety_check: true       # answer the safety check so the routine may start
+      - screen_done: true             # the screen finished speaking the step: its event
+      - screen_done: late             # the event of the screen response before the last
+      - intent: AMAZON.ShuffleOnIntent          # an intent sent as is, even one not modelled
+      - can_fulfill: StartRoutineIntent         # Alexa asks whether the skill could serve it
+        slots: {routine: quick}                 # (for intent and can_fulfill) words heard
+      - device: exception             # System.ExceptionEncountered; apl_error: APL RuntimeError
+
+Top level, besides ``name`` and ``turns``: ``device: screen`` talks through an Echo Show
+(APL, whose runtime is ``apl_version``, default 2023.3), and ``start`` sets the clock.
+
+Request timestamps are simulated (:class:`~skill.simulator.SimulatedClock`): the dialog
+starts at ``start`` (top level, ISO 8601; default a Monday 09:00 UTC), each response plays to
+its end and the person answers two seconds later, unless a turn says ``after`` or ``wait``.
 
 ``expect`` keys (all optional, checked on the last of ``times`` turns; ``says`` and
-``not_says`` are case-insensitive substrings of what is spoken):
+``not_says`` are case-insensitive substrings of what is spoken, by Alexa or by a screen):
 ``says``, ``not_says``, ``open`` (the mic stays open), ``heard`` (the intent or request
 the model matched), ``card`` (substring of the card's title or text), ``reprompt``
-(substring of the reprompt).
+(substring of the reprompt), ``screen_speaks`` (the APL document speaks this turn, mic
+closed, and sends its end-of-hold event after), ``silent`` (nothing said, shown or changed),
+``can_fulfill`` (YES, NO or MAYBE) with ``slots`` (slot name: [canUnderstand, canFulfill]),
+``shows`` (an APL document is sent).
+
+No turn of any dialog may log an ERROR (an unhandled exception, or worse).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +58,27 @@ import pytest
 import yaml
 from alexa_rules import check_response
 
-from skill.simulator import Conversation, Turn, plain_text
+from skill.nlu import Match, SlotValue
+from skill.simulator import Conversation, SimulatedClock, Turn, plain_text
+from skill.walkthrough import pass_safety_check
 
 DIALOGS = Path(__file__).parent / "dialogs"
 DIALOG_FILES = sorted(DIALOGS.glob("*.yaml"))
-TURN_KEYS = {"say", "launch", "end_session", "times", "expect"}
-EXPECT_KEYS = {"says", "not_says", "open", "heard", "card", "reprompt"}
+ACTIONS = ("say", "launch", "end_session", "pass_safety_check", "screen_done", "intent")
+ACTIONS += ("can_fulfill", "device")
+TURN_KEYS = {*ACTIONS, "slots", "times", "expect", "after", "wait"}
+EXPECT_KEYS = {"says", "not_says", "open", "heard", "card", "reprompt", "screen_speaks"}
+EXPECT_KEYS |= {"silent", "can_fulfill", "slots", "shows"}
+TOP_KEYS = {"name", "turns", "start", "device", "apl_version"}
+
+
+def _moment(value: Any) -> datetime:
+    moment = (
+        value
+        if isinstance(value, datetime)
+        else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    )
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _as_list(value: Any) -> list[str]:
@@ -48,27 +88,55 @@ def _as_list(value: Any) -> list[str]:
 def _load(path: Path) -> dict[str, Any]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert isinstance(data, dict) and data.get("name"), f"{path.name}: needs a name"
+    assert not set(data) - TOP_KEYS, f"{path.name}: unknown keys {sorted(set(data) - TOP_KEYS)}"
     assert isinstance(data.get("turns"), list) and data["turns"], f"{path.name}: needs turns"
     for i, turn in enumerate(data["turns"]):
         unknown = set(turn) - TURN_KEYS
         assert not unknown, f"{path.name}: turn {i + 1} has unknown keys {sorted(unknown)}"
-        actions = [k for k in ("say", "launch", "end_session") if k in turn]
-        assert len(actions) == 1, f"{path.name}: turn {i + 1} needs one of say/launch/end_session"
+        actions = [k for k in ACTIONS if k in turn]
+        assert len(actions) == 1, f"{path.name}: turn {i + 1} needs one of {'/'.join(ACTIONS)}"
         unknown = set(turn.get("expect") or {}) - EXPECT_KEYS
         assert not unknown, f"{path.name}: turn {i + 1} expects unknown keys {sorted(unknown)}"
     return data
 
 
+def _match(turn: dict[str, Any], action: str) -> Match:
+    slots = {k: SlotValue(spoken=str(v), id=None) for k, v in (turn.get("slots") or {}).items()}
+    return Match(str(turn[action]), slots)
+
+
 def _play(conversation: Conversation, turn: dict[str, Any]) -> Turn:
+    if "after" in turn:
+        conversation.cut_after(float(turn["after"]))
+    if "wait" in turn:
+        conversation.wait(float(turn["wait"]))
+    quiet = bool((turn.get("expect") or {}).get("silent"))
     if "launch" in turn:
         result = conversation.launch()
     elif "end_session" in turn:
         result = conversation.end_session()
         check_response(result.response, session_ended=True)
         return result
+    elif "pass_safety_check" in turn:
+        answered = pass_safety_check(conversation)
+        assert answered, "pass_safety_check: no safety question was waiting"
+        result = answered[-1].turn
+    elif "screen_done" in turn:
+        late = turn["screen_done"] == "late"
+        assert late or conversation.screen_speaking, "screen_done: no document was speaking"
+        finished = conversation.screen_finishes(late=late)
+        assert finished is not None, "screen_done: late, but no earlier screen response"
+        result = finished
+    elif "intent" in turn:
+        result = conversation.send_intent(_match(turn, "intent"))
+    elif "can_fulfill" in turn:
+        result = conversation.can_fulfill(_match(turn, "can_fulfill"))
+        quiet = True  # an answer, never speech: asking must change nothing
+    elif "device" in turn:
+        result = conversation.device_request(str(turn["device"]))
     else:
         result = conversation.say(str(turn["say"]))
-    check_response(result.response)
+    check_response(result.response, quiet=quiet)
     return result
 
 
@@ -90,19 +158,56 @@ def _check(result: Turn, expect: dict[str, Any], where: str) -> None:
     if "reprompt" in expect:
         reprompt = plain_text(result.reprompt).lower()
         assert str(expect["reprompt"]).lower() in reprompt, f"{context}\n  reprompt: {reprompt}"
+    if "screen_speaks" in expect:
+        speaks = result.screen_event is not None and not result.ssml
+        assert speaks is expect["screen_speaks"], f"{context}\n  directives: {result.directives}"
+    if "shows" in expect:
+        shows = any(
+            d.get("type", "").startswith("Alexa.Presentation.APL") for d in result.directives
+        )
+        assert shows is expect["shows"], f"{context}\n  directives: {result.directives}"
+    if "silent" in expect:
+        silent = not result.spoken and not result.card and not result.directives
+        assert silent is expect["silent"], f"{context}\n  response: {result.response}"
+    if "can_fulfill" in expect:
+        answer = result.response.get("response", {}).get("canFulfillIntent") or {}
+        assert answer.get("canFulfill") == expect["can_fulfill"], f"{context}\n  {answer}"
+        found = {
+            k: [v["canUnderstand"], v["canFulfill"]] for k, v in answer.get("slots", {}).items()
+        }
+        assert found == (expect.get("slots") or {}), f"{context}\n  slots: {found}"
+
+
+def device_options(dialog: dict[str, Any]) -> dict[str, Any]:
+    """Session options for the dialog's device: a voice-only speaker unless it says screen."""
+    device = dialog.get("device", "voice")
+    assert device in ("voice", "screen"), f"unknown device {device!r}"
+    if device == "voice":
+        return {}
+    return {"apl": True, "apl_version": str(dialog.get("apl_version", "2023.3"))}
 
 
 @pytest.mark.parametrize("path", DIALOG_FILES, ids=[p.stem for p in DIALOG_FILES])
-def test_dialog(path: Path, conversation: Callable[..., Conversation]) -> None:
+def test_dialog(
+    path: Path, conversation: Callable[..., Conversation], caplog: pytest.LogCaptureFixture
+) -> None:
     dialog = _load(path)
-    person = conversation()
+    start = dialog.get("start")
+    options = device_options(dialog)
+    if start:
+        options["clock"] = SimulatedClock(_moment(start))
+    person = conversation(**options)
     for number, turn in enumerate(dialog["turns"], start=1):
-        what = turn.get("say", "launch" if "launch" in turn else "session ends")
+        what = next(f"{k}: {turn[k]}" for k in ACTIONS if k in turn)
         result: Turn | None = None
-        for _ in range(int(turn.get("times", 1))):
-            result = _play(person, turn)
+        with caplog.at_level(logging.WARNING):
+            for _ in range(int(turn.get("times", 1))):
+                result = _play(person, turn)
         assert result is not None
-        _check(result, turn.get("expect") or {}, f"{path.name} turn {number} ({what!r})")
+        where = f"{path.name} turn {number} ({what!r})"
+        errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert not errors, f"{where} logged errors: {errors}"
+        _check(result, turn.get("expect") or {}, where)
 
 
 def test_there_are_enough_dialogs() -> None:

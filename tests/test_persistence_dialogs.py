@@ -16,6 +16,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,10 @@ class Clock:
     def __call__(self) -> float:
         return self.now
 
+    def moment(self) -> datetime:
+        """The same time as Alexa stamps it on a request."""
+        return datetime.fromtimestamp(self.now, timezone.utc)
+
     def advance(self, seconds: float) -> None:
         self.now += seconds
 
@@ -152,7 +157,7 @@ class Person:
             self.spy if spy else self.backend, timeout_s=settings.store_timeout_s
         )
         skill = build_skill(settings, self.adapter, content=content, clock=clock)
-        self.conversation = Conversation(make_handler(skill), user_id=user_id)
+        self.conversation = Conversation(make_handler(skill), clock=clock.moment, user_id=user_id)
         self.turns: list[Turn] = []
 
     # -- talking ------------------------------------------------------------------------
@@ -795,3 +800,29 @@ def test_disabling_with_a_failing_store_still_answers(
     assert "delete failed (unreachable)" in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert_no_user_id_logged(caplog)
+
+
+# ---- the clock is Alexa's request timestamp ----------------------------------------------------
+
+
+def test_progress_times_come_from_the_request_not_the_host(
+    settings: Settings, content: Content, clock: Clock
+) -> None:
+    host_clock = Clock(T0 + 10 * 24 * 3600)  # the host's clock is ten days off
+    person = Person(settings, content, clock)
+    skill = build_skill(settings, person.adapter, content=content, clock=host_clock)
+    person.conversation = Conversation(make_handler(skill), clock=clock.moment, user_id=USER)
+    first_session_to_thigh_tapping_step_4(person)
+    last_active = person.stored()["last_active"]
+    assert isinstance(last_active, int)
+    assert T0 <= last_active <= clock.now  # minute granularity; the host's clock is not used
+
+
+def test_a_request_without_a_timestamp_falls_back_to_the_injected_clock() -> None:
+    from types import SimpleNamespace
+
+    from skill.app import request_time
+
+    assert request_time(SimpleNamespace(timestamp=None), lambda: 42.0) == 42.0
+    stamped = SimpleNamespace(timestamp=datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc))
+    assert request_time(stamped, lambda: 42.0) == stamped.timestamp.timestamp()

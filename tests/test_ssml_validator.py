@@ -26,6 +26,7 @@ from skill import intents
 from skill.content import Content
 from skill.nlu import Match, SlotValue
 from skill.simulator import Conversation, Turn
+from skill.walkthrough import pass_safety_check
 
 NODE_DIR = Path(__file__).parent / "node"
 CHECKER = NODE_DIR / "ssml_check.js"
@@ -80,6 +81,16 @@ def replay_dialog(chat: Conversation, path: Path) -> None:
                 chat.launch()
             elif "end_session" in turn:
                 chat.end_session()
+            elif "pass_safety_check" in turn:
+                pass_safety_check(chat)
+            elif "screen_done" in turn:
+                chat.screen_finishes(late=turn["screen_done"] == "late")  # None on a speaker
+            elif "intent" in turn:
+                chat.send_intent(Match(str(turn["intent"])))
+            elif "can_fulfill" in turn:
+                chat.can_fulfill(Match(str(turn["can_fulfill"])))
+            elif "device" in turn:
+                chat.device_request(str(turn["device"]))
             else:
                 chat.say(str(turn["say"]))
 

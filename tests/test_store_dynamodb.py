@@ -89,7 +89,7 @@ def test_progress_round_trips_with_hashed_key_and_ttl(dynamodb: LocalDynamoDB) -
     loaded = store.load(envelope())
     assert (loaded.available, loaded.status) == (True, "empty")
     progress = loaded.progress.at("full", 1, 2, NOW).with_preferences(pace=1.25, side="left")
-    assert store.save(envelope(), loaded, progress) is True
+    assert store.save(envelope(), loaded, progress) is True  # the store's clock says NOW
 
     again = store_for(dynamodb.endpoint).load(envelope())  # say, the next Lambda container
     assert (again.status, again.progress) == ("ok", progress)

@@ -241,62 +241,59 @@ class Flaky(AbstractPersistenceAdapter):
         self.inner.delete_attributes(request_envelope)
 
 
+def _skill_over(flaky: Flaky, content: Content) -> Conversation:
+    skill = build_skill(
+        Settings(persistence="sqlite"), ResilientAdapter(flaky, keygen=KEYGEN), content=content
+    )
+    return Conversation(make_handler(skill), user_id=USER)
+
+
 def test_a_store_that_recovers_mid_session_keeps_the_rest_of_the_routine(
     db: Path, content: Content
 ) -> None:
-    now = [NOW]
+    """The skill's clock is the request timestamp; each request here is timed to the second."""
     backend = adapter_at(db)
     flaky = Flaky(backend)
-    skill = build_skill(
-        Settings(persistence="sqlite"),
-        ResilientAdapter(flaky, keygen=KEYGEN),
-        content=content,
-        clock=lambda: now[0],
-    )
-    chat = Conversation(make_handler(skill), user_id=USER)
+    chat = _skill_over(flaky, content)
 
-    def say(*texts: str, wait: float = 2.0) -> None:
-        for text in texts:
-            now[0] += wait
-            assert content.prompt("error") not in chat.say(text).text
+    def say(text: str, after_s: float = 1.0) -> None:
+        chat.cut_after(after_s)  # the request arrives this long after the last one
+        assert content.prompt("error") not in chat.say(text).text
 
-    say("open knee coach", "start the full routine", *["no"] * 5, "my right knee")
-    assert flaky.reads == 2  # the launch, then one retry once RETRY_FIRST_S had passed
+    assert content.prompt("error") not in chat.say("open knee coach").text  # T: read fails
+    for text in ["start the full routine", *["no"] * 5, "my right knee"]:
+        say(text)  # T+1 ... T+7: before the first retry is due (T+10)
+    assert flaky.reads == 1
+    say("next", after_s=5)  # T+12: the retry is due; the store is still down
+    assert flaky.reads == 2
     assert backend.get_attributes(envelope()) == {}  # nothing written while unreadable
-    reads = flaky.reads
-    say("next")
-    assert flaky.reads == reads  # still backing off (the next try is 20 s after the last)
+    say("next")  # T+13: the next try waits 20 s, until T+32
+    assert flaky.reads == 2
     flaky.down = False
-    say("next", wait=2 * RETRY_FIRST_S)
-    assert flaky.reads == reads + 1
-    stored = backend.get_attributes(envelope())
+    say("next", after_s=2 * RETRY_FIRST_S + 5)  # T+38: read again, and it works
+    assert flaky.reads == 3
     coach = chat.session.attributes["coach"]
+    stored = backend.get_attributes(envelope())
     assert (stored["routine"], stored["technique"], stored["step"]) == (
         "full",
         coach["index"],
         coach["step"],
     )
     say("next")
-    assert flaky.reads == reads + 1  # read once it worked; the session keeps what it read
+    assert flaky.reads == 3  # it worked: the session keeps what it read, and saves as usual
     assert backend.get_attributes(envelope())["step"] == chat.session.attributes["coach"]["step"]
 
 
 def test_forget_me_is_not_undone_by_a_retry(db: Path, content: Content) -> None:
-    now = [NOW]
     backend = adapter_at(db)
     flaky = Flaky(backend)
-    skill = build_skill(
-        Settings(persistence="sqlite"),
-        ResilientAdapter(flaky, keygen=KEYGEN),
-        content=content,
-        clock=lambda: now[0],
-    )
-    chat = Conversation(make_handler(skill), user_id=USER)
+    chat = _skill_over(flaky, content)
     for text in ("open knee coach", "forget me", "yes"):
-        now[0] += 2
         chat.say(text)
     flaky.down = False
+    reads = flaky.reads
     for text in ("start the full routine", "no", "no", "no", "no", "no", "my right knee", "next"):
-        now[0] += 60
+        chat.wait(60)
         chat.say(text)
+    assert flaky.reads == reads
     assert backend.get_attributes(envelope()) == {}

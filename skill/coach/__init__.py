@@ -1,0 +1,146 @@
+"""The coach: a pure state machine that turns (state, event) into (new state, reply).
+
+No ASK SDK here and no markup: the handlers turn intents into :class:`~skill.state.Event`
+values and render the :class:`~skill.reply.Reply`; the coach only decides what happens next.
+:func:`handle` is the one entry point. The transitions live by phase:
+
+- :mod:`~skill.coach.safety_check`: launch, the disclaimer, the safety questions, the knee;
+- :mod:`~skill.coach.routine_steps`: the routine itself, steps and holds, pause and resume;
+- :mod:`~skill.coach.talk`: topics, help, where am I, stop and forget, in any phase;
+- :mod:`~skill.coach.prompts`: what every phase shares, e.g. the prompt for where they are.
+
+Every reply is built by a named *replayable* function, so "repeat" re-renders exactly the
+last thing said from state instead of caching markup. What a session is in lives in
+:mod:`skill.state`, and the routine's shape and timing in :mod:`skill.routine`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from skill.coach import routine_steps, safety_check, talk
+from skill.coach.prompts import ask_question, ask_side, ready, with_prompt
+from skill.content import Content
+from skill.reply import Reply
+from skill.state import DONE, IDLE, NEW, READY, ROUTINE, SAFETY, SIDE, SIDES, Event, On, State
+
+Handler = Callable[[Content, State, Event], tuple[State, Reply]]
+
+
+def handle(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    """Apply one event. Never raises for any event in any state."""
+    state, reply = _step(content, state, event)
+    if reply.silent:
+        return state, reply
+    return state, replace(reply, view=replace(reply.view, actions=screen_actions(state, reply)))
+
+
+def screen_actions(state: State, reply: Reply) -> tuple[str, ...]:
+    """What the person can do next, as screen buttons: only what the session can really do.
+
+    Each action is a button sending the event its voice intent sends (see ``skill.apl``);
+    ``side:left`` is the "my left knee" button.
+    """
+    if reply.end_session:
+        return ()
+    repeat = ("repeat",) if str(state.last.get("r")) in _REPLAYS else ()
+    if state.pending == "forget":
+        return ("yes", "no")
+    if state.phase == SAFETY:
+        return ("yes", "no", *repeat)
+    if state.phase == SIDE:
+        return tuple(f"side:{side}" for side in SIDES)
+    if state.phase == ROUTINE:
+        return ("resume" if state.paused else "pause", *repeat, "previous", "next")
+    if state.phase == READY:
+        return ("resume", "start_over", *repeat)
+    if state.phase in (IDLE, DONE):
+        return ("start", *repeat)
+    return repeat  # advised: no routine today, but the advice can be heard again
+
+
+def _step(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    if event.kind == On.HOLD_DONE:  # not something the person said: it interrupts nothing
+        return routine_steps.hold_done(content, state, event)
+    if state.pending == "forget" and event.kind in (On.YES, On.NO):
+        return talk.answer_forget(content, replace(state, pending=None), event)
+    state = replace(state, pending=None)
+    opens_routine = state.phase == IDLE and not state.checked and event.kind in _OPENS_ROUTINE
+    if (state.phase == NEW and event.kind not in _WITHOUT_LAUNCH) or opens_routine:
+        # A one-shot ("ask knee coach to start the quick routine") opens a session
+        # straight into an intent: greet and run the safety check first, keeping the wish.
+        wish = _wish(content, state, event)
+        return safety_check.launch(content, replace(state, want=wish), event)
+    return _HANDLERS.get(event.kind, talk.fallback)(content, state, event)
+
+
+def _wish(content: Content, state: State, event: Event) -> tuple[str, str | None] | None:
+    if event.kind == On.START and event.value in {r.id for r in content.routines}:
+        return (event.value, None)
+    if event.kind == On.GO_TO and event.value in {t.id for t in content.techniques}:
+        return (state.routine, event.value)
+    return None
+
+
+def _repeat(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    replay = _REPLAYS.get(str(state.last.get("r")))
+    if replay is None:
+        return with_prompt(content, state, content.prompt("nothing_to_repeat"))
+    return replay(content, state)
+
+
+_HANDLERS: dict[str, Handler] = {
+    On.LAUNCH: safety_check.launch,
+    On.START: routine_steps.start,
+    On.GO_TO: routine_steps.go_to,
+    On.YES: safety_check.answer,
+    On.NO: safety_check.answer,
+    On.PAUSE: routine_steps.pause,
+    On.RESUME: routine_steps.resume,
+    On.REPEAT: _repeat,
+    On.NEXT: routine_steps.next_step,
+    On.PREVIOUS: routine_steps.previous,
+    On.START_OVER: safety_check.start_over,
+    On.HELP: talk.help_,
+    On.FALLBACK: talk.fallback,
+    On.STOP: talk.stop,
+    On.WHERE: talk.where,
+    On.SLOWER: routine_steps.pace,
+    On.FASTER: routine_steps.pace,
+    On.KEEP_GOING: routine_steps.keep_going,
+    On.STEP_BY_STEP: routine_steps.step_by_step,
+    On.SIDE: safety_check.choose_side,
+    On.EXPLAIN: talk.explain,
+    On.DISCLAIMER: talk.disclaimer,
+    On.TOPIC: talk.topic,
+    On.FORGET: talk.forget,
+    On.HOLD_DONE: routine_steps.hold_done,
+    On.SCREEN_ERROR: talk.screen_error,
+}
+
+_WITHOUT_LAUNCH = frozenset(
+    {On.TOPIC, On.DISCLAIMER, On.HELP, On.STOP, On.FALLBACK, On.FORGET, On.WHERE, On.REPEAT}
+    | {On.HOLD_DONE, On.SCREEN_ERROR}
+)
+"""Events a brand-new session answers directly instead of starting the safety check."""
+
+_OPENS_ROUTINE = frozenset({On.START, On.GO_TO, On.RESUME, On.NEXT, On.START_OVER, On.YES, On.SIDE})
+"""Events that, after a one-shot question, mean "let's do it": the safety check comes first."""
+
+_REPLAYS: dict[str, Callable[..., tuple[State, Reply]]] = {
+    "question": lambda c, s: ask_question(c, s),
+    "side": lambda c, s: ask_side(c, s),
+    "ready": lambda c, s: ready(c, s),
+    "step": lambda c, s: routine_steps.play(c, s),
+    "paused": routine_steps.paused_reply,
+    "advice": safety_check.advice_reply,
+    "pace": routine_steps.pace_reply,
+    "mode": routine_steps.mode_reply,
+    "topic": talk.topic_reply,
+    "disclaimer": talk.disclaimer_reply,
+    "where": talk.where_reply,
+    "explain": lambda c, s: talk.explain(c, s, Event(On.EXPLAIN)),
+    "help": talk.help_reply,
+}
+"""What "repeat" re-renders, by the descriptor each reply leaves in ``State.last``."""

@@ -1,0 +1,59 @@
+"""The simulated Alexa's clock: request timestamps follow the speech, so tests can set them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from skill.simulator import (
+    SIMULATED_START,
+    THINK_SECONDS,
+    Conversation,
+    SimulatedClock,
+    ssml_seconds,
+)
+from skill.timing import SOUND_SECONDS, WORDS_PER_SECOND
+
+
+def test_ssml_lasts_its_words_breaks_and_sounds() -> None:
+    ssml = (
+        '<speak>Glide your hands. <break time="10s"/><break time="2500ms"/>'
+        '<audio src="soundbank://x"/> And relax.</speak>'
+    )
+    assert ssml_seconds(ssml) == pytest.approx(5 / WORDS_PER_SECOND + 12.5 + SOUND_SECONDS)
+
+
+def recording(invoke: Callable[..., dict[str, Any]]) -> tuple[list[str], Callable[..., Any]]:
+    seen: list[str] = []
+
+    def spy(envelope: dict[str, Any], context: Any) -> dict[str, Any]:
+        seen.append(envelope["request"]["timestamp"])
+        return invoke(envelope, context)
+
+    return seen, spy
+
+
+def test_each_request_comes_after_the_last_response_has_played(handler: Any) -> None:
+    seen, spy = recording(handler)
+    person = Conversation(spy)
+    first = person.launch()
+    person.say("no")
+    assert seen[0] == "2026-01-05T09:00:00Z"
+    heard_at = SIMULATED_START + timedelta(seconds=ssml_seconds(first.ssml) + THINK_SECONDS)
+    assert seen[1] == heard_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_a_cut_and_a_wait_move_the_next_request(handler: Any) -> None:
+    seen, spy = recording(handler)
+    clock = SimulatedClock(datetime.fromisoformat("2026-03-02T18:30:00+00:00"))
+    person = Conversation(spy, clock=clock)
+    person.launch()
+    person.cut_after(3)
+    person.say("no")
+    person.wait(3600)
+    person.say("no")
+    assert seen[:2] == ["2026-03-02T18:30:00Z", "2026-03-02T18:30:03Z"]
+    assert seen[2] > "2026-03-02T19:30:03Z" and seen[2] < "2026-03-02T19:31:00Z"

@@ -1,0 +1,274 @@
+"""What certification reviews: the submission package, its icons, privacy, instructions, text.
+
+``make skill-package PRIVACY_URL=...`` must give a package with icons, the privacy policy's
+address and CanFulfill for every locale; a submission build without the address must stop
+with a clear message. The testing instructions and the store description must say what the
+skill really says and does: the first are written from a conversation with the skill when
+the package is built, the second are checked here against one, and against the models.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from test_skill_package import FUNCTION_ARN, load_manifest, load_script, utterance_of
+
+from skill import spelling
+from skill.content import Content
+from skill.nlu import default_model
+from skill.simulator import Conversation
+from skill.state import ROUTINE, SAFETY, SIDE
+from skill.walkthrough import to_first_step
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+build_skill_package = load_script("build_skill_package")
+testing_instructions = load_script("testing_instructions")
+PRIVACY = "https://example.org/knee-coach/privacy"
+TERMS = "https://example.org/knee-coach/terms"
+SOURCE_TITLE = "Benefits of Massage For Knee Pain Relief"
+LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
+
+
+@pytest.fixture(scope="module")
+def instructions() -> str:
+    text: str = testing_instructions.write()
+    return text
+
+
+def built(tmp_path: Path, instructions: str, **options: Any) -> dict[str, Any]:
+    out = build_skill_package.build(
+        options.pop("endpoint_arn", FUNCTION_ARN),
+        tmp_path / "pkg",
+        instructions=lambda: instructions,
+        **options,
+    )
+    manifest: dict[str, Any] = json.loads((out / "skill.json").read_text(encoding="utf-8"))
+    return manifest["manifest"]
+
+
+# --------------------------------------------------------------------------- the package
+
+
+def test_the_package_has_icons_privacy_and_can_fulfill_for_every_locale(
+    tmp_path: Path, instructions: str
+) -> None:
+    manifest = built(tmp_path, instructions, privacy_url=PRIVACY)
+    locales = manifest["publishingInformation"]["locales"]
+    assert set(locales) == set(LOCALES)
+    for locale, info in locales.items():
+        for field, size in (("smallIconUri", 108), ("largeIconUri", 512)):
+            uri = info[field]
+            assert uri.startswith("file://assets/images/"), (locale, uri)
+            with Image.open(tmp_path / "pkg" / uri.removeprefix("file://")) as icon:
+                assert (icon.format, icon.size) == ("PNG", (size, size)), (locale, field)
+    compliance = manifest["privacyAndCompliance"]
+    assert compliance["locales"] == {loc: {"privacyPolicyUrl": PRIVACY} for loc in LOCALES}
+    interfaces = {i["type"] for i in manifest["apis"]["custom"]["interfaces"]}
+    assert "CAN_FULFILL_INTENT_REQUEST" in interfaces
+    assert manifest["publishingInformation"]["testingInstructions"] == instructions
+
+
+def test_terms_of_use_go_beside_the_privacy_policy(tmp_path: Path, instructions: str) -> None:
+    manifest = built(tmp_path, instructions, privacy_url=PRIVACY, terms_url=TERMS)
+    for urls in manifest["privacyAndCompliance"]["locales"].values():
+        assert urls == {"privacyPolicyUrl": PRIVACY, "termsOfUseUrl": TERMS}
+
+
+def test_a_development_build_needs_no_privacy_url(tmp_path: Path, instructions: str) -> None:
+    manifest = built(tmp_path, instructions)
+    assert "locales" not in manifest["privacyAndCompliance"]
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        ({"endpoint_arn": FUNCTION_ARN}, "PRIVACY_URL"),
+        ({"endpoint_arn": None, "privacy_url": PRIVACY}, "ENDPOINT_ARN"),
+    ],
+)
+def test_a_submission_build_without_privacy_url_or_endpoint_stops_clearly(
+    tmp_path: Path, options: dict[str, Any], says: str
+) -> None:
+    with pytest.raises(build_skill_package.PackageError, match=says):
+        build_skill_package.build(
+            options.pop("endpoint_arn"),
+            tmp_path / "pkg",
+            for_submission=True,
+            instructions=lambda: "unused",
+            **options,
+        )
+    assert not (tmp_path / "pkg").exists(), "nothing half-built is left to upload"
+
+
+def test_the_command_line_says_what_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--for-submission", "--endpoint-arn", FUNCTION_ARN, "--out", str(tmp_path / "pkg")]
+    assert build_skill_package.main(args) == 1
+    error = capsys.readouterr().err
+    assert "privacy policy" in error and "PRIVACY_URL=https://" in error
+
+
+@pytest.mark.parametrize("url", ["example.org/privacy", "ftp://example.org/p", "https://", ""])
+def test_a_privacy_url_must_be_a_web_address(url: str) -> None:
+    with pytest.raises(build_skill_package.PackageError, match="not an absolute"):
+        build_skill_package.with_privacy(load_manifest(), url or "relative")
+
+
+def test_an_icon_the_manifest_names_must_exist(tmp_path: Path) -> None:
+    manifest = load_manifest()
+    manifest["manifest"]["publishingInformation"]["locales"]["en-GB"]["smallIconUri"] = (
+        "file://assets/images/missing.png"
+    )
+    with pytest.raises(build_skill_package.PackageError, match=r"en-GB\.smallIconUri"):
+        build_skill_package.local_assets(manifest, REPO_ROOT / "skill-package")
+
+
+def test_the_privacy_policy_covers_what_the_issue_lists() -> None:
+    policy = (REPO_ROOT / "docs" / "privacy-policy.md").read_text(encoding="utf-8").lower()
+    for topic in ("safety questions", "365 days", "no backups", "forget me", "disable", "contact"):
+        assert topic in policy, topic
+    manifest = load_manifest()["manifest"]
+    assert manifest["privacyAndCompliance"]["usesPersonalInfo"] is False  # see docs/deploy.md
+
+
+# --------------------------------------------------------------------------- instructions
+
+
+def test_the_testing_instructions_follow_a_real_conversation(
+    instructions: str, conversation: Callable[..., Conversation]
+) -> None:
+    """Every question a tester meets on the way in is quoted, with the answer that works."""
+    exchanges = to_first_step(conversation(), side="right")
+    phases = [e.phase for e in exchanges]
+    assert phases[0] == SAFETY and SIDE in phases and phases[-1] == ROUTINE
+    flat = " ".join(instructions.split())
+    for exchange in exchanges[:-1]:
+        question = " ".join(str(exchange.turn.card["content"]).split())
+        assert f'"{question}" Say "{exchange.answer}"' in flat, question
+    assert "which knee" in flat
+    assert f'"{SOURCE_TITLE}"' in flat
+    assert len(instructions) <= 4000
+
+
+def test_every_phrase_a_tester_is_told_to_say_is_understood(instructions: str) -> None:
+    model = default_model("en-US")
+    told = re.findall(r'"([a-z][a-z \']{0,40})"', instructions)
+    assert {"no", "right", "next", "resume", "what causes knee pain", "stop"} <= set(told)
+    for phrase in told:
+        assert model.match(phrase) is not None, phrase
+    assert model.is_launch("Alexa, open Knee Coach") and "Alexa, pause" in instructions
+
+
+# --------------------------------------------------------------------------- description
+
+
+def quoted(text: str) -> list[str]:
+    return re.findall(r'"([^"]+)"', text)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_description_only_teaches_what_the_skill_understands(locale: str) -> None:
+    info = load_manifest()["manifest"]["publishingInformation"]["locales"][locale]
+    model = default_model(locale)
+    invocation = model.invocation_name
+    for phrase in quoted(info["description"]):
+        if phrase == SOURCE_TITLE:
+            continue
+        if phrase.lower().startswith("alexa,"):
+            asked = utterance_of(phrase, invocation)
+            assert asked is None or model.match(asked) is not None, (locale, phrase)
+        else:
+            assert model.match(phrase) is not None, (locale, phrase)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_description_tells_the_flow_as_it_is(
+    locale: str, content: Content, conversation: Callable[..., Conversation]
+) -> None:
+    text = load_manifest()["manifest"]["publishingInformation"]["locales"][locale]["description"]
+    lower = text.lower()
+    assert "choose a routine" not in lower and "offers the routines" not in lower
+    phases = [e.phase for e in to_first_step(conversation(locale=locale))]
+    first_side = phases.index(SIDE)
+    assert all(p == SAFETY for p in phases[:first_side]), "safety questions, then the knee"
+    assert lower.index("safety questions") < lower.index("which knee") < lower.index("technique")
+    count = ("zero", "one", "two", "three", "four", "five", "six", "seven")[
+        len(content.routine("full").items)
+    ]
+    assert f"{count} techniques" in lower
+    names = {t.name.lower().replace("-", " ") for t in content.techniques}
+    names |= {s.lower() for t in content.techniques for s in t.synonyms}
+    us_text = spelling.respell(lower, {"fibre": "fiber"}).replace("-", " ")
+    for mentioned in re.findall(r"from the ([a-z ]+?) to ([a-z ]+?),", us_text)[0]:
+        assert mentioned in names or mentioned.removesuffix(" friction") + " friction" in names
+    assert f'"{SOURCE_TITLE}"' in text
+
+
+@pytest.mark.parametrize("locale", [loc for loc in LOCALES if loc != spelling.WRITTEN_IN])
+def test_the_description_uses_the_locale_spelling(locale: str) -> None:
+    text = load_manifest()["manifest"]["publishingInformation"]["locales"][locale]["description"]
+    assert spelling.respell(text, spelling.table(locale)) == text
+    assert "fibre" in text
+
+
+# --------------------------------------------------------------------------- viewports
+
+
+def _holds(expression: str, viewport: dict[str, Any]) -> bool:
+    """Evaluate one of the document's ``when`` conditions (they only read ``viewport``)."""
+    body = expression.strip()
+    assert body.startswith("${") and body.endswith("}"), expression
+    code = body[2:-1].replace("&&", " and ").replace("||", " or ")
+    code = re.sub(r"viewport\.(\w+)", r"viewport['\1']", code)
+    return bool(eval(code, {"__builtins__": {}}, {"viewport": viewport}))
+
+
+def _resources(document: dict[str, Any], viewport: dict[str, Any]) -> dict[str, str]:
+    """The document's resources as a device with this viewport resolves them."""
+    resolved: dict[str, str] = {}
+    for block in document["resources"]:
+        if "when" not in block or _holds(block["when"], viewport):
+            for group in ("dimensions", "strings"):
+                resolved.update(block.get(group, {}))
+    return resolved
+
+
+def _dp(value: str) -> float:
+    assert value.endswith("dp"), value
+    return float(value.removesuffix("dp"))
+
+
+def test_every_declared_viewport_gets_a_layout_that_fits() -> None:
+    from skill.apl import default_screens
+
+    document = default_screens().document
+    interfaces = load_manifest()["manifest"]["apis"]["custom"]["interfaces"]
+    declared = next(i for i in interfaces if i["type"] == "ALEXA_PRESENTATION_APL")
+    profiles = declared["supportedViewports"]
+    modes = {(p["mode"], p["shape"]) for p in profiles}
+    assert {("HUB", "ROUND"), ("HUB", "RECTANGLE"), ("TV", "RECTANGLE")} <= modes
+    assert any(p["minHeight"] > p["maxWidth"] for p in profiles), "a portrait hub is declared"
+    for profile in profiles:
+        for width, height in (
+            (profile["minWidth"], profile["minHeight"]),
+            (profile["maxWidth"], profile["maxHeight"]),
+        ):
+            viewport = {
+                "shape": profile["shape"].lower(),
+                "mode": profile["mode"].lower(),
+                "width": width,
+                "height": height,
+            }
+            found = _resources(document, viewport)
+            column = viewport["shape"] == "round" or height > width
+            assert found["bodyDirection"] == ("column" if column else "row"), viewport
+            if viewport["shape"] == "rectangle":
+                row = 4 * _dp(found["buttonWidth"]) + 3 * _dp(found["buttonGap"])
+                assert 2 * _dp(found["pad"]) + row <= width, (viewport, found)
