@@ -226,4 +226,4 @@ def test_a_flood_of_new_chain_urls_leaves_genuine_requests_fast() -> None:
     assert s3.most_at_once <= 2
     slow = [g for g in genuine if g[0] != 200 or g[1] >= 1.0]
     assert not slow, slow[:5]
-    assert len(genuine) >= 20, f"only {len(genuine)} genuine requests in {FLOOD_S} s"
+    assert len(genuine) >= 10, f"only {len(genuine)} genuine requests in {FLOOD_S} s"
