@@ -163,6 +163,11 @@ def run(args: argparse.Namespace) -> int:
     if "tornado.access" not in settings.log_loggers:
         # One line per 4xx, with the client's address: not worth keeping unless asked for.
         logging.getLogger("tornado.access").setLevel(logging.ERROR)
+    if settings.verify_requests and settings.workers < 3:
+        log.warning(
+            "%d worker threads: certificate downloads may take 2 of them; use 3 or more",
+            settings.workers,
+        )
     from skill.web import create_app
 
     try:
