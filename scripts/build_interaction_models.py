@@ -1,8 +1,10 @@
 """Generate interaction_models/<locale>.json from one source, so locales cannot drift.
 
 Inputs: ``models/utterances.yaml`` (samples, locales, knee sides) and ``content/`` (technique
-and routine names with their synonyms, and the intent each information topic declares).
-Intent and slot names come from ``skill/intents.py``; nothing here spells one.
+and routine names with their synonyms, the intent each information topic declares, and the
+safety check's ``style``, which picks the style's own yes/no samples: only the ``questions``
+style has samples that name a condition). Intent and slot names come from ``skill/intents.py``;
+nothing here spells one.
 
     python scripts/build_interaction_models.py           # write the JSON files
     python scripts/build_interaction_models.py --check   # exit 1 if the committed files differ
@@ -132,10 +134,27 @@ def _topic_intents(content_dir: Path) -> dict[str, str]:
     return found
 
 
-def _samples_by_intent(source: Mapping[str, Any], content_dir: Path, path: Path) -> dict[str, Any]:
+STYLE_SECTIONS = {"questions": "question_style", "statements": "statement_style"}
+"""Per safety style, the section of utterances.yaml whose samples only that style carries."""
+
+
+def safety_style(content_dir: Path) -> str:
+    """The safety check's style, as content/safety.yaml sets it."""
+    path = content_dir / "safety.yaml"
+    style = (_load_yaml(path) or {}).get("style")
+    if style not in STYLE_SECTIONS:
+        raise ModelError(f"{path}: style: must be one of {sorted(STYLE_SECTIONS)}")
+    return str(style)
+
+
+def _samples_by_intent(
+    source: Mapping[str, Any], content_dir: Path, path: Path, style: str
+) -> dict[str, Any]:
     by_intent: dict[str, list[str]] = {}
     for key, samples in (source.get("intents") or {}).items():
         by_intent[_intent_name(key, path)] = list(samples or [])
+    for key, samples in (source.get(STYLE_SECTIONS[style]) or {}).items():
+        by_intent.setdefault(_intent_name(key, path), []).extend(samples or [])
     topic_intents = _topic_intents(content_dir)
     topic_samples = source.get("topics") or {}
     unknown = sorted(set(topic_samples) - set(topic_intents))
@@ -172,12 +191,18 @@ def _intent(name: str, samples: Sequence[object], path: Path) -> dict[str, Any]:
     return intent
 
 
-def build(root: Path = ROOT) -> dict[str, dict[str, Any]]:
-    """Every locale's model, keyed by locale, as Alexa's JSON structure."""
+def build(root: Path = ROOT, style: str | None = None) -> dict[str, dict[str, Any]]:
+    """Every locale's model, keyed by locale, as Alexa's JSON structure.
+
+    ``style`` is the safety check's style; by default the one content/safety.yaml sets.
+    """
     source_path = root / "models" / "utterances.yaml"
     source = _load_yaml(source_path)
     content_dir = root / "content"
-    base = _samples_by_intent(source, content_dir, source_path)
+    style = style or safety_style(content_dir)
+    if style not in STYLE_SECTIONS:
+        raise ModelError(f"unknown safety style {style!r}")
+    base = _samples_by_intent(source, content_dir, source_path, style)
     types = _slot_types(source, content_dir, source_path)
     extras = source.get("locale_extras") or {}
     models = {}

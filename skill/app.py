@@ -16,7 +16,6 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
@@ -38,6 +37,7 @@ from skill.reply import Reply, Say
 from skill.settings import Settings
 from skill.state import State, fresh_state
 from skill.store import ProgressStore, StoredProgress
+from skill.timing import request_time
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,9 @@ class LoadState(AbstractRequestInterceptor):
         if envelope.session is None or getattr(request, "object_type", "") in _NO_DIALOG:
             return
         session = handler_input.attributes_manager.session_attributes or {}
+        raw = session.get(handlers.STATE_KEY)
+        if getattr(request, "object_type", "") == "SessionEndedRequest" and not raw:
+            return  # nothing was said in this session: nothing to settle
         cached = _cached(session.get(MEMORY_KEY))
         if cached is None:
             stored = self._load(envelope, turn.now, retries=0)
@@ -72,8 +75,8 @@ class LoadState(AbstractRequestInterceptor):
             stored = self._load(envelope, turn.now, retries=cached.retries + 1)
         else:
             stored = cached
-        fresh = fresh_state(memory_from(stored.progress, turn.now, stored.available))
-        raw = session.get(handlers.STATE_KEY)
+        memory = memory_from(stored.progress, turn.now, stored.available)
+        fresh = fresh_state(memory, self.content)
         state = State.from_dict(raw, self.content, fresh) if raw else fresh
         if cached is not None and stored.available and not cached.available:
             state = replace(state, remembers=True)  # the store is back: progress is kept again
@@ -100,7 +103,7 @@ class SaveState(AbstractResponseInterceptor):
         if state is None or not isinstance(stored, StoredProgress) or reply is None:
             return
         envelope = handler_input.request_envelope
-        after = progress_after(stored.progress, state, reply, turn.now)
+        after = progress_after(stored.progress, state, reply, turn.now, state.next_at)
         forgot = "forget" in reply.effects  # the delete already happened, in forget_effect
         if not forgot:
             self.store.save(envelope, stored, after)
@@ -142,25 +145,9 @@ class SkillDisabledHandler(AbstractRequestHandler):
         return handler_input.response_builder.response
 
 
-def request_time(request: Any, fallback: Clock) -> float:
-    """Alexa's timestamp of the request, in epoch seconds: the skill's clock for this turn.
-
-    Alexa stamps every request when the person spoke, so elapsed time between turns is
-    measured on one clock, whatever host answers (and tests control it). ``fallback`` is only
-    for a request without a usable timestamp.
-    """
-    stamp = getattr(request, "timestamp", None)
-    if isinstance(stamp, datetime):
-        try:
-            return stamp.timestamp()
-        except (OverflowError, ValueError, OSError):
-            pass
-    return fallback()
-
-
 _NO_DIALOG = frozenset(
     {
-        "SessionEndedRequest",
+        # (A SessionEndedRequest is heard: its time settles what the last reply got through.)
         "AlexaSkillEvent.SkillDisabled",
         "System.ExceptionEncountered",
         # Alexa asking whether the skill could serve a request: nothing is started, and
@@ -208,7 +195,7 @@ def build_skill(
     builder.add_request_handler(
         handlers.CoachRequestHandler(content, forget_effect(content, store))
     )
-    builder.add_request_handler(handlers.SessionEndedHandler())
+    builder.add_request_handler(handlers.SessionEndedHandler(content))
     builder.add_request_handler(SkillDisabledHandler(store))
     builder.add_request_handler(handlers.CanFulfillHandler(content))
     builder.add_request_handler(handlers.DeviceExceptionHandler())

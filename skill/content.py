@@ -24,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from skill.prompt_keys import PROMPT_KEYS
 from skill.settings import Settings
 
 SSML_BREAKING = re.compile(r"[<>&{}]|\\")
@@ -87,12 +88,31 @@ class SafetyQuestion(NamedTuple):
     on_yes: str
 
 
+class SafetyStatement(NamedTuple):
+    """The ``statements`` style: the conditions and warning signs read out, one question after.
+
+    ``ask`` asks only whether to go on ("yes" goes on); ``on_no`` is said when they won't.
+    """
+
+    say: str
+    ask: str
+    explain: str
+    on_no: str
+
+
+SAFETY_STYLES = ("questions", "statements")
+"""How the self-check is spoken (content/safety.yaml ``style``; docs/deploy.md says which)."""
+
+
 class Safety(NamedTuple):
     intro: str
-    compact_intro: str
     all_clear: str
     questions: tuple[SafetyQuestion, ...]
     compact: SafetyQuestion
+    statement: SafetyStatement
+    compact_statement: SafetyStatement
+    style: str = "questions"
+    """``questions`` (one yes/no question a turn) or ``statements`` (a list, then "go on?")."""
 
 
 class Topic(NamedTuple):
@@ -109,6 +129,11 @@ class Content(NamedTuple):
     safety: Safety
     topics: tuple[Topic, ...]
     prompts: Mapping[str, str]
+    """Each glue prompt's first (or only) wording."""
+    variants: Mapping[str, tuple[str, ...]] = {}
+    """Every wording of each prompt; frequent cues have several (see :meth:`variant`)."""
+    suggestions: tuple[tuple[str, str], ...] = ()
+    """(topic id, how a closing prompt names it), in the order they are suggested."""
 
     def technique(self, technique_id: str) -> Technique:
         return next(t for t in self.techniques if t.id == technique_id)
@@ -122,6 +147,19 @@ class Content(NamedTuple):
     def prompt(self, key: str, **values: object) -> str:
         """A glue phrase from prompts.yaml with ``{placeholders}`` filled in."""
         return self.prompts[key].format(**values)
+
+    def variant(self, key: str, position: int, /, **values: object) -> str:
+        """Wording ``number`` of a prompt (cycling), so a frequent cue is not always the same.
+
+        ``position`` is a place in the routine (e.g. the hold's number): chosen by position,
+        never at random, the same place always sounds the same, and tests stay exact.
+        """
+        wordings = self.variants.get(key) or (self.prompts[key],)
+        return wordings[position % len(wordings)].format(**values)
+
+    def suggestion(self, skip: str | None = None, count: int = 1) -> list[str]:
+        """How closing prompts name topics to ask about, leaving out the one just heard."""
+        return [phrase for topic, phrase in self.suggestions if topic != skip][:count]
 
 
 def scale_holds(holds: Sequence[int], total: int) -> tuple[int, ...]:
@@ -272,6 +310,16 @@ def _question(reader: _Reader, raw: Any, where: str, qid: str | None = None) -> 
     )
 
 
+def _statement(reader: _Reader, raw: Any, where: str) -> SafetyStatement:
+    item = reader.mapping(raw, where)
+    return SafetyStatement(
+        say=reader.text(item, "say", where),
+        ask=reader.text(item, "ask", where),
+        explain=reader.text(item, "explain", where),
+        on_no=reader.text(item, "on_no", where),
+    )
+
+
 def _safety(reader: _Reader) -> Safety:
     root = reader.mapping(reader.data, "file")
     questions = tuple(
@@ -279,12 +327,17 @@ def _safety(reader: _Reader) -> Safety:
         for i, raw in enumerate(reader.items(root.get("questions"), "questions"))
     )
     _unique(reader, [q.id for q in questions], "questions[].id")
+    style = reader.text(root, "style", "")
+    if style not in SAFETY_STYLES:
+        raise reader.fail("style", f"must be one of {', '.join(SAFETY_STYLES)}, got {style!r}")
     return Safety(
         intro=reader.text(root, "intro", ""),
-        compact_intro=reader.text(root, "compact_intro", ""),
         all_clear=reader.text(root, "all_clear", ""),
         questions=questions,
         compact=_question(reader, root.get("compact"), "compact", qid="compact"),
+        statement=_statement(reader, root.get("statement"), "statement"),
+        compact_statement=_statement(reader, root.get("compact_statement"), "compact_statement"),
+        style=style,
     )
 
 
@@ -308,16 +361,49 @@ def _topics(reader: _Reader) -> tuple[Topic, ...]:
     return tuple(topics)
 
 
-def _prompts(reader: _Reader) -> dict[str, str]:
+SUGGESTIONS_KEY = "suggestions"
+"""The one list in prompts.yaml that is not wordings: topics to suggest, and how to name them."""
+
+
+def _prompts(reader: _Reader) -> dict[str, tuple[str, ...]]:
+    """Every prompt's wordings: a string is one wording, a list several (cycled by position)."""
     root = reader.mapping(reader.data, "file")
-    prompts = {str(key): reader.template(root, str(key)) for key in root}
+    prompts: dict[str, tuple[str, ...]] = {}
+    for key in (str(k) for k in root if k != SUGGESTIONS_KEY):
+        value = root[key]
+        if isinstance(value, list):
+            # Several wordings: each is checked like a single prompt.
+            listed = reader.items(value, key)
+            prompts[key] = tuple(reader.template({key: v}, key) for v in listed)
+        else:
+            prompts[key] = (reader.template(root, key),)
     missing = sorted(set(PROMPT_KEYS) - set(prompts))
     unknown = sorted(set(prompts) - set(PROMPT_KEYS))
     if missing:
         raise reader.fail(missing[0], "is missing")
     if unknown:
         raise reader.fail(unknown[0], "is not a prompt the skill uses (typo?)")
+    for key, wordings in prompts.items():
+        slots = {frozenset(PLACEHOLDER.findall(w)) for w in wordings}
+        if len(slots) > 1:
+            raise reader.fail(key, "every wording must use the same {placeholders}")
     return prompts
+
+
+def _suggestions(reader: _Reader, topics: Sequence[Topic]) -> tuple[tuple[str, str], ...]:
+    root = reader.mapping(reader.data, "file")
+    known = {t.id for t in topics}
+    found = []
+    for i, raw in enumerate(reader.items(root.get(SUGGESTIONS_KEY), SUGGESTIONS_KEY)):
+        where = f"{SUGGESTIONS_KEY}[{i}]"
+        item = reader.mapping(raw, where)
+        topic_id = reader.text(item, "topic", where)
+        if topic_id not in known:
+            raise reader.fail(f"{where}.topic", f"{topic_id!r} is not a topic in topics.yaml")
+        found.append((topic_id, reader.text(item, "say", where)))
+    if len(set(found)) < 3:
+        raise reader.fail(SUGGESTIONS_KEY, "needs at least three topics (two, besides the last)")
+    return tuple(found)
 
 
 def _unique(reader: _Reader, values: Sequence[str], where: str) -> None:
@@ -328,106 +414,6 @@ def _unique(reader: _Reader, values: Sequence[str], where: str) -> None:
         seen.add(value)
 
 
-PROMPT_KEYS: tuple[str, ...] = (
-    "knee_coach_title",
-    "welcome_title",
-    "safety_title",
-    "side_title",
-    "disclaimer_title",
-    "help_title",
-    "done_title",
-    "goodbye_title",
-    "forget_title",
-    "welcome_new",
-    "welcome_back",
-    "welcome_back_resume",
-    "disclaimer_full",
-    "disclaimer_short",
-    "health_note",
-    "emergency",
-    "answer_yes_no",
-    "safety_first",
-    "back_to_safety",
-    "fallback_safety",
-    "advice_again",
-    "advised_prompt",
-    "advised_no_routine",
-    "ask_side",
-    "side_needed",
-    "side_noted",
-    "side_words_one",
-    "side_words_both",
-    "side_one",
-    "side_both",
-    "routine_intro",
-    "technique_header",
-    "leg_first",
-    "leg_next",
-    "step_label",
-    "hold_start",
-    "hold_half",
-    "hold_ten",
-    "hold_end",
-    "next_step",
-    "next_leg",
-    "next_technique",
-    "next_finish",
-    "reprompt_routine",
-    "first_step",
-    "back_to",
-    "back_to_leg",
-    "already_running",
-    "starting_over",
-    "resuming",
-    "resume_offer",
-    "switch_routine",
-    "unknown_technique",
-    "that_one",
-    "paused",
-    "paused_prompt",
-    "nothing_to_pause",
-    "nothing_to_resume",
-    "nothing_to_repeat",
-    "not_in_routine",
-    "no_question",
-    "explain_nothing",
-    "pace_set",
-    "pace_slowest",
-    "pace_fastest",
-    "keep_going_on",
-    "step_by_step_on",
-    "where_in_routine",
-    "where_not_started",
-    "minutes_under_one",
-    "minutes_one",
-    "minutes_many",
-    "finished",
-    "closing",
-    "week_count",
-    "goodbye",
-    "stop_summary",
-    "stop_resume_hint",
-    "forget_confirm",
-    "forget_done",
-    "forget_kept",
-    "forget_failed",
-    "idle_prompt",
-    "fallback",
-    "error",
-    "error_reprompt",
-    "help_new",
-    "help_idle",
-    "help_safety",
-    "help_side",
-    "help_ready",
-    "help_routine",
-    "help_paused",
-    "help_done",
-    "help_advised",
-)
-"""Every glue prompt the coach speaks; prompts.yaml must have exactly these."""
-
-
 def load_content(directory: Path) -> Content:
     """Load and validate every content file in ``directory``; raise :class:`ContentError`."""
     compiled = _compiled(directory)
@@ -436,12 +422,17 @@ def load_content(directory: Path) -> Content:
         return _Reader(directory / name, compiled)
 
     techniques = _techniques(reader("techniques.yaml"))
+    topics = _topics(reader("topics.yaml"))
+    prompts = reader("prompts.yaml")
+    variants = _prompts(prompts)
     return Content(
         techniques=techniques,
         routines=_routines(reader("routines.yaml"), techniques),
         safety=_safety(reader("safety.yaml")),
-        topics=_topics(reader("topics.yaml")),
-        prompts=_prompts(reader("prompts.yaml")),
+        topics=topics,
+        prompts={key: wordings[0] for key, wordings in variants.items()},
+        variants=variants,
+        suggestions=_suggestions(prompts, topics),
     )
 
 

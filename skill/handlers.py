@@ -75,6 +75,13 @@ INTENT_EVENTS: dict[str, str] = {
     intents.EXPLAIN: On.EXPLAIN,
     intents.READ_DISCLAIMER: On.DISCLAIMER,
     intents.FORGET_ME: On.FORGET,
+    intents.PAIN: On.PAIN,
+    intents.NOT_SURE: On.UNSURE,
+    intents.MEANT_NO: On.UNDO,
+    intents.MEANT_YES: On.UNDO,
+    intents.UNDO_ANSWER: On.UNDO,
+    intents.LIGHTER: On.LIGHTER,
+    intents.SKIP_TECHNIQUE: On.SKIP,
     intents.YES: On.YES,
     intents.NO: On.NO,
     intents.PAUSE: On.PAUSE,
@@ -89,6 +96,9 @@ INTENT_EVENTS: dict[str, str] = {
     intents.NAVIGATE_HOME: On.STOP,
     intents.FALLBACK: On.FALLBACK,
 }
+
+INTENT_VALUES: dict[str, str] = {intents.MEANT_NO: "no", intents.MEANT_YES: "yes"}
+"""Intents that carry a fixed value into their event ("I meant no" is an undo, to no)."""
 
 SLOT_FOR_EVENT = {
     On.START: intents.ROUTINE_SLOT,
@@ -168,6 +178,8 @@ def event_for(handler_input: HandlerInput, content: Content) -> Event | None:
     if event_kind is None:
         log.warning("an intent the skill does not have: answered as fallback")
         return Event(On.FALLBACK)
+    if name in INTENT_VALUES:
+        return Event(event_kind, INTENT_VALUES[name])
     slot_name = SLOT_FOR_EVENT.get(event_kind)
     return Event(event_kind, slot_id(request, slot_name, content) if slot_name else None)
 
@@ -239,7 +251,14 @@ class CoachRequestHandler(AbstractRequestHandler):
 
 
 class SessionEndedHandler(AbstractRequestHandler):
-    """The session closed (silence, "exit", or an error on the device): end quietly."""
+    """The session closed (silence, "exit", or an error on the device): end quietly.
+
+    The coach still hears of it (its request time tells whether the last step was heard to
+    the end, so the next session goes on from the right step); nothing is spoken.
+    """
+
+    def __init__(self, content: Content | None = None) -> None:
+        self.content = content
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return _request_type(handler_input) == "SessionEndedRequest"
@@ -250,6 +269,10 @@ class SessionEndedHandler(AbstractRequestHandler):
         if reason == "ERROR":
             error = getattr(request, "error", None)
             log.warning("session ended with device error: %s", getattr(error, "object_type", "?"))
+        turn = scope(handler_input)
+        if self.content is not None and turn.before is not None:
+            event = Event(On.END, at=turn.now)
+            turn.after, turn.reply = coach.handle(self.content, turn.before, event)
         return handler_input.response_builder.response
 
 

@@ -18,6 +18,13 @@ CHOOSE_SIDE = "ChooseSideIntent"
 EXPLAIN = "ExplainIntent"
 READ_DISCLAIMER = "ReadDisclaimerIntent"
 FORGET_ME = "ForgetMeIntent"
+PAIN = "PainIntent"
+NOT_SURE = "NotSureIntent"
+MEANT_NO = "MeantNoIntent"
+MEANT_YES = "MeantYesIntent"
+UNDO_ANSWER = "UndoAnswerIntent"
+LIGHTER = "LighterPressureIntent"
+SKIP_TECHNIQUE = "SkipTechniqueIntent"
 
 # Built-in intents
 YES = "AMAZON.YesIntent"

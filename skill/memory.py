@@ -33,31 +33,41 @@ def memory_from(progress: Progress, now: float, available: bool = True) -> Memor
         resume=resume,
         completed_this_week=progress.completions_this_week(now),
         remembers=available,
+        last_routine=progress.last_routine,
+        learned=progress.learned,
     )
 
 
-def progress_after(progress: Progress, state: State, reply: Reply, now: float) -> Progress:
+def progress_after(
+    progress: Progress,
+    state: State,
+    reply: Reply,
+    now: float,
+    position: tuple[int, int] | None = None,
+) -> Progress:
     """The record after a turn that left the coach in ``state`` having said ``reply``.
 
     ``technique`` holds the coach's position in the routine's sets (with both knees there are
     two sets per technique); ``side`` is stored beside it, so the position stays unambiguous.
+    ``position`` is where the routine goes on from, as far as the coach knows what was heard
+    (``State.next_at``); None (every step heard) leaves the stored position as it is.
     """
     if "forget" in reply.effects:
         return Progress()
     if "completed" in reply.effects:
         progress = progress.completed(now)
-    elif state.phase == ROUTINE and _moved_or_stale(progress, state, now):
-        progress = progress.at(state.routine, state.index, state.step, now)
+    elif state.phase == ROUTINE and position is not None:
+        index, step = position
+        if _moved_or_stale(progress, (state.routine, index, step), now):
+            progress = progress.at(state.routine, index, step, now)
+    if state.phase == ROUTINE or "completed" in reply.effects:
+        progress = progress.practised(state.routine, state.learned)
     if state.heard_intro:
         progress = progress.intro_heard()
     return progress.with_preferences(side=state.side, keep_going=state.keep_going, pace=state.pace)
 
 
-def _moved(progress: Progress, state: State) -> bool:
-    stored = (progress.routine, progress.technique, progress.step)
-    return stored != (state.routine, state.index, state.step)
-
-
-def _moved_or_stale(progress: Progress, state: State, now: float) -> bool:
+def _moved_or_stale(progress: Progress, position: tuple[str, int, int], now: float) -> bool:
     """Worth recording: a new position, or activity at a resumed one after a long gap."""
-    return _moved(progress, state) or not 0 <= now - progress.last_active < REFRESH_S
+    stored = (progress.routine, progress.technique, progress.step)
+    return stored != position or not 0 <= now - progress.last_active < REFRESH_S

@@ -42,6 +42,8 @@ PACE_RANGE = (0.25, 4.0)
 MAX_INDEX = 999
 MAX_COMPLETED = 1_000_000
 MAX_EPOCH = 2**40
+MAX_LEARNED = 32
+"""Technique ids kept for tapering introductions (the content has six)."""
 _ROUTINE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 ALLOWED_KEYS = frozenset(
@@ -57,6 +59,8 @@ ALLOWED_KEYS = frozenset(
         "completed",
         "completions",
         "last_active",
+        "last_routine",
+        "learned",
     }
 )
 """Every key a stored record may have. The persistence layer drops anything else on write."""
@@ -88,6 +92,11 @@ class Progress:
     """Epoch seconds of the most recent completions, oldest first, at most 20."""
     last_active: int = 0
     """Epoch seconds of the last change, minute granularity; 0 when never active."""
+    last_routine: str | None = None
+    """Id of the routine of the last step done, kept after it is finished ("same as last
+    time"); None until the person has done any step at all."""
+    learned: tuple[str, ...] = ()
+    """Ids of the techniques they have done (their introductions get shorter), oldest first."""
 
     def __post_init__(self) -> None:
         problems = _problems(self)
@@ -131,6 +140,8 @@ class Progress:
             "completed": self.completed_routines,
             "completions": list(self.completions),
             "last_active": self.last_active,
+            "last_routine": self.last_routine,
+            "learned": list(self.learned),
         }
         assert record.keys() <= ALLOWED_KEYS
         return record
@@ -187,6 +198,14 @@ class Progress:
             pace=self.pace if pace is None else float(pace),
         )
 
+    def practised(self, routine: str, learned: tuple[str, ...]) -> Progress:
+        """They did a step of ``routine``, and have done the ``learned`` techniques so far."""
+        merged = self.learned + tuple(t for t in learned if t not in self.learned)
+        merged = merged[-MAX_LEARNED:]
+        if (self.last_routine, self.learned) == (routine, merged):
+            return self
+        return replace(self, last_routine=routine, learned=merged)
+
     def intro_heard(self) -> Progress:
         """They have now heard the full introduction and disclaimer."""
         return self if self.heard_intro else replace(self, heard_intro=True)
@@ -233,6 +252,13 @@ def _parse_current(record: Mapping[str, Any]) -> tuple[Progress, frozenset[str]]
     completions, bad_completions = _completions(record.get("completions"))
     if bad_completions:
         repaired.add("completions")
+    completed = take("completed", _int_in(record.get("completed"), 0, MAX_COMPLETED), 0)
+    last_routine = _last_routine(record, routine, completed)
+    if last_routine is None and record.get("last_routine") is not None:
+        repaired.add("last_routine")
+    learned, bad_learned = _learned(record.get("learned"))
+    if bad_learned:
+        repaired.add("learned")
     progress = Progress(
         routine=routine,
         technique=technique,
@@ -241,9 +267,11 @@ def _parse_current(record: Mapping[str, Any]) -> tuple[Progress, frozenset[str]]
         keep_going=take("keep_going", _bool(record.get("keep_going")), base.keep_going),
         pace=take("pace", _float_in(record.get("pace"), *PACE_RANGE), base.pace),
         heard_intro=take("heard_intro", _bool(record.get("heard_intro")), base.heard_intro),
-        completed_routines=take("completed", _int_in(record.get("completed"), 0, MAX_COMPLETED), 0),
+        completed_routines=completed,
         completions=completions,
         last_active=take("last_active", _int_in(record.get("last_active"), 0, MAX_EPOCH), 0),
+        last_routine=last_routine,
+        learned=learned,
     )
     return progress, frozenset(repaired)
 
@@ -258,6 +286,26 @@ def _position(record: Mapping[str, Any]) -> tuple[str | None, int, int]:
     if technique is None or step is None:
         return None, 0, 0
     return routine, technique, step
+
+
+def _last_routine(record: Mapping[str, Any], routine: str | None, completed: int) -> str | None:
+    """The routine last practised; records from before it was kept infer it where they can."""
+    if "last_routine" not in record:
+        # Older records: a position means they did a step of that routine; a finished
+        # routine means they did steps, and the full routine is the one to offer again.
+        return routine or ("full" if completed > 0 else None)
+    value = record.get("last_routine")
+    return value if isinstance(value, str) and _ROUTINE_ID.fullmatch(value) else None
+
+
+def _learned(value: object) -> tuple[tuple[str, ...], bool]:
+    if value is None:
+        return (), False
+    if not isinstance(value, (list, tuple)):
+        return (), True
+    good = [v for v in value if isinstance(v, str) and _ROUTINE_ID.fullmatch(v)]
+    unique = tuple(dict.fromkeys(good))[-MAX_LEARNED:]
+    return unique, len(unique) != len(value)
 
 
 def _completions(value: object) -> tuple[tuple[int, ...], bool]:
@@ -334,4 +382,10 @@ def _problems(p: Progress) -> list[str]:
         problems.append("completions")
     if _int_in(p.last_active, 0, MAX_EPOCH) is None:
         problems.append("last_active")
+    if p.last_routine is not None and not _ROUTINE_ID.fullmatch(p.last_routine):
+        problems.append(f"last_routine {p.last_routine!r}")
+    if len(p.learned) > MAX_LEARNED or not all(
+        isinstance(t, str) and _ROUTINE_ID.fullmatch(t) for t in p.learned
+    ):
+        problems.append("learned")
     return problems

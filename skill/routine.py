@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from skill.content import Content, Routine, Technique
 from skill.reply import Part, Pause, Say, Sound
-from skill.timing import WORDS_PER_SECOND
 
 HOLD_END_SOUND = "soundbank://soundlibrary/musical/amzn_sfx_bell_short_chime_01"
 PACES = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
@@ -58,41 +57,25 @@ def paced(seconds: int, pace: float) -> int:
     return max(5, round(seconds * pace / 5.0) * 5)
 
 
-def hold_parts(content: Content, seconds: int) -> list[Part]:
-    """A timed hold as spoken cues and silence (the renderer chains it into ≤10 s breaks)."""
-    p = content.prompt
-    parts: list[Part] = [Say(p("hold_start", seconds=seconds))]
+def hold_parts(content: Content, seconds: int, number: int = 0) -> list[Part]:
+    """A timed hold as spoken cues and silence (the renderer chains it into ≤10 s breaks).
+
+    It starts with a clear cue ("30 seconds, starting now"), keeps time with "Halfway" (holds
+    of 40 s or more) and "Ten more seconds", and ends with a chime and "And relax". ``number``
+    (the hold's place in the routine) picks each cue's wording, so they vary but never at random.
+    """
+    v = content.variant
+    parts: list[Part] = [Say(v("hold_start", number, seconds=seconds))]
     remaining = seconds
     if seconds >= 40:
         half = seconds // 2
-        parts += [Pause(seconds - half), Say(p("hold_half"))]
+        parts += [Pause(seconds - half), Say(v("hold_half", number))]
         remaining = half
     if remaining > 10:
-        parts += [Pause(remaining - 10), Say(p("hold_ten"))]
+        parts += [Pause(remaining - 10), Say(v("hold_ten", number))]
         remaining = 10
-    parts += [Pause(remaining), Sound(HOLD_END_SOUND), Say(p("hold_end"))]
+    parts += [Pause(remaining), Sound(HOLD_END_SOUND), Say(v("hold_end", number))]
     return parts
-
-
-def seconds_left(
-    content: Content, position: tuple[str, int, int], side: str | None, pace: float
-) -> float:
-    """Estimated seconds to the end of the routine from the current step, at this pace.
-
-    ``position`` is (routine id, set index, step index), as in :func:`valid_position`.
-    """
-    routine_id, index, first_step = position
-    sets = routine_sets(content.routine(routine_id), side)
-    total = 0.0
-    for i in range(index, len(sets)):
-        current = sets[i]
-        first = first_step if i == index else 0
-        for step in range(first, len(current.technique.steps)):
-            words = len(current.technique.steps[step].say.split()) + 4
-            if step == 0:
-                words += len(current.technique.purpose.split()) + 6
-            total += words / WORDS_PER_SECOND + paced(current.holds[step], pace)
-    return total
 
 
 def minutes_words(content: Content, seconds: float) -> str:

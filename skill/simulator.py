@@ -17,7 +17,7 @@ from typing import Any
 
 from skill import intents
 from skill.nlu import InteractionModel, Match, default_model
-from skill.timing import SOUND_SECONDS, WORDS_PER_SECOND
+from skill.timing import ANSWER_SECONDS, SOUND_SECONDS, WORDS_PER_SECOND
 
 Envelope = dict[str, Any]
 Invoke = Callable[[Envelope, Any], dict[str, Any]]
@@ -27,7 +27,7 @@ LOCAL_USER_ID = "amzn1.ask.account.LOCAL-CHAT-USER"
 LOCAL_SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
 SIMULATED_START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 """Where a simulated clock starts unless told otherwise: a Monday morning, UTC."""
-THINK_SECONDS = 2.0
+THINK_SECONDS = ANSWER_SECONDS
 """How long a simulated person takes to answer once Alexa has finished speaking."""
 
 

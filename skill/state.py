@@ -18,13 +18,13 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 from skill.content import Content
 from skill.routine import PACES, valid_position
 
-STATE_VERSION = 2
+STATE_VERSION = 3
 
 # Phases
-NEW, SAFETY, SIDE, READY, ROUTINE, DONE, ADVISED, IDLE = (
-    "new", "safety", "side", "ready", "routine", "done", "advised", "idle",
+NEW, SAFETY, SIDE, ROUTINE, DONE, ADVISED, IDLE = (
+    "new", "safety", "side", "routine", "done", "advised", "idle",
 )  # fmt: skip
-PHASES = frozenset({NEW, SAFETY, SIDE, READY, ROUTINE, DONE, ADVISED, IDLE})
+PHASES = frozenset({NEW, SAFETY, SIDE, ROUTINE, DONE, ADVISED, IDLE})
 SIDES = ("left", "right", "both")
 
 
@@ -58,6 +58,12 @@ class On:
     DISCLAIMER = "disclaimer"
     TOPIC = "topic"  # value: topic id
     FORGET = "forget"
+    PAIN = "pain"  # "it hurts": understood in every phase, never stored
+    UNSURE = "unsure"  # "I'm not sure", "maybe"
+    UNDO = "undo"  # value: "no" / "yes" ("I meant no"), or None ("that was a mistake")
+    LIGHTER = "lighter"  # try the step again with less pressure
+    SKIP = "skip"  # skip this technique
+    END = "end"  # the session ended (silence, "exit"): no reply is spoken
     HOLD_DONE = "hold_done"  # value: the position the screen finished speaking (View.position)
     SCREEN_ERROR = "screen_error"  # the screen could not show or play the last response
 
@@ -83,6 +89,10 @@ class Memory:
     completed_this_week: int = 0
     remembers: bool = False
     """The store answered, so where the person stops will be offered next time."""
+    last_routine: str | None = None
+    """The routine of the last step they did; set once they have done any step at all."""
+    learned: tuple[str, ...] = ()
+    """Techniques they have done before (introduced shortly from then on)."""
 
 
 # --------------------------------------------------------------------------- state
@@ -120,12 +130,34 @@ class State:
     week: int = 0
     remembers: bool = False
     """Progress will be kept (the store works and they have not said "forget me")."""
+    returning: bool = False
+    """They have done at least one step before: launch says where they'll be, one short check."""
+    learned: tuple[str, ...] = ()
+    """Technique ids done before (earlier sessions, and this one once moved past)."""
+    sent_at: float = 0.0
+    """When the last reply was sent: that request's timestamp (epoch seconds; 0 unknown)."""
+    marks: tuple[float, ...] = ()
+    """For a step reply not yet followed by a request: seconds from its start at which each of
+    its steps has been heard to the end (see :func:`skill.timing.marks`)."""
+    heard: int = 1
+    """How many of the last reply's ``run`` steps were heard to the end, once the next request
+    told (its time against ``marks``). Fewer than ``run``: the reply was cut mid-step."""
+    next_at: tuple[int, int] | None = (0, 0)
+    """(set, step) the routine goes on from, as far as is known: the start of a reply not yet
+    known to be heard, else the step cut short or the one after; None when all was heard.
+    A repeat leaves it where it was (the step was heard once already)."""
+    answered: int | None = None
+    """The safety question the last turn answered, kept one turn only, so "I meant no" and
+    "that was a mistake" can take it again. Never stored."""
 
     def to_dict(self) -> dict[str, Any]:
         data = {k: v for k, v in self.__dict__.items()}
         data["v"] = STATE_VERSION
         data["resume"] = list(self.resume) if self.resume else None
         data["want"] = list(self.want) if self.want else None
+        data["learned"] = list(self.learned)
+        data["marks"] = list(self.marks)
+        data["next_at"] = list(self.next_at) if self.next_at else None
         return data
 
     @classmethod
@@ -146,6 +178,7 @@ class State:
         except (KeyError, Unusable):
             return fresh
         values["run"] = max(1, values["run"])
+        values["heard"] = max(0, values["heard"])
         if values["side"] not in SIDES:
             values["side"] = None
         if values["pace"] not in PACES:
@@ -301,9 +334,10 @@ def _consistent(state: State, content: Content) -> bool:
         return False
     if not _references_exist(state, content):
         return False
+    if state.answered is not None and not 0 <= state.answered < question_count(content, state):
+        return False
     if state.phase == SAFETY:
-        count = 1 if state.compact else len(content.safety.questions)
-        return 0 <= state.question < count
+        return 0 <= state.question < question_count(content, state)
     return valid_position(content, (state.routine, state.index, state.step), state.side)
 
 
@@ -315,26 +349,50 @@ def _references_exist(state: State, content: Content) -> bool:
     """
     if state.resume and not valid_position(content, state.resume, state.side):
         return False
+    if state.next_at and not valid_position(content, (state.routine, *state.next_at), state.side):
+        return False
     if state.want:
         routine_id, technique_id = state.want
         if routine_id not in {r.id for r in content.routines}:
             return False
         if technique_id is not None and technique_id not in {t.id for t in content.techniques}:
             return False
-    replay = state.last.get("r")
-    if replay == "topic" and state.last.get("id") not in {t.id for t in content.topics}:
+    if not set(state.learned) <= {t.id for t in content.techniques}:
         return False
-    return not (replay == "ready" and not state.resume)
+    replay = state.last.get("r")
+    return not (replay == "topic" and state.last.get("id") not in {t.id for t in content.topics})
 
 
-def fresh_state(memory: Memory) -> State:
-    """A new session's state, seeded with the person's saved preferences."""
+def question_count(content: Content, state: State) -> int:
+    """How many safety questions this session's check asks (one, in every short form)."""
+    if state.compact or content.safety.style == "statements":
+        return 1
+    return len(content.safety.questions)
+
+
+def fresh_state(memory: Memory, content: Content | None = None) -> State:
+    """A new session's state, seeded with the person's saved preferences.
+
+    With ``content``, anything saved that this content no longer has (a renamed routine, a
+    removed technique, a position past the end) is dropped instead of kept.
+    """
+    routine, resume, learned = memory.last_routine, memory.resume, memory.learned
+    if content is not None:
+        routines = {r.id for r in content.routines}
+        routine = routine if routine in routines else None
+        side = memory.side if memory.side in SIDES else None
+        if resume and not valid_position(content, resume, side):
+            resume = None
+        learned = tuple(t for t in learned if t in {t.id for t in content.techniques})
     return State(
+        routine=routine or "full",
         side=memory.side if memory.side in SIDES else None,
         keep_going=memory.keep_going,
         pace=memory.pace if memory.pace in PACES else 1.0,
-        resume=memory.resume,
+        resume=resume,
         heard_intro=memory.heard_intro,
         week=memory.completed_this_week,
         remembers=memory.remembers,
+        returning=memory.last_routine is not None,
+        learned=learned,
     )

@@ -18,7 +18,8 @@ reject that, the client is built the standard way instead, with a warning.
 * the partition key is :func:`skill.userkey.user_keygen` (an HMAC), never the raw user ID;
 * each item carries ``expires_at`` (epoch seconds) for DynamoDB's TTL, so progress of people
   who stopped using the skill disappears on its own; reads ignore an expired item that TTL
-  has not swept yet;
+  has not swept yet. Both count from the request's own timestamp (Alexa's clock, like every
+  other time the skill keeps), the adapter's clock only when a request has none;
 * the record crosses the wire as DynamoDB's typed JSON (``{"S": ...}``, ``{"N": ...}``); the
   conversion here covers exactly the JSON types a record holds.
 
@@ -43,6 +44,7 @@ from ask_sdk_core.exceptions import PersistenceException
 from ask_sdk_model.request_envelope import RequestEnvelope
 
 from skill.store import RETENTION_S, CorruptRecordError
+from skill.timing import request_time
 from skill.userkey import Keygen
 
 log = logging.getLogger(__name__)
@@ -159,7 +161,7 @@ class DynamoDbProgressAdapter(AbstractPersistenceAdapter):
         if not isinstance(item, dict):
             return {}
         expires_at = from_typed(item.get(TTL_ATTRIBUTE, {"NULL": True}))
-        if isinstance(expires_at, (int, float)) and expires_at <= self._clock():
+        if isinstance(expires_at, (int, float)) and expires_at <= self._now(request_envelope):
             return {}
         attributes = from_typed(item.get(ATTRIBUTES, {"NULL": True}))
         if not isinstance(attributes, dict):
@@ -172,12 +174,15 @@ class DynamoDbProgressAdapter(AbstractPersistenceAdapter):
         item = {
             **self._key(request_envelope),
             ATTRIBUTES: to_typed(attributes),
-            TTL_ATTRIBUTE: {"N": str(int(self._clock() + self._retention_s))},
+            TTL_ATTRIBUTE: {"N": str(int(self._now(request_envelope) + self._retention_s))},
         }
         self._call("put_item", Item=item)
 
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
         self._call("delete_item", Key=self._key(request_envelope))
+
+    def _now(self, request_envelope: RequestEnvelope) -> float:
+        return request_time(getattr(request_envelope, "request", None), self._clock)
 
     def _key(self, request_envelope: RequestEnvelope) -> dict[str, Any]:
         return {PARTITION_KEY: {"S": self._keygen(request_envelope)}}

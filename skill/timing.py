@@ -8,7 +8,9 @@ arrived, and the tests use it to count seconds of speech (e.g. to the first time
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
 
 from skill.reply import Part, Pause, Say
 
@@ -16,6 +18,10 @@ WORDS_PER_SECOND = 2.5
 """Alexa's speaking rate at the default prosody, near enough (150 words a minute)."""
 SOUND_SECONDS = 1.0
 """The short chime that ends a hold."""
+ANSWER_SECONDS = 2.0
+"""How long a person takes to answer once a response has ended (say "next" at once)."""
+PLAYBACK_DELAY_SECONDS = 1.0
+"""A response starts playing about this long after the request that asked for it."""
 
 
 def say_seconds(text: str, rate: float = 1.0) -> float:
@@ -44,3 +50,38 @@ def seconds_before_pause(parts: Iterable[Part], rate: float = 1.0) -> float | No
             return total
         total += part_seconds(part, rate)
     return None
+
+
+def marks(groups: Sequence[Sequence[Part]], start: float = 0.0, rate: float = 1.0) -> list[float]:
+    """Seconds from the start of a reply at which each group of parts has been heard to its end.
+
+    A step reply is a lead, then one group of parts per step (instruction, hold, closing cue);
+    ``start`` is the lead's length. Comparing a later request's time with these tells which
+    steps the person heard to the end before they spoke.
+    """
+    ends, total = [], start
+    for group in groups:
+        total += parts_seconds(group, rate)
+        ends.append(round(total, 2))
+    return ends
+
+
+def heard_count(ends: Sequence[float], elapsed: float) -> int:
+    """How many leading groups had ended ``elapsed`` seconds after the reply began."""
+    return sum(1 for end in ends if end <= elapsed)
+
+
+def request_time(request: Any, fallback: Callable[[], float]) -> float:
+    """Alexa's timestamp of a request, in epoch seconds: the skill's clock for that turn.
+
+    Alexa stamps every request when the person spoke, so elapsed time between turns is
+    measured on one clock, whatever host answers (and tests control it). ``fallback`` is only
+    for a request without a usable timestamp.
+    """
+    stamp = getattr(request, "timestamp", None)
+    if isinstance(stamp, datetime):
+        try:
+            return stamp.timestamp()
+        except (OverflowError, ValueError, OSError):
+            pass
+    return fallback()

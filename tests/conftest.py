@@ -116,3 +116,43 @@ def conversation(handler: Handler) -> Callable[..., Conversation]:
         return Conversation(handler, **session)
 
     return make
+
+
+# --------------------------------------------------------------------------- safety styles
+
+
+def _model_builder() -> Any:
+    """scripts/build_interaction_models.py as a module (it is a script, not a package)."""
+    import importlib.util
+
+    from skill.settings import REPO_ROOT
+
+    path = REPO_ROOT / "scripts" / "build_interaction_models.py"
+    spec = importlib.util.spec_from_file_location("build_interaction_models", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def model_builder() -> Any:
+    return _model_builder()
+
+
+def styled(content: Content, style: str) -> Content:
+    """The content with its safety check in another style (content/safety.yaml ``style``)."""
+    return content._replace(safety=content.safety._replace(style=style))
+
+
+@pytest.fixture(scope="session")
+def statements(content: Content, model_builder: Any) -> tuple[Content, Any, Handler]:
+    """The ``statements`` safety style: its content, its en-US model, and a skill over them."""
+    from skill.lambda_function import make_handler
+    from skill.nlu import InteractionModel
+
+    said = styled(content, "statements")
+    models = model_builder.build(style="statements")
+    model = InteractionModel("en-US", models["en-US"])
+    skill = build_skill(Settings(persistence="none"), persistence_adapter=None, content=said)
+    return said, model, make_handler(skill)

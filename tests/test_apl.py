@@ -23,6 +23,7 @@ from ask_sdk_model.interfaces.alexa.presentation.apl.speak_item_command import S
 from ask_sdk_model.request_envelope import RequestEnvelope
 
 from skill import apl, coach, intents, speech
+from skill.coach.prompts import hold_number
 from skill.content import Content
 from skill.nlu import Match
 from skill.reply import Pause, Reply, Say, Sound, View
@@ -114,12 +115,15 @@ def _waited_ms(plan: apl.Timeline) -> int:
     return sum(int(c.delay or 0) for c in plan.commands)
 
 
-def _expected_cues(content: Content, hold: int) -> list[tuple[str, int]]:
-    """From the coach's own hold cues: each cue spoken after silence, and the seconds left."""
+def _expected_cues(content: Content, hold: int, number: int = 0) -> list[tuple[str, int]]:
+    """From the coach's own hold cues: each cue spoken after silence, and the seconds left.
+
+    ``number`` is the hold's place in the routine, which picks each cue's wording.
+    """
     remaining = hold
     cues: list[tuple[str, int]] = []
     after_pause = False
-    for part in hold_parts(content, hold):
+    for part in hold_parts(content, hold, number):
         if isinstance(part, Pause):
             remaining -= int(part.seconds)
             after_pause = True
@@ -286,7 +290,7 @@ def test_datasource_for_every_step_of_the_full_routine(
 
 def test_countdown_matches_the_spoken_cues_for_every_timed_step(content: Content) -> None:
     timed = 0
-    for _, reply in _full_routine(content):
+    for state, reply in _full_routine(content):
         if not apl.speaks(reply):
             assert reply.view.hold_seconds == 0
             continue
@@ -296,14 +300,17 @@ def test_countdown_matches_the_spoken_cues_for_every_timed_step(content: Content
         assert _waited_ms(plan) == hold * 1000
         heard = _played(plan)
         first, *during = heard
-        assert first[0].endswith(content.prompt("hold_start", seconds=hold))
+        sets = routine_sets(content.routine(state.routine), state.side)
+        number = hold_number(sets, state.index, state.step + state.run - 1)
+        assert first[0].endswith(content.variant("hold_start", number, seconds=hold))
         assert first[2] is False, "no countdown while the step is read"
-        expected = _expected_cues(content, hold)
+        expected = _expected_cues(content, hold, number)
         assert [(text.split(" ")[0], shown) for text, shown, _ in during] == [
             (cue.split(" ")[0], left) for cue, left in expected
         ]
         assert all(holding for _, _, holding in during), "countdown stays up through relax"
-        assert during[-1][1] == 0 and during[-1][0].startswith(content.prompt("hold_end"))
+        assert during[-1][1] == 0
+        assert during[-1][0].startswith(content.variant("hold_end", number))
         # nothing said is lost: the cues are the voice reply, silences apart
         assert " ".join(text for text, _, _ in heard) == reply.text
         cue_sounds = [p for cue in plan.cues for p in cue if isinstance(p, Sound)]
@@ -317,8 +324,8 @@ def test_countdown_for_a_sixty_second_hold_has_all_three_cues(content: Content) 
     plan = apl.timeline(hold_parts(content, 60))
     assert _waited_ms(plan) == 60_000
     shown = [(text, left) for text, left, _ in _played(plan)]
-    assert shown == [("60 seconds.", None), ("Halfway.", 30), ("Ten more seconds.", 10),
-                     ("And relax.", 0)]  # fmt: skip
+    assert shown == [("60 seconds, starting now.", None), ("Halfway.", 30),
+                     ("Ten more seconds.", 10), ("And relax.", 0)]  # fmt: skip
     assert plan.commands[-1].object_property == "holding" and plan.commands[-1].value is False
 
 
@@ -418,13 +425,16 @@ def test_a_timed_step_on_a_screen_is_spoken_by_the_screen(
         if item["type"] == "Speech"
     ]
     said = plain_text(" ".join(s.removeprefix("<speak>").removesuffix("</speak>") for s in spoken))
-    assert content.prompt("hold_half") in said and content.prompt("hold_end") in said
+    assert any(half in said for half in content.variants["hold_half"])
+    assert any(end in said for end in content.variants["hold_end"])
     assert turn.card["content"] == _properties(turn)["text"]
     assert len(json.dumps(turn.response)) < 24_000
-    again = person.touch("repeat")  # replays the step (not the routine intro before it)
+    again = person.touch("repeat")  # replays the step (not the technique's intro or purpose)
     assert again.directives[1] == execute, "the same countdown and cues, again"
-    _, *rest = sorted(render["sources"])
-    assert [again.directives[0]["sources"][k] for k in rest] == [render["sources"][k] for k in rest]
+    _, *during, _ = sorted(render["sources"])
+    assert [again.directives[0]["sources"][k] for k in during] == [
+        render["sources"][k] for k in during
+    ]
 
 
 # --------------------------------------------------------------------------- touch

@@ -34,6 +34,10 @@ Request timestamps are simulated (:class:`~skill.simulator.SimulatedClock`): the
 starts at ``start`` (top level, ISO 8601; default a Monday 09:00 UTC), each response plays to
 its end and the person answers two seconds later, unless a turn says ``after`` or ``wait``.
 
+Two more top-level keys: ``persistence: true`` keeps progress (SQLite in a temporary
+directory) across the dialog's sessions, for a person who comes back; ``safety_style:
+statements`` runs the dialog with that safety-check style and its own interaction model.
+
 ``expect`` keys (all optional, checked on the last of ``times`` turns; ``says`` and
 ``not_says`` are case-insensitive substrings of what is spoken, by Alexa or by a screen):
 ``says``, ``not_says``, ``open`` (the mic stays open), ``heard`` (the intent or request
@@ -58,9 +62,16 @@ import pytest
 import yaml
 from alexa_rules import check_response
 
-from skill.nlu import Match, SlotValue
+from skill.app import build_skill
+from skill.content import Content
+from skill.lambda_function import make_handler
+from skill.nlu import InteractionModel, Match, SlotValue
+from skill.settings import Settings
 from skill.simulator import Conversation, SimulatedClock, Turn, plain_text
+from skill.store import make_persistence_adapter
 from skill.walkthrough import pass_safety_check
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 DIALOGS = Path(__file__).parent / "dialogs"
 DIALOG_FILES = sorted(DIALOGS.glob("*.yaml"))
@@ -69,7 +80,7 @@ ACTIONS += ("can_fulfill", "device")
 TURN_KEYS = {*ACTIONS, "slots", "times", "expect", "after", "wait"}
 EXPECT_KEYS = {"says", "not_says", "open", "heard", "card", "reprompt", "screen_speaks"}
 EXPECT_KEYS |= {"silent", "can_fulfill", "slots", "shows"}
-TOP_KEYS = {"name", "turns", "start", "device", "apl_version"}
+TOP_KEYS = {"name", "turns", "start", "device", "apl_version", "persistence", "safety_style"}
 
 
 def _moment(value: Any) -> datetime:
@@ -90,6 +101,7 @@ def _load(path: Path) -> dict[str, Any]:
     assert isinstance(data, dict) and data.get("name"), f"{path.name}: needs a name"
     assert not set(data) - TOP_KEYS, f"{path.name}: unknown keys {sorted(set(data) - TOP_KEYS)}"
     assert isinstance(data.get("turns"), list) and data["turns"], f"{path.name}: needs turns"
+    assert data.get("safety_style", "questions") in ("questions", "statements"), path.name
     for i, turn in enumerate(data["turns"]):
         unknown = set(turn) - TURN_KEYS
         assert not unknown, f"{path.name}: turn {i + 1} has unknown keys {sorted(unknown)}"
@@ -187,16 +199,40 @@ def device_options(dialog: dict[str, Any]) -> dict[str, Any]:
     return {"apl": True, "apl_version": str(dialog.get("apl_version", "2023.3"))}
 
 
+def _person(
+    dialog: dict[str, Any],
+    conversation: Callable[..., Conversation],
+    tmp_path: Path,
+    content: Content,
+    statements: tuple[Content, InteractionModel, Handler],
+) -> Conversation:
+    """The dialog's person: its device, clock, safety style and (maybe) kept progress."""
+    options = device_options(dialog)
+    start = dialog.get("start")
+    clock = SimulatedClock(_moment(start)) if start else SimulatedClock()
+    said, model = content, None
+    if dialog.get("safety_style") == "statements":
+        said, model, handler = statements
+    if dialog.get("persistence"):
+        settings = Settings(persistence="sqlite", sqlite_path=tmp_path / "progress.db")
+        skill = build_skill(settings, make_persistence_adapter(settings), content=said)
+        handler = make_handler(skill)
+    elif model is None:
+        return conversation(clock=clock, **options)
+    return Conversation(handler, model, clock=clock, **options)
+
+
 @pytest.mark.parametrize("path", DIALOG_FILES, ids=[p.stem for p in DIALOG_FILES])
 def test_dialog(
-    path: Path, conversation: Callable[..., Conversation], caplog: pytest.LogCaptureFixture
+    path: Path,
+    conversation: Callable[..., Conversation],
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+    content: Content,
+    statements: tuple[Content, InteractionModel, Handler],
 ) -> None:
     dialog = _load(path)
-    start = dialog.get("start")
-    options = device_options(dialog)
-    if start:
-        options["clock"] = SimulatedClock(_moment(start))
-    person = conversation(**options)
+    person = _person(dialog, conversation, tmp_path, content, statements)
     for number, turn in enumerate(dialog["turns"], start=1):
         what = next(f"{k}: {turn[k]}" for k in ACTIONS if k in turn)
         result: Turn | None = None

@@ -214,7 +214,7 @@ def test_launch_speaks_the_disclaimer_and_the_first_safety_question(
     transcript: list[Turn],
 ) -> None:
     launch = transcript[0]["ssml"]
-    assert "not medical advice" in launch
+    assert "isn't medical advice" in launch and "emergency number" in launch
     assert "osteoporosis?" in launch
     assert "osteoporosis" in transcript[0]["reprompt"]
 
@@ -232,8 +232,7 @@ def test_the_safety_check_asks_five_different_questions_then_which_knee(
 
 def test_choosing_the_side_starts_technique_one_with_a_timed_hold(transcript: list[Turn]) -> None:
     speech = _turn(transcript, "my right knee")["ssml"]
-    assert "right knee" in speech
-    assert "Technique 1 of 6: Outside Thigh Glide" in speech
+    assert speech.startswith("<speak>Technique 1 of 6: Outside Thigh Glide")  # the movement first
     assert re.search(r'<break time="\d+(?:\.\d+)?m?s"/>', speech)
     assert "Say next for step 4" in speech
 
@@ -243,8 +242,8 @@ def test_next_goes_to_step_4_and_then_to_thigh_tapping(transcript: list[Turn]) -
     technique_2 = _turn(transcript, "next", 1)
     assert _index(transcript, technique_2) == _index(transcript, step_4) + 1
     assert step_4["ssml"].startswith("<speak>Step 4.")
-    assert "<break" in step_4["ssml"] and "Say next for Thigh Tapping" in step_4["ssml"]
-    assert "Technique 2 of 6: Thigh Tapping to Anterior Thigh" in technique_2["ssml"]
+    assert "<break" in step_4["ssml"] and "say next for Thigh Tapping" in step_4["ssml"]
+    assert "Technique 2 of 6: Thigh Tapping." in technique_2["ssml"]
     assert "<break" in technique_2["ssml"]
 
 
@@ -261,12 +260,12 @@ def test_pause_then_resume_replays_the_paused_step(transcript: list[Turn]) -> No
 
 def test_how_much_is_left_names_the_position(transcript: list[Turn]) -> None:
     speech = _turn(transcript, "how much is left")["ssml"]
-    assert "left" in speech
-    assert "Thigh Tapping to Anterior Thigh, technique 2 of 6" in speech
+    assert re.match(r"<speak>About \d+ minutes left\.", speech), speech  # the time first
+    assert "Thigh Tapping, technique 2 of 6" in speech
     assert "<break" not in speech
 
 
 def test_next_after_the_interruptions_continues_technique_two(transcript: list[Turn]) -> None:
     speech = _turn(transcript, "next step")["ssml"]
-    assert speech.startswith("<speak>Step 4.")
-    assert "Say next for Front Thigh Glide" in speech
+    assert speech.startswith("<speak>Now step 4.")  # a second wording: cues vary by position
+    assert "say next for Front Thigh Glide" in speech

@@ -355,3 +355,94 @@ def test_generator_rejects_samples_alexa_would_reject(
 def test_every_model_intent_is_handled(locale: str) -> None:
     """Each model intent reaches a handler, and each handled intent is in every model."""
     assert set(_intents(locale)) == set(app.handled_intents())
+
+
+# --------------------------------------------------------------------------- safety styles
+
+CONDITION_NAMES = (
+    "osteoporosis",
+    "varicose",
+    "blood pressure",
+    "hypertension",
+    "swelling",
+    "redness",
+    "locking",
+    "popping",
+    "clicking",
+    "fever",
+    "chills",
+)
+"""The safety check's conditions and warning signs, as a sample would name them."""
+
+
+@pytest.fixture(scope="module")
+def statement_models() -> dict[str, dict[str, Any]]:
+    built: dict[str, dict[str, Any]] = _generator().build(style="statements")
+    return {locale: model["interactionModel"]["languageModel"] for locale, model in built.items()}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_statements_style_has_no_sample_that_names_a_condition(
+    locale: str, statement_models: dict[str, dict[str, Any]]
+) -> None:
+    """For a reviewer who would read a spoken yes to "osteoporosis?" as collecting it."""
+    named = [
+        (intent["name"], sample)
+        for intent in statement_models[locale]["intents"]
+        for sample in intent["samples"]
+        if any(condition in sample for condition in CONDITION_NAMES)
+    ]
+    assert not named
+    # The committed (questions) models do have them, as answers to their questions.
+    assert any(
+        condition in sample
+        for intent in MODELS[locale]["intents"]
+        for sample in intent["samples"]
+        for condition in CONDITION_NAMES
+    )
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_both_styles_have_the_same_intents_and_no_shared_samples(
+    locale: str, statement_models: dict[str, dict[str, Any]]
+) -> None:
+    model = statement_models[locale]
+    assert [i["name"] for i in model["intents"]] == [i["name"] for i in MODELS[locale]["intents"]]
+    owners = defaultdict(set)
+    for intent in model["intents"]:
+        for sample in intent["samples"]:
+            owners[_spoken(sample)].add(intent["name"])
+    assert not {s: o for s, o in owners.items() if len(o) > 1}
+
+
+@pytest.mark.parametrize(
+    ("sample", "questions", "statements"),
+    [
+        ("none of those", intents.NO, intents.YES),  # "Any of these?" / "Shall we go on?"
+        ("i don't have any of those", intents.NO, intents.YES),
+        ("i have one of those", intents.YES, intents.NO),
+        ("i have", intents.YES, None),
+        ("yes", intents.YES, intents.YES),
+        ("no", intents.NO, intents.NO),
+    ],
+)
+def test_answers_mean_what_they_mean_to_each_styles_question(
+    sample: str,
+    questions: str,
+    statements: str | None,
+    statement_models: dict[str, dict[str, Any]],
+) -> None:
+    def owner(model: dict[str, Any]) -> str | None:
+        found = [i["name"] for i in model["intents"] if sample in i.get("samples", [])]
+        return found[0] if found else None
+
+    assert owner(MODELS["en-US"]) == questions
+    assert owner(statement_models["en-US"]) == statements
+
+
+def test_the_committed_models_follow_the_contents_safety_style() -> None:
+    style = yaml.safe_load((REPO_ROOT / "content" / "safety.yaml").read_text())["style"]
+    generator = _generator()
+    assert generator.build(style=style) == generator.build()
+    with pytest.raises(generator.ModelError, match="unknown safety style"):
+        generator.build(style="quiz")

@@ -144,10 +144,12 @@ CASES: list[tuple[str, str | None, dict[str, str | None]]] = [
     ("next", i.NEXT, {}),
     ("skip", i.NEXT, {}),
     ("ok next", i.NEXT, {}),
-    ("skip this technique", i.NEXT, {}),
     ("skip ahead", i.NEXT, {}),
-    ("skip to the next technique", i.NEXT, {}),
-    ("next technique", i.NEXT, {}),
+    ("skip this step", i.NEXT, {}),
+    # the whole technique (one of the choices after "it hurts"), not just the step
+    ("skip this technique", i.SKIP_TECHNIQUE, {}),
+    ("skip to the next technique", i.SKIP_TECHNIQUE, {}),
+    ("next technique", i.SKIP_TECHNIQUE, {}),
     ("previous", i.PREVIOUS, {}),
     ("go back", i.PREVIOUS, {}),
     ("go back to the previous technique", i.PREVIOUS, {}),
@@ -169,6 +171,34 @@ CASES: list[tuple[str, str | None, dict[str, str | None]]] = [
     ("I'm finished", i.STOP, {}),
     ("stop the massage", i.STOP, {}),
     ("that's enough", i.STOP, {}),
+    ("finish for today", i.STOP, {}),
+    ("let's stop for today", i.STOP, {}),
+    # pain, understood in every phase, never a misunderstanding
+    ("it hurts", i.PAIN, {}),
+    ("ouch", i.PAIN, {}),
+    ("Ouch, that hurts!", i.PAIN, {}),
+    ("my knee hurts", i.PAIN, {}),
+    ("this is painful", i.PAIN, {}),
+    ("that's too hard", i.PAIN, {}),
+    ("I feel pain", i.PAIN, {}),
+    ("stop, it hurts", i.PAIN, {}),
+    ("why does my knee hurt", "KneePainCausesIntent", {}),  # a question, not pain now
+    # not sure, and taking an answer back
+    ("I'm not sure", i.NOT_SURE, {}),
+    ("I don't know", i.NOT_SURE, {}),
+    ("maybe", i.NOT_SURE, {}),
+    ("I think so", i.NOT_SURE, {}),
+    ("I don't think so", i.NO, {}),
+    ("I'm not sure what that means", i.EXPLAIN, {}),
+    ("I meant no", i.MEANT_NO, {}),
+    ("sorry, no", i.MEANT_NO, {}),
+    ("wait, no", i.MEANT_NO, {}),
+    ("wait", i.PAUSE, {}),
+    ("no", i.NO, {}),
+    ("I meant yes", i.MEANT_YES, {}),
+    ("that was a mistake", i.UNDO_ANSWER, {}),
+    ("lighter", i.LIGHTER, {}),
+    ("try again with lighter pressure", i.LIGHTER, {}),
     ("cancel", i.CANCEL, {}),
     ("never mind", i.CANCEL, {}),
     ("home", i.NAVIGATE_HOME, {}),
@@ -203,7 +233,7 @@ def test_slot_value_carries_what_was_said_and_the_resolved_name() -> None:
     found = US.match("skip to the cross fiber")
     assert found == Match(
         i.GO_TO_TECHNIQUE,
-        {T: SlotValue("cross fiber", "cross_fiber_friction", "Cross-Fiber Friction Massage")},
+        {T: SlotValue("cross fiber", "cross_fiber_friction", "Cross-Fiber Friction")},
     )
     unknown = US.match("go to the banana stretch")
     assert unknown is not None
@@ -304,7 +334,7 @@ def test_every_sample_and_slot_value_round_trips(locale: str) -> None:
 # "go back to {technique}", "start the {technique}"), each with a decoy of the same shape that
 # only the loose slot can take: the decoy shows the loose match is really there to win.
 NAVIGATION = [
-    ("skip to the next technique", i.NEXT, "skip to the banana technique"),
+    ("skip to the next technique", i.SKIP_TECHNIQUE, "skip to the banana technique"),
     ("go to the next step", i.NEXT, "go to the banana step"),
     ("go back to the previous technique", i.PREVIOUS, "go back to the banana technique"),
     ("go back to the last step", i.PREVIOUS, "go back to the banana step"),

@@ -149,10 +149,39 @@ def test_v1_session_shaped_record_is_migrated_and_its_extras_dropped() -> None:
     }
     loaded = Progress.load(v1)
     assert loaded.status == "migrated"
+    # A saved position means they did a step of that routine: "same as last time" is known.
     assert loaded.progress == Progress(
-        routine="full", technique=2, step=1, keep_going=True, pace=1.5
+        routine="full", technique=2, step=1, keep_going=True, pace=1.5, last_routine="full"
     )
     assert "osteoporosis" not in json.dumps(loaded.progress.to_record())
+
+
+@pytest.mark.parametrize(
+    ("record", "last_routine"),
+    [
+        ({"routine": "quick", "technique": 1, "step": 0}, "quick"),  # stopped mid-routine
+        ({"completed": 3}, "full"),  # finished before: did steps, of an unknown routine
+        ({"heard_intro": True}, None),  # only heard the introduction: not returning
+        ({"routine": "quick", "last_routine": None}, None),  # kept as written
+        ({"last_routine": "quick", "routine": "full"}, "quick"),
+        ({"last_routine": "bad id!"}, None),
+    ],
+)
+def test_the_routine_last_practised_is_inferred_for_older_records(
+    record: dict[str, Any], last_routine: str | None
+) -> None:
+    assert Progress.load({"v": SCHEMA_VERSION, **record}).progress.last_routine == last_routine
+
+
+def test_techniques_learned_are_kept_clean_and_merged_without_repeats() -> None:
+    loaded = Progress.load({"v": SCHEMA_VERSION, "learned": ["a", "b", "a", 7, "bad id!"]})
+    assert (loaded.progress.learned, loaded.status) == (("a", "b"), "repaired")
+    assert Progress.load({"v": SCHEMA_VERSION, "learned": "a"}).status == "repaired"
+    grown = loaded.progress.practised("full", ("b", "c"))
+    assert (grown.last_routine, grown.learned) == ("full", ("a", "b", "c"))
+    assert grown.practised("full", ("c",)) is grown  # nothing new: no change, no write
+    with pytest.raises(ValueError):
+        Progress(learned=("ok", "not ok!"))
 
 
 def test_a_newer_schema_is_read_best_effort() -> None:

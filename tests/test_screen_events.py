@@ -58,7 +58,12 @@ def test_the_end_of_hold_event_says_the_closing_prompt_the_screen_left_out(
     spoken = [p for cue in plan.cues for p in cue if isinstance(p, Say)]
     assert Say(reply.closing) not in spoken, "the screen must not say the prompt mic-closed"
     after, answer = coach.handle(content, state, Event(On.HOLD_DONE, position_key(state)))
-    assert after == state, "the event moves nothing; repeat still replays the step"
+    moved = ("phase", "routine", "side", "index", "step", "run", "paused", "last")
+    assert [getattr(after, k) for k in moved] == [getattr(state, k) for k in moved]
+    # ...and it says the steps were heard to their end: "resume" would go on from the next one
+    assert after.next_at == (state.index, state.step + state.run)
+    again = coach.handle(content, after, Event(On.REPEAT))[1]  # repeat still replays the step
+    assert reply.view.text in again.text and again.closing == reply.closing
     assert answer.text == reply.closing and answer.reprompt and not answer.end_session
     # nothing is lost or said twice: the screen's cues and the event's answer are the reply
     assert " ".join(p.text for p in [*spoken, *answer.parts] if isinstance(p, Say)) == reply.text

@@ -11,9 +11,11 @@ import os
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from ask_sdk_model import LaunchRequest
 from ask_sdk_model.context import Context
 from ask_sdk_model.interfaces.system.system_state import SystemState
 from ask_sdk_model.request_envelope import RequestEnvelope
@@ -41,12 +43,17 @@ TABLE = "KneeCoachProgress"
 USER = "amzn1.ask.account.AGF7EXAMPLEUSERIDTHATMUSTNOTLEAK"
 SECRET = "a-test-deployment-secret-of-32-chars"
 KEY = hmac.new(SECRET.encode(), USER.encode(), "sha256").hexdigest()
-NOW = 1_760_000_000.0
-"""The store's clock in these tests: records are dated, and expire, relative to this."""
+NOW = 1_767_600_000
+"""The request's timestamp in every envelope here (epoch seconds): the store's clock."""
 
 
-def envelope(user_id: str = USER) -> RequestEnvelope:
-    return RequestEnvelope(context=Context(system=SystemState(user=User(user_id=user_id))))
+def envelope(user_id: str = USER, at: float = NOW) -> RequestEnvelope:
+    """A request from ``user_id``, stamped ``at``: expiry counts from Alexa's clock, not ours."""
+    moment = datetime.fromtimestamp(at, timezone.utc)
+    return RequestEnvelope(
+        context=Context(system=SystemState(user=User(user_id=user_id))),
+        request=LaunchRequest(request_id="test", timestamp=moment, locale="en-US"),
+    )
 
 
 def settings_for(endpoint: str, **changes: Any) -> Settings:
@@ -89,7 +96,7 @@ def test_progress_round_trips_with_hashed_key_and_ttl(dynamodb: LocalDynamoDB) -
     loaded = store.load(envelope())
     assert (loaded.available, loaded.status) == (True, "empty")
     progress = loaded.progress.at("full", 1, 2, NOW).with_preferences(pace=1.25, side="left")
-    assert store.save(envelope(), loaded, progress) is True  # the store's clock says NOW
+    assert store.save(envelope(), loaded, progress) is True  # the request says NOW
 
     again = store_for(dynamodb.endpoint).load(envelope())  # say, the next Lambda container
     assert (again.status, again.progress) == ("ok", progress)
@@ -100,7 +107,7 @@ def test_progress_round_trips_with_hashed_key_and_ttl(dynamodb: LocalDynamoDB) -
     assert item["id"] == {"S": KEY}
     assert set(item["attributes"]["M"]) == ALLOWED_KEYS
     assert item["attributes"]["M"]["pace"] == {"N": "1.25"}
-    assert int(item["expires_at"]["N"]) == int(NOW + RETENTION_S)
+    assert int(item["expires_at"]["N"]) == NOW + RETENTION_S  # exact: the request's clock
     assert USER not in repr(item)
 
 

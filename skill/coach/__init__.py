@@ -7,7 +7,9 @@ values and render the :class:`~skill.reply.Reply`; the coach only decides what h
 - :mod:`~skill.coach.safety_check`: launch, the disclaimer, the safety questions, the knee;
 - :mod:`~skill.coach.routine_steps`: the routine itself, steps and holds, pause and resume;
 - :mod:`~skill.coach.talk`: topics, help, where am I, stop and forget, in any phase;
-- :mod:`~skill.coach.prompts`: what every phase shares, e.g. the prompt for where they are.
+- :mod:`~skill.coach.pain`: "it hurts", in any phase;
+- :mod:`~skill.coach.prompts`: what every phase shares, e.g. the prompt for where they are,
+  and how much of the last reply was heard (:func:`settle`, from the request's time).
 
 Every reply is built by a named *replayable* function, so "repeat" re-renders exactly the
 last thing said from state instead of caching markup. What a session is in lives in
@@ -19,20 +21,35 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from skill.coach import routine_steps, safety_check, talk
-from skill.coach.prompts import ask_question, ask_side, ready, with_prompt
+from skill.coach import pain, routine_steps, safety_check, talk
+from skill.coach.prompts import (
+    ask_question,
+    ask_side,
+    resume_point,
+    settle,
+    statements,
+    with_prompt,
+)
 from skill.content import Content
 from skill.reply import Reply
-from skill.state import DONE, IDLE, NEW, READY, ROUTINE, SAFETY, SIDE, SIDES, Event, On, State
+from skill.state import DONE, IDLE, NEW, ROUTINE, SAFETY, SIDE, SIDES, Event, On, State
+
+__all__ = ["handle", "resume_point"]
 
 Handler = Callable[[Content, State, Event], tuple[State, Reply]]
 
 
 def handle(content: Content, state: State, event: Event) -> tuple[State, Reply]:
-    """Apply one event. Never raises for any event in any state."""
+    """Apply one event. Never raises for any event in any state.
+
+    First the request's time tells how much of the last reply was heard (:func:`settle`);
+    the reply is then stamped with that time, so the next request can tell the same. Every
+    reply but a silent one says which buttons a screen shows (:func:`screen_actions`).
+    """
     state, reply = _step(content, state, event)
     if reply.silent:
         return state, reply
+    state = replace(state, sent_at=event.at)
     return state, replace(reply, view=replace(reply.view, actions=screen_actions(state, reply)))
 
 
@@ -53,8 +70,6 @@ def screen_actions(state: State, reply: Reply) -> tuple[str, ...]:
         return tuple(f"side:{side}" for side in SIDES)
     if state.phase == ROUTINE:
         return ("resume" if state.paused else "pause", *repeat, "previous", "next")
-    if state.phase == READY:
-        return ("resume", "start_over", *repeat)
     if state.phase in (IDLE, DONE):
         return ("start", *repeat)
     return repeat  # advised: no routine today, but the advice can be heard again
@@ -63,7 +78,23 @@ def screen_actions(state: State, reply: Reply) -> tuple[str, ...]:
 def _step(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     if event.kind == On.HOLD_DONE:  # not something the person said: it interrupts nothing
         return routine_steps.hold_done(content, state, event)
-    if state.pending == "forget" and event.kind in (On.YES, On.NO):
+    state = settle(content, state, event.at)
+    if event.kind == On.END:
+        return routine_steps.session_end(content, state, event)
+    answered, state = state.answered, replace(state, answered=None)
+    return _dispatch(content, state, event, answered)
+
+
+def _dispatch(
+    content: Content, state: State, event: Event, answered: int | None
+) -> tuple[State, Reply]:
+    if event.kind == On.UNDO and (answered is not None or not event.value):
+        return safety_check.undo(content, replace(state, pending=None), event, answered)
+    if event.kind == On.UNDO:  # "I meant no" with no answer to change is just "no"
+        event = Event(On.YES if event.value == "yes" else On.NO, at=event.at)
+    if state.phase == SAFETY and statements(content) and event.kind in (On.RESUME, On.NEXT):
+        event = Event(On.YES, at=event.at)  # "go on" answers "shall we go on?"
+    if state.pending == "forget" and event.kind in (On.YES, On.NO, On.UNSURE):
         return talk.answer_forget(content, replace(state, pending=None), event)
     state = replace(state, pending=None)
     opens_routine = state.phase == IDLE and not state.checked and event.kind in _OPENS_ROUTINE
@@ -115,14 +146,20 @@ _HANDLERS: dict[str, Handler] = {
     On.DISCLAIMER: talk.disclaimer,
     On.TOPIC: talk.topic,
     On.FORGET: talk.forget,
+    On.PAIN: pain.pain,
+    On.UNSURE: safety_check.unsure,
+    On.LIGHTER: routine_steps.lighter,
+    On.SKIP: routine_steps.skip_technique,
     On.HOLD_DONE: routine_steps.hold_done,
     On.SCREEN_ERROR: talk.screen_error,
 }
 
 _WITHOUT_LAUNCH = frozenset(
-    {On.TOPIC, On.DISCLAIMER, On.HELP, On.STOP, On.FALLBACK, On.FORGET, On.WHERE, On.REPEAT}
-    | {On.HOLD_DONE, On.SCREEN_ERROR}
-)
+    {
+        On.TOPIC, On.DISCLAIMER, On.HELP, On.STOP, On.FALLBACK, On.FORGET, On.WHERE,
+        On.REPEAT, On.PAIN, On.UNSURE, On.UNDO, On.HOLD_DONE, On.SCREEN_ERROR,
+    }
+)  # fmt: skip
 """Events a brand-new session answers directly instead of starting the safety check."""
 
 _OPENS_ROUTINE = frozenset({On.START, On.GO_TO, On.RESUME, On.NEXT, On.START_OVER, On.YES, On.SIDE})
@@ -131,8 +168,7 @@ _OPENS_ROUTINE = frozenset({On.START, On.GO_TO, On.RESUME, On.NEXT, On.START_OVE
 _REPLAYS: dict[str, Callable[..., tuple[State, Reply]]] = {
     "question": lambda c, s: ask_question(c, s),
     "side": lambda c, s: ask_side(c, s),
-    "ready": lambda c, s: ready(c, s),
-    "step": lambda c, s: routine_steps.play(c, s),
+    "step": routine_steps.replay_step,
     "paused": routine_steps.paused_reply,
     "advice": safety_check.advice_reply,
     "pace": routine_steps.pace_reply,
@@ -142,5 +178,6 @@ _REPLAYS: dict[str, Callable[..., tuple[State, Reply]]] = {
     "where": talk.where_reply,
     "explain": lambda c, s: talk.explain(c, s, Event(On.EXPLAIN)),
     "help": talk.help_reply,
+    "unsure": safety_check.unsure_reply,
 }
 """What "repeat" re-renders, by the descriptor each reply leaves in ``State.last``."""

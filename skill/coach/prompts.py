@@ -1,9 +1,11 @@
 """Builders every phase shares: what to ask or say next, right where the person is.
 
-The safety question, the knee question, the resume offer, the routine's closing prompt, and
-:func:`with_prompt` (a short answer followed by the phase's own prompt) all live here, so the
-phase modules (:mod:`~skill.coach.safety_check`, :mod:`~skill.coach.routine_steps`,
-:mod:`~skill.coach.talk`) can answer in any phase without importing each other.
+The safety question, the knee question, where the person is in the routine (and where it goes
+on from, given what they heard), the routine's closing prompt, and :func:`with_prompt` (a
+short answer followed by the phase's own prompt) all live here, so the phase modules
+(:mod:`~skill.coach.safety_check`, :mod:`~skill.coach.routine_steps`,
+:mod:`~skill.coach.talk`, :mod:`~skill.coach.pain`) can answer in any phase without importing
+each other.
 """
 
 from __future__ import annotations
@@ -12,26 +14,58 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from skill.content import Content, SafetyQuestion
+from skill.content import Content
 from skill.reply import Part, Reply, Say, View
 from skill.routine import Set, paced, routine_sets
-from skill.state import ADVISED, IDLE, NEW, READY, ROUTINE, SAFETY, SIDE, State
+from skill.state import ADVISED, IDLE, NEW, ROUTINE, SAFETY, SIDE, On, State
+from skill.timing import PLAYBACK_DELAY_SECONDS, heard_count
 
 # ----- the safety check and the knee
 
 
-def current_question(content: Content, state: State) -> SafetyQuestion:
+def statements(content: Content) -> bool:
+    """The ``statements`` style: conditions read as a list, then only "shall we go on?"."""
+    return content.safety.style == "statements"
+
+
+def question_text(content: Content, state: State, full: bool = True) -> str:
+    """The safety question at hand; in the statements style, the list and then the question."""
     safety = content.safety
-    return safety.compact if state.compact else safety.questions[state.question]
+    if statements(content):
+        said = safety.compact_statement if state.compact else safety.statement
+        return f"{said.say} {said.ask}" if full else said.ask
+    return (safety.compact if state.compact else safety.questions[state.question]).ask
 
 
-def ask_question(content: Content, state: State, lead: Sequence[Part] = ()) -> tuple[State, Reply]:
-    question = current_question(content, state)
-    parts = [*lead, Say(question.ask)]
-    reprompt = f"{question.ask} {content.prompt('answer_yes_no')}"
-    view = View("question", content.prompt("safety_title"), question.ask)
+def question_explain(content: Content, state: State) -> str:
+    safety = content.safety
+    if statements(content):
+        return (safety.compact_statement if state.compact else safety.statement).explain
+    return (safety.compact if state.compact else safety.questions[state.question]).explain
+
+
+def holds_off(content: Content, answer: str) -> bool:
+    """Whether this answer means "not today": yes to a question, or no to "shall we go on?"."""
+    return answer == (On.NO if statements(content) else On.YES)
+
+
+def hold_off_text(content: Content, state: State) -> str:
+    """What to say when the answer means "not today" (said once, never kept)."""
+    safety = content.safety
+    if statements(content):
+        return (safety.compact_statement if state.compact else safety.statement).on_no
+    return (safety.compact if state.compact else safety.questions[state.question]).on_yes
+
+
+def ask_question(
+    content: Content, state: State, lead: Sequence[Part] = (), full: bool = True
+) -> tuple[State, Reply]:
+    """Ask the safety question at hand; ``full=False`` only re-asks (after an explanation)."""
+    ask = question_text(content, state, full)
+    reprompt = f"{question_text(content, state, full=False)} {content.prompt('answer_yes_no')}"
+    view = View("question", content.prompt("safety_title"), question_text(content, state))
     state = replace(state, last={"r": "question"})
-    return state, Reply(tuple(parts), reprompt, view)
+    return state, Reply((*lead, Say(ask)), reprompt, view)
 
 
 def ask_side(content: Content, state: State, lead: Sequence[Part] = ()) -> tuple[State, Reply]:
@@ -46,11 +80,9 @@ def side_words(content: Content, side: str) -> str:
     return content.prompt("side_words_one", side=side)
 
 
-def ready(content: Content, state: State, lead: Sequence[Part] = ()) -> tuple[State, Reply]:
-    """The resume offer of a returning person, after the safety check."""
-    prompt = content.prompt("resume_offer", **resume_words(content, state))
-    view = View("info", content.prompt("welcome_title"), prompt)
-    return replace(state, last={"r": "ready"}), Reply((*lead, Say(prompt)), prompt, view)
+def minutes_lead(text: str) -> str:
+    """A duration opening a sentence ("about 9 minutes" → "About 9 minutes")."""
+    return text[:1].upper() + text[1:]
 
 
 # ----- where the person is in the routine
@@ -75,44 +107,109 @@ def run_length(current: Set, step: int, keep_going: bool) -> int:
     return next(timed, steps - 1) - step + 1
 
 
-def resume_words(content: Content, state: State) -> dict[str, Any]:
-    """The saved position named as "stop" and "where am I" name it: the last step heard.
+def hold_number(all_sets: Sequence[Set], index: int, step: int) -> int:
+    """How many timed steps come before this one in the routine: picks a cue's wording."""
+    before = sum(1 for s in all_sets[:index] for hold in s.holds if hold > 0)
+    return before + sum(1 for hold in all_sets[index].holds[:step] if hold > 0)
 
-    The saved step is where that response began (resume replays all of it), so the number
-    spoken is the end of that response, e.g. step 3 after set-up steps 1 and 2.
+
+def settle(content: Content, state: State, at: float, *, whole: bool = False) -> State:
+    """Work out, from this request's time, how much of the last step reply was heard.
+
+    The last reply recorded when each of its steps ends (``State.marks``); a request that
+    came before a step's end cut it short ("Alexa, pause" mid-hold). With no usable time the
+    person is assumed to have heard nothing, so nothing is skipped; ``whole`` says it was
+    all heard (a screen reported the end of its speech). A technique heard to its
+    last step is from then on one they know (its introduction gets shorter).
     """
-    assert state.resume is not None
-    routine_id, index, step = state.resume
-    current = routine_sets(content.routine(routine_id), state.side)[index]
-    heard = step + run_length(current, step, state.keep_going)
-    return {"step": heard, "technique": current.technique.name}
-
-
-def where_words(content: Content, state: State) -> dict[str, Any]:
-    """Where the person is, named by the last step they heard (a turn may speak several)."""
+    if not state.marks:
+        return state
+    elapsed = at - state.sent_at - PLAYBACK_DELAY_SECONDS
+    heard = heard_count(state.marks, elapsed) if at > 0 and state.sent_at > 0 else 0
+    if whole:
+        heard = state.run
+    state = replace(state, marks=(), heard=min(heard, state.run))
+    if state.heard < state.run:
+        state = replace(state, next_at=(state.index, state.step + state.heard))
+    else:
+        state = replace(state, next_at=after_run(content, state))
     current = sets(content, state)[state.index]
+    finished = state.heard == state.run and state.step + state.run == len(current.technique.steps)
+    if finished and current.technique.id not in state.learned:
+        state = replace(state, learned=(*state.learned, current.technique.id))
+    return state
+
+
+def after_run(content: Content, state: State) -> tuple[int, int] | None:
+    """The position after the steps last spoken: next step, next set, or None at the end."""
+    all_sets = sets(content, state)
+    after = state.step + state.run
+    if after < len(all_sets[state.index].technique.steps):
+        return state.index, after
+    if state.index + 1 < len(all_sets):
+        return state.index + 1, 0
+    return None
+
+
+def resume_point(content: Content, state: State) -> tuple[int, int] | None:
+    """Where the routine goes on from: the step cut short, or the one after what was heard.
+
+    ``None`` means every step was heard to the end. A reply whose hearing is not known yet
+    (no request since) goes on from where it began, so nothing unheard is ever skipped; a
+    repeat of a step already heard leaves it where it was. (Kept in ``State.next_at`` by
+    :func:`settle` and each step reply, so the stored progress changes only with news.)
+    """
+    return state.next_at
+
+
+def on_step(state: State) -> int:
+    """The step the person is on: the one cut short, else the first of the last reply."""
+    if not state.marks and 0 < state.heard < state.run:
+        return state.step + state.heard
+    return state.step
+
+
+def technique_words(current: Set, content: Content) -> str:
+    """A technique's name, with the leg when both knees are done ("Knee Friction, left leg")."""
+    name = current.technique.name
+    return (
+        content.prompt("technique_on_leg", technique=name, leg=current.leg) if current.leg else name
+    )
+
+
+def position_words(content: Content, state: State, index: int, step: int) -> dict[str, Any]:
+    """A position as the prompts name it: step number, technique (and leg), and counts."""
+    current = sets(content, state)[index]
     return {
-        "step": min(state.step + state.run, len(current.technique.steps)),
+        "step": step + 1,
         "steps": len(current.technique.steps),
-        "technique": current.technique.name,
+        "technique": technique_words(current, content),
         "number": current.number,
         "count": technique_count(content, state),
     }
 
 
+def where_words(content: Content, state: State) -> dict[str, Any]:
+    """Where the person is: the step cut short, or else the last step they heard."""
+    if not state.marks and state.heard < state.run:
+        return position_words(content, state, state.index, state.step + state.heard)
+    steps = len(sets(content, state)[state.index].technique.steps)
+    return position_words(content, state, state.index, min(state.step + state.run, steps) - 1)
+
+
 def routine_prompt(content: Content, state: State, all_sets: list[Set]) -> str:
     """What to say after the steps just spoken: next step, next leg, next technique, finish."""
-    p = content.prompt
     after = state.step + state.run
     current = all_sets[state.index]
+    number = hold_number(all_sets, state.index, after - 1)
     if after < len(current.technique.steps):
-        return p("next_step", number=after + 1)
+        return content.variant("next_step", number, number=after + 1)
     if state.index + 1 < len(all_sets):
         upcoming = all_sets[state.index + 1]
         if upcoming.technique.id == current.technique.id and upcoming.leg:
-            return p("next_leg", leg=upcoming.leg)
-        return p("next_technique", name=upcoming.technique.name)
-    return p("next_finish")
+            return content.variant("next_leg", number, leg=upcoming.leg)
+        return content.variant("next_technique", number, name=upcoming.technique.name)
+    return content.prompt("next_finish")
 
 
 def position_key(state: State) -> str:
@@ -145,31 +242,42 @@ def step_view(content: Content, state: State, all_sets: list[Set], step: int) ->
 # ----- answering in any phase
 
 
-def phase_prompt(content: Content, state: State) -> str:
-    """What the person can say next, right where they are."""
+def phase_prompt(content: Content, state: State, skip_topic: str | None = None) -> str:
+    """What the person can say next, right where they are (never the topic just heard)."""
     p = content.prompt
     if state.phase == SAFETY:
-        return current_question(content, state).ask
+        return question_text(content, state, full=False)
     if state.phase == SIDE:
         return p("ask_side")
-    if state.phase == READY and state.resume:
-        return p("resume_offer", **resume_words(content, state))
     if state.phase == ROUTINE:
         if state.paused:
-            return p("paused_prompt", **where_words(content, state))
+            return paused_prompt(content, state)
         return routine_prompt(content, state, sets(content, state))
+    topics = content.suggestion(skip_topic, count=2)
     if state.phase == ADVISED:
-        return p("advised_prompt")
-    return p("idle_prompt")
+        return p("advised_prompt", topic=topics[0], other=topics[1])
+    return p("idle_prompt", topic=topics[0])
+
+
+def paused_prompt(content: Content, state: State) -> str:
+    """How to carry on from a pause: with the step the routine goes on from."""
+    target = resume_point(content, state)
+    if target is None:
+        return content.prompt("next_finish")
+    return content.prompt("paused_prompt", **position_words(content, state, *target))
 
 
 def with_prompt(
-    content: Content, state: State, text: str, title: str = "knee_coach_title"
+    content: Content,
+    state: State,
+    text: str,
+    title: str = "knee_coach_title",
+    skip_topic: str | None = None,
 ) -> tuple[State, Reply]:
     """A short answer followed by what the person can say next, right where they are."""
     if state.phase == NEW:
         state = replace(state, phase=IDLE)
-    prompt = phase_prompt(content, state)
+    prompt = phase_prompt(content, state, skip_topic)
     view = View("info", content.prompt(title), text)
     return state, Reply((Say(text), Say(prompt)), prompt, view)
 
@@ -177,7 +285,7 @@ def with_prompt(
 def not_now(content: Content, state: State) -> tuple[State, Reply]:
     """A routine command outside the routine: back to the question at hand, or say when."""
     if state.phase == SAFETY:
-        return ask_question(content, state, [Say(content.prompt("safety_first"))])
+        return ask_question(content, state, [Say(content.prompt("safety_first"))], full=False)
     if state.phase == SIDE:
         return ask_side(content, state)
     return with_prompt(content, state, content.prompt("not_in_routine"))

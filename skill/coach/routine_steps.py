@@ -2,7 +2,9 @@
 
 Position is (set, step): one set per technique, or per technique and leg with both knees
 (see :func:`skill.routine.routine_sets`). A response speaks one movement (set-up steps flow
-into the next timed one) or, in keep-going mode, the rest of the technique.
+into the next timed one) or, in keep-going mode, the rest of the technique. Each step reply
+records when each of its steps ends, so the next request tells how much of it was heard
+(:func:`~skill.coach.prompts.settle`): resume and repeat go on from there.
 """
 
 from __future__ import annotations
@@ -12,30 +14,29 @@ from dataclasses import replace
 from typing import Any
 
 from skill.coach.prompts import (
+    after_run,
     ask_question,
     ask_side,
+    hold_number,
+    minutes_lead,
     not_now,
+    on_step,
+    paused_prompt,
     position_key,
+    resume_point,
     routine_prompt,
     run_length,
     sets,
+    settle,
     step_view,
     technique_count,
-    where_words,
     with_prompt,
 )
 from skill.content import Content
 from skill.reply import Part, Reply, Say, View, silence
-from skill.routine import (
-    PACES,
-    Set,
-    hold_parts,
-    minutes_words,
-    ordinal,
-    paced,
-    seconds_left,
-)
-from skill.state import ADVISED, DONE, READY, ROUTINE, SAFETY, SIDE, Event, On, State
+from skill.routine import PACES, Set, hold_parts, minutes_words, ordinal, paced
+from skill.state import ADVISED, DONE, ROUTINE, SAFETY, SIDE, Event, On, State
+from skill.timing import ANSWER_SECONDS, marks, parts_seconds
 
 # ----- beginning
 
@@ -45,20 +46,30 @@ def begin(
     state: State,
     lead: Sequence[Part],
     technique_id: str | None = None,
+    announce: bool = False,
 ) -> tuple[State, Reply]:
+    """Start the routine (or one of its techniques). The first words are the movement's.
+
+    ``announce`` names the routine and its length first, for someone who just asked for it
+    by name; with both knees the total length is said either way, since it differs from the
+    one-knee length announced at launch.
+    """
+    p = content.prompt
     routine = content.routine(state.routine)
-    index = 0
-    if technique_id:
-        index = set_index(content, state, technique_id)
+    index = set_index(content, state, technique_id) if technique_id else 0
     state = replace(state, phase=ROUTINE, index=index, step=0, paused=False, resume=None)
-    intro = content.prompt("routine_intro", routine=routine.name, summary=routine.summary)
-    if state.side in ("left", "right"):
-        intro = f"{intro} {content.prompt('side_one', side=state.side)}"
+    intro: list[Part] = []
+    minutes = minutes_words(content, seconds_to_end(content, state, index, 0))
+    if announce:
+        summary = routine.summary
+        intro.append(
+            Say(p("routine_intro", routine=routine.name, summary=summary, minutes=minutes))
+        )
+        if state.side == "both":
+            intro.append(Say(p("both_order")))
     elif state.side == "both":
-        start = (state.routine, 0, 0)
-        minutes = minutes_words(content, seconds_left(content, start, state.side, state.pace))
-        intro = f"{intro} {content.prompt('side_both', minutes=minutes)}"
-    return play(content, state, [*lead, Say(intro)])
+        intro.append(Say(p("side_both", minutes=minutes)))
+    return play(content, state, [*lead, *intro])
 
 
 def set_index(content: Content, state: State, technique_id: str) -> int:
@@ -70,59 +81,128 @@ def start(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     if state.phase == ADVISED:
         return with_prompt(content, state, content.prompt("advised_no_routine"))
     if state.phase == SAFETY:
-        state = replace(state, want=(routine_id or state.routine, None))
-        return ask_question(content, state, [Say(content.prompt("safety_first"))])
+        state = replace(state, want=(routine_id or state.routine, None), resume=None)
+        return ask_question(content, state, [Say(content.prompt("safety_first"))], full=False)
     if state.phase == ROUTINE and routine_id in (None, state.routine):
-        return play(content, state, [Say(content.prompt("already_running"))])
+        return play(content, state, [Say(content.prompt("already_running"))], replay=True)
     if state.phase == SIDE:
         return ask_side(content, replace(state, want=(routine_id or state.routine, None)))
-    return begin(content, replace(state, routine=routine_id or state.routine), [])
+    state = replace(state, routine=routine_id or state.routine)
+    return begin(content, state, [], announce=True)
 
 
 # ----- speaking steps
 
 
-def play(content: Content, state: State, lead: Sequence[Part] = ()) -> tuple[State, Reply]:
-    """Speak the current step (or, in keep-going mode, the rest of the technique)."""
+def play(
+    content: Content,
+    state: State,
+    lead: Sequence[Part] = (),
+    *,
+    intro: bool = True,
+    brief: bool | None = None,
+    replay: bool = False,
+) -> tuple[State, Reply]:
+    """Speak the current step (or, in keep-going mode, the rest of the technique).
+
+    ``intro`` (header, leg, purpose) is for a technique's first response; a repeat leaves it
+    out. ``brief`` skips the set-up steps (by default, for a technique the person has done).
+    A ``replay`` of steps already heard leaves where the routine goes on from as it was.
+    """
     all_sets = sets(content, state)
     current = all_sets[state.index]
     run = run_length(current, state.step, state.keep_going)
-    state = replace(state, run=run, paused=False, last={"r": "step"})
-    parts = [*lead]
-    for offset in range(run):
-        parts.extend(_step_parts(content, state, current, state.step + offset))
+    state = replace(state, run=run, heard=run, paused=False, last={"r": "step"})
+    if not replay:
+        state = replace(state, next_at=(state.index, state.step))
+    if brief is None:
+        brief = current.technique.id in state.learned
+    groups = step_groups(content, state, all_sets, intro=intro, brief=brief)
     prompt = routine_prompt(content, state, all_sets)
-    parts.append(Say(prompt))
+    parts = [*lead, *(part for group in groups for part in group), Say(prompt)]
+    state = replace(state, marks=tuple(marks(groups, start=parts_seconds(lead))))
     view = step_view(content, state, all_sets, state.step + run - 1)
     return state, Reply(tuple(parts), content.prompt("reprompt_routine"), view, closing=prompt)
 
 
-def _step_parts(content: Content, state: State, current: Set, step: int) -> list[Part]:
-    p = content.prompt
+def step_groups(
+    content: Content, state: State, all_sets: list[Set], *, intro: bool, brief: bool
+) -> list[list[Part]]:
+    """What one response says, one group of parts per step of ``state.step``…``+run``.
+
+    A technique's opening response leads with the movement: its name, then the set-up and the
+    first timed step with no step numbers, and the purpose only after the first hold, while
+    the hands rest. Later steps are numbered. Someone who knows the technique (``brief``)
+    goes straight to the timed step, which says where the hands go.
+    """
+    p, v = content.prompt, content.variant
+    current = all_sets[state.index]
     technique = current.technique
-    parts: list[Part] = []
-    if step == 0:
-        count = technique_count(content, state)
-        header = p("technique_header", number=current.number, count=count, name=technique.name)
-        parts.append(Say(header))
-        if current.leg:
-            parts.append(Say(p("leg_first" if current.first_leg else "leg_next", leg=current.leg)))
-        if current.first_leg:
+    opening = state.step == 0
+    first_timed = next((i for i, hold in enumerate(current.holds) if hold > 0), 0)
+    groups: list[list[Part]] = []
+    for step in range(state.step, state.step + state.run):
+        number = hold_number(all_sets, state.index, step)
+        parts: list[Part] = []
+        if step == 0 and intro:
+            count = technique_count(content, state)
+            if brief:
+                header = p("technique_brief", name=technique.name)
+            else:
+                header = p(
+                    "technique_header", number=current.number, count=count, name=technique.name
+                )
+            parts.append(Say(header))
+            if current.leg:
+                key = "leg_first" if current.first_leg else "leg_next"
+                parts.append(Say(v(key, current.number, leg=current.leg)))
+        hold = paced(current.holds[step], state.pace)
+        if brief and opening and not hold and step < first_timed:
+            groups.append(parts)  # a set-up step they know: not spelled out again
+            continue
+        if not (opening and step <= first_timed):
+            parts.append(Say(v("step_label", state.index, number=step + 1)))
+        parts.append(Say(technique.steps[step].say))
+        if hold:
+            parts.extend(hold_parts(content, hold, number))
+        if opening and intro and step == first_timed and current.first_leg and not brief:
             parts.append(Say(technique.purpose))
-    parts.append(Say(p("step_label", number=step + 1)))
-    parts.append(Say(technique.steps[step].say))
-    hold = paced(current.holds[step], state.pace)
-    if hold:
-        parts.extend(hold_parts(content, hold))
-    return parts
+        groups.append(parts)
+    return groups
+
+
+def replay_step(content: Content, state: State, **_: Any) -> tuple[State, Reply]:
+    """Repeat: the step the person is on, in full (set-up included), never the introduction."""
+    step = on_step(state)
+    return play(content, replace(state, step=step), intro=False, brief=False, replay=True)
+
+
+def seconds_to_end(
+    content: Content, state: State, index: int, step: int, rate: float = 1.0
+) -> float:
+    """How long the routine takes from (set, step) to its end when the person says "next" at once.
+
+    Computed from the replies themselves: every step reply the routine would give from here,
+    spoken at ``rate`` times the default speaking rate, plus every hold at the person's pace,
+    the answer after each reply, and the closing words. Announced lengths use this, so they
+    are as true as the content.
+    """
+    total = 0.0
+    probe = replace(state, phase=ROUTINE, index=index, step=step, marks=(), paused=False)
+    while True:
+        probe, reply = play(content, probe)
+        total += parts_seconds(reply.parts, rate) + ANSWER_SECONDS
+        probe = settle(content, replace(probe, sent_at=1.0), float("inf"))
+        position = after_run(content, probe)
+        if position is None:
+            return total + parts_seconds(finish(content, probe)[1].parts, rate)
+        probe = replace(probe, index=position[0], step=position[1])
 
 
 # ----- moving
 
 
 def next_step(content: Content, state: State, event: Event) -> tuple[State, Reply]:
-    if state.phase == READY:
-        return resume(content, state, event)
     if state.phase != ROUTINE:
         return not_now(content, state)
     return advance(content, state, [])
@@ -130,13 +210,11 @@ def next_step(content: Content, state: State, event: Event) -> tuple[State, Repl
 
 def advance(content: Content, state: State, lead: Sequence[Part]) -> tuple[State, Reply]:
     """Move past what was last spoken: the next step, the next leg or technique, or the end."""
-    all_sets = sets(content, state)
-    after = state.step + state.run
-    if after < len(all_sets[state.index].technique.steps):
-        return play(content, replace(state, step=after), lead)
-    if state.index + 1 < len(all_sets):
-        return play(content, replace(state, index=state.index + 1, step=0), lead)
-    return finish(content, state)
+    position = after_run(content, state)
+    if position is None:
+        return finish(content, state)
+    index, step = position
+    return play(content, replace(state, index=index, step=step), lead)
 
 
 def previous(content: Content, state: State, event: Event) -> tuple[State, Reply]:
@@ -168,10 +246,10 @@ def go_to(content: Content, state: State, event: Event) -> tuple[State, Reply]:
         return with_prompt(content, state, content.prompt("advised_no_routine"))
     if state.phase in (SAFETY, SIDE):
         want = (state.want[0] if state.want else state.routine, technique.id)
-        state = replace(state, want=want)
+        state = replace(state, want=want, resume=None)
         if state.phase == SIDE:
             return ask_side(content, state)
-        return ask_question(content, state, [Say(content.prompt("safety_first"))])
+        return ask_question(content, state, [Say(content.prompt("safety_first"))], full=False)
     lead: list[Part] = []
     routine = content.routine(state.routine)
     if technique.id not in {item.technique.id for item in routine.items}:
@@ -183,15 +261,49 @@ def go_to(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     return play(content, state, lead)
 
 
+def skip_technique(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    """On to the next technique (both legs of this one skipped), or the end."""
+    if state.phase != ROUTINE:
+        return not_now(content, state)
+    all_sets = sets(content, state)
+    this = all_sets[state.index].technique.id
+    later = (i for i in range(state.index + 1, len(all_sets)) if all_sets[i].technique.id != this)
+    index = next(later, None)
+    if index is None:
+        return finish(content, state)
+    lead = [Say(content.prompt("skipping"))]
+    return play(content, replace(state, index=index, step=0), lead)
+
+
+def lighter(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    """The step they are on again, with less pressure (one of the choices after "it hurts")."""
+    if state.phase != ROUTINE:
+        return not_now(content, state)
+    step = on_step(state) if state.heard < state.run else state.step + state.run - 1
+    lead = [Say(content.prompt("lighter"))]
+    return play(content, replace(state, step=step), lead, intro=False, brief=True, replay=True)
+
+
 def finish(content: Content, state: State) -> tuple[State, Reply]:
     p = content.prompt
     week = state.week + 1
     text = f"{p('finished')} {p('closing')} {p('week_count', ordinal=ordinal(week))} {p('goodbye')}"
-    state = replace(state, phase=DONE, index=0, step=0, run=1, week=week, last={})
+    state = replace(state, phase=DONE, index=0, step=0, run=1, heard=1, week=week, last={})
     view = View("done", p("done_title"), text)
     return state, Reply(
         (Say(text),), None, view, end_session=True, effects=frozenset({"completed"})
     )
+
+
+def session_end(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    """The session closed without a word (timeout, "exit"): nothing is said.
+
+    If every step of the routine had been heard to the end, the routine counts as done.
+    """
+    if state.phase == ROUTINE and resume_point(content, state) is None:
+        state = finish(content, state)[0]
+        return state, replace(silence(), effects=frozenset({"completed"}))
+    return state, silence()
 
 
 def hold_done(content: Content, state: State, event: Event) -> tuple[State, Reply]:
@@ -200,11 +312,13 @@ def hold_done(content: Content, state: State, event: Event) -> tuple[State, Repl
     Step by step, the closing prompt is said now, with the microphone open. In keep-going
     mode the routine goes on by itself, so on a screen it runs to the end without a word.
     An event for a response the person has already left (they said next, paused or asked
-    something while the screen spoke) is late: it changes nothing and says nothing.
+    something while the screen spoke) is late: it changes nothing and says nothing. One that
+    is not late says the steps were heard to their end, whatever the clock says.
     """
     late = state.phase != ROUTINE or state.paused or state.pending is not None
     if late or event.value != position_key(state):
         return state, silence()
+    state = settle(content, state, event.at, whole=True)
     if state.keep_going:
         return advance(content, state, [])
     all_sets = sets(content, state)
@@ -224,22 +338,31 @@ def pause(content: Content, state: State, event: Event) -> tuple[State, Reply]:
 
 
 def paused_reply(content: Content, state: State, **_: Any) -> tuple[State, Reply]:
-    p = content.prompt
-    prompt = p("paused_prompt", **where_words(content, state))
+    prompt = paused_prompt(content, state)
     view = replace(step_view(content, state, sets(content, state), state.step), paused=True)
-    return state, Reply((Say(p("paused")), Say(prompt)), prompt, view)
+    return state, Reply((Say(content.prompt("paused")), Say(prompt)), prompt, view)
 
 
 def resume(content: Content, state: State, event: Event) -> tuple[State, Reply]:
-    if state.phase == ROUTINE:
-        return play(content, replace(state, run=1))
-    if state.phase == READY and state.resume:
-        routine_id, index, step = state.resume
-        state = replace(
-            state, phase=ROUTINE, routine=routine_id, index=index, step=step, resume=None
-        )
-        return play(content, state, [Say(content.prompt("resuming"))])
-    return with_prompt(content, state, content.prompt("nothing_to_resume"))
+    """Go on from what was heard: the step cut short, else the one after it."""
+    if state.phase == SAFETY:
+        return not_now(content, state)
+    if state.phase != ROUTINE:
+        return with_prompt(content, state, content.prompt("nothing_to_resume"))
+    return go_on(content, state)
+
+
+def go_on(content: Content, state: State, lead: Sequence[Part] = ()) -> tuple[State, Reply]:
+    """Play on from :func:`~skill.coach.prompts.resume_point` (or finish, if all was heard)."""
+    target = resume_point(content, state)
+    if target is None:
+        return finish(content, state)
+    index, step = target
+    state = replace(state, index=index, step=step)
+    current = sets(content, state)[index]
+    if current.leg and step:  # with both knees, say which leg (a technique's start says it)
+        lead = [*lead, Say(content.prompt("resume_leg", leg=current.leg))]
+    return play(content, state, lead)
 
 
 # ----- pace and mode
@@ -266,7 +389,7 @@ def keep_going(content: Content, state: State, event: Event) -> tuple[State, Rep
     if state.phase != ROUTINE:
         return with_prompt(content, replace(state, last={"r": "mode"}), ack)
     if state.paused:
-        return play(content, state, [Say(ack)])
+        return go_on(content, state, [Say(ack)])
     return advance(content, state, [Say(ack)])
 
 
@@ -278,3 +401,8 @@ def step_by_step(content: Content, state: State, event: Event) -> tuple[State, R
 def mode_reply(content: Content, state: State, **_: Any) -> tuple[State, Reply]:
     key = "keep_going_on" if state.keep_going else "step_by_step_on"
     return with_prompt(content, state, content.prompt(key))
+
+
+def where_minutes(content: Content, state: State, index: int, step: int) -> str:
+    """ "About 9 minutes": what is left from (set, step), opening a sentence."""
+    return minutes_lead(minutes_words(content, seconds_to_end(content, state, index, step)))

@@ -1,8 +1,14 @@
-"""Opening a session: greeting, disclaimer, the safety questions, and which knee.
+"""Opening a session: greeting, disclaimer, the safety check, and which knee.
 
-Safety answers steer this session only. A "yes" moves the phase to ``advised`` (the routine
-stays closed for this session) and which question it answered is spoken once and forgotten:
-nothing here writes an answer into state that outlives the turn.
+A new person hears the disclaimer once, briefly, and the check one short question a turn (or,
+in the ``statements`` style, the list and one "shall we go on?"). A returning person (has
+done a step before) hears where they will be and one short check, then goes straight into the
+step. "I'm not sure" explains and advises checking with a doctor (twice, and the routine does
+not start); "I meant no" or "that was a mistake" right after an answer takes it again.
+
+Safety answers steer this session only. An answer that says "not today" moves the phase to
+``advised`` (the routine stays closed for this session); which question it answered is kept
+one turn only (``State.answered``), so it can be corrected, and then forgotten.
 """
 
 from __future__ import annotations
@@ -14,23 +20,23 @@ from typing import Any
 from skill.coach.prompts import (
     ask_question,
     ask_side,
-    current_question,
-    ready,
-    resume_words,
+    hold_off_text,
+    holds_off,
+    position_words,
+    question_explain,
     sets,
     side_words,
     with_prompt,
 )
-from skill.coach.routine_steps import begin, play, set_index
+from skill.coach.routine_steps import begin, play, seconds_to_end, set_index
 from skill.coach.talk import no_question
-from skill.content import Content, SafetyQuestion
-from skill.reply import Part, Reply, Say, View
-from skill.routine import valid_position
+from skill.content import Content
+from skill.reply import Part, Reply, Say
+from skill.routine import minutes_words, valid_position
 from skill.state import (
     ADVISED,
     DONE,
     IDLE,
-    READY,
     ROUTINE,
     SAFETY,
     SIDE,
@@ -38,65 +44,86 @@ from skill.state import (
     Event,
     On,
     State,
+    question_count,
 )
 
 
 def launch(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     p = content.prompt
-    lead: list[Part] = []
     if state.resume and not valid_position(content, state.resume, state.side):
         state = replace(state, resume=None)  # saved before the content changed
-    if state.resume and state.heard_intro:
-        lead.append(Say(p("welcome_back_resume", **resume_words(content, state))))
-    if not lead:
-        lead.append(Say(p("welcome_back" if state.heard_intro else "welcome_new")))
-    lead.append(Say(p("disclaimer_short" if state.heard_intro else "disclaimer_full")))
-    compact = state.heard_intro
-    safety = content.safety
-    lead.append(Say(safety.compact_intro if compact else safety.intro))
+    if state.want:  # a one-shot wish: the routine launch announces is the one wished for
+        state = replace(state, routine=state.want[0])
+    compact = state.returning
+    lead = [Say(_welcome(content, state))]
+    lead.append(Say(p("disclaimer_short" if state.heard_intro else "disclaimer_new")))
+    if not compact and content.safety.style == "questions":
+        lead.append(Say(content.safety.intro))
     state = replace(state, phase=SAFETY, question=0, compact=compact, heard_intro=True)
     return ask_question(content, state, lead)
 
 
-def answer(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+def _welcome(content: Content, state: State) -> str:
+    """Who is back, and (for a returning person) what comes once the check is done."""
+    p = content.prompt
+    if state.returning and not state.want and state.resume:
+        routine_id, index, step = state.resume
+        where = position_words(content, replace(state, routine=routine_id), index, step)
+        return p("welcome_back_resume", **where)
+    if state.returning and not state.want and state.side:
+        routine = content.routine(state.routine).name
+        return p("welcome_back_same", routine=routine, side=side_words(content, state.side))
+    if state.heard_intro:
+        return p("welcome_back")
+    one_knee = replace(state, side=None, learned=())
+    return p("welcome_new", minutes=minutes_words(content, seconds_to_end(content, one_knee, 0, 0)))
+
+
+def answer(
+    content: Content, state: State, event: Event, lead: Sequence[Part] = ()
+) -> tuple[State, Reply]:
     if state.phase != SAFETY:
         return no_question(content, state, event)
-    if event.kind == On.YES:
-        question = current_question(content, state)
-        state = replace(state, phase=ADVISED, question=0, want=None)
-        return _advice(content, state, question)
-    count = 1 if state.compact else len(content.safety.questions)
-    if state.question + 1 < count:
-        return ask_question(content, replace(state, question=state.question + 1))
+    state = replace(state, answered=state.question)
+    if holds_off(content, event.kind):
+        text = hold_off_text(content, state)
+        state = replace(state, phase=ADVISED, question=0, want=None, last={"r": "advice"})
+        return advice_reply(content, state, text, lead)
+    if state.question + 1 < question_count(content, state):
+        return ask_question(content, replace(state, question=state.question + 1), lead)
     state = replace(state, phase=IDLE, question=0, checked=True)
-    return _after_safety(content, state, [Say(content.safety.all_clear)])
-
-
-def _advice(content: Content, state: State, question: SafetyQuestion) -> tuple[State, Reply]:
-    # Which question got the "yes" is spoken once and then forgotten: the replay
-    # descriptor (kept in session attributes) only says that advice was given.
-    return advice_reply(content, replace(state, last={"r": "advice"}), question.on_yes)
+    if state.compact:  # a returning person goes straight into the step
+        return _after_safety(content, state, lead)
+    return _after_safety(content, state, [*lead, Say(content.safety.all_clear)])
 
 
 def advice_reply(
-    content: Content, state: State, reason: str | None = None, **_: Any
+    content: Content,
+    state: State,
+    reason: str | None = None,
+    lead: Sequence[Part] = (),
+    **_: Any,
 ) -> tuple[State, Reply]:
+    """Hold off today: the reason (said once; a repeat gives the general advice), and what
+    is still useful. Which question got the answer is not in the replay descriptor."""
     p = content.prompt
-    text = f"{reason or p('advice_again')} {p('emergency')} {p('health_note')}"
-    prompt = p("advised_prompt")
-    view = View("info", content.prompt("safety_title"), text)
-    return state, Reply((Say(text), Say(prompt)), prompt, view)
+    text = f"{reason or p('advice_again')} {p('health_note')}"
+    state, reply = with_prompt(content, state, text, title="safety_title")
+    return state, replace(reply, parts=(*lead, *reply.parts))
 
 
 def _after_safety(content: Content, state: State, lead: Sequence[Part]) -> tuple[State, Reply]:
     if state.want:
         routine_id, technique_id = state.want
-        state = replace(state, routine=routine_id, resume=None)
         if state.side is None:
-            return ask_side(content, replace(state, phase=SIDE), lead)
-        return begin(content, replace(state, want=None), lead, technique_id)
+            return ask_side(content, replace(state, phase=SIDE, resume=None), lead)
+        state = replace(state, want=None, resume=None)
+        return _begin_wish(content, state, lead, routine_id, technique_id)
     if state.resume:
-        return ready(content, replace(state, phase=READY), lead)
+        # A returning person goes straight on from where they were (launch said where).
+        routine_id, index, step = state.resume
+        state = replace(state, phase=ROUTINE, routine=routine_id, index=index, step=step)
+        return play(content, replace(state, resume=None), lead)
     if state.side is None:
         return ask_side(content, replace(state, phase=SIDE), lead)
     return begin(content, state, lead)
@@ -108,28 +135,77 @@ def choose_side(content: Content, state: State, event: Event) -> tuple[State, Re
         return ask_side(content, state)
     ack = content.prompt("side_noted", side=side_words(content, side))
     if state.phase in (SAFETY, ADVISED):
-        state = replace(state, side=side)
+        state = replace(state, side=side, resume=None if side != state.side else state.resume)
         if state.phase == ADVISED:
             return with_prompt(content, state, ack)
-        return ask_question(content, state, [Say(ack)])
+        return ask_question(content, state, [Say(ack)], full=False)
     if state.phase == ROUTINE:
         current = sets(content, state)[state.index].technique.id
         state = replace(state, side=side)
         state = replace(state, index=set_index(content, state, current), step=0)
         return play(content, state, [Say(ack)])
     state = replace(state, side=side)
-    technique_id = state.want[1] if state.want else None
-    return begin(content, replace(state, want=None), [], technique_id)
+    routine_id, technique_id = state.want or (state.routine, None)
+    return _begin_wish(content, replace(state, want=None), [], routine_id, technique_id)
+
+
+def _begin_wish(
+    content: Content,
+    state: State,
+    lead: Sequence[Part],
+    routine_id: str,
+    technique_id: str | None,
+) -> tuple[State, Reply]:
+    """Begin what they asked for; a routine other than the one launch announced is named."""
+    announce = routine_id != state.routine and technique_id is None
+    return begin(content, replace(state, routine=routine_id), lead, technique_id, announce)
 
 
 def start_over(content: Content, state: State, event: Event) -> tuple[State, Reply]:
-    if state.phase == READY and state.resume:
-        # "Start over" answers the resume offer: restart the routine they were doing.
-        state = replace(state, routine=state.resume[0])
-    if state.phase in (ROUTINE, READY, DONE, IDLE) and state.checked:
-        return begin(content, replace(state, resume=None), [Say(content.prompt("starting_over"))])
+    starting = [Say(content.prompt("starting_over"))]
+    if state.phase in (ROUTINE, DONE, IDLE) and state.checked:
+        return begin(content, replace(state, resume=None), starting, announce=True)
     if state.phase == ADVISED:
         return with_prompt(content, state, content.prompt("advised_no_routine"))
     if state.phase == SAFETY:
-        return ask_question(content, replace(state, question=0))
+        # From the beginning: the check, and then the routine (not the saved position).
+        return ask_question(content, replace(state, question=0, resume=None), starting)
     return ask_side(content, state) if state.phase == SIDE else launch(content, state, event)
+
+
+# ----- not sure, and taking an answer back
+
+
+def unsure(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    """ "I'm not sure": never just "yes or no, please". Explained, and advised; twice, not today."""
+    p = content.prompt
+    if state.phase == SAFETY:
+        if state.last.get("r") == "unsure":
+            state = replace(state, phase=ADVISED, question=0, want=None, last={"r": "advice"})
+            return advice_reply(content, state, p("unsure_hold_off"))
+        return unsure_reply(content, state)
+    if state.phase == SIDE:
+        return ask_side(content, state, [Say(p("unsure_side"))])
+    return with_prompt(content, state, p("unsure_other"))
+
+
+def unsure_reply(content: Content, state: State, **_: Any) -> tuple[State, Reply]:
+    lead = [Say(question_explain(content, state)), Say(content.prompt("unsure_safety"))]
+    state, reply = ask_question(content, state, lead, full=False)
+    return replace(state, last={"r": "unsure"}), reply
+
+
+def undo(content: Content, state: State, event: Event, answered: int | None) -> tuple[State, Reply]:
+    """Right after a safety answer: "I meant no" takes that answer as no (and the check goes
+    on); "that was a mistake" asks that question again. Otherwise, nothing to change."""
+    if answered is None:
+        return with_prompt(content, state, content.prompt("nothing_to_undo"))
+    if state.phase == ROUTINE and state.resume is None:
+        # The answer had started the routine: keep its place for when the check is done.
+        state = replace(state, resume=(state.routine, state.index, state.step))
+    state = replace(state, phase=SAFETY, question=answered, checked=False, paused=False)
+    if event.value == "no":
+        return answer(content, state, Event(On.NO, at=event.at), [Say(content.prompt("undo_no"))])
+    if event.value == "yes":
+        return answer(content, state, Event(On.YES, at=event.at), [Say(content.prompt("undo_yes"))])
+    return ask_question(content, state, [Say(content.prompt("undo_again"))])

@@ -13,17 +13,20 @@ from typing import Any
 from skill.coach.prompts import (
     ask_question,
     ask_side,
-    current_question,
+    minutes_lead,
     phase_prompt,
+    position_words,
+    question_explain,
+    resume_point,
     sets,
+    side_words,
     where_words,
     with_prompt,
 )
-from skill.coach.routine_steps import resume, start
+from skill.coach.routine_steps import finish, start, where_minutes
 from skill.content import Content, Topic
 from skill.reply import Part, Reply, Say, View
-from skill.routine import minutes_words, seconds_left
-from skill.state import DONE, IDLE, NEW, READY, ROUTINE, SAFETY, SIDE, Event, On, State
+from skill.state import DONE, IDLE, NEW, ROUTINE, SAFETY, SIDE, Event, On, State
 
 # ----- information
 
@@ -44,13 +47,14 @@ def topic_reply(content: Content, state: State, **args: Any) -> tuple[State, Rep
     if state.phase == ROUTINE:
         state = replace(state, paused=True)
     text = f"{chosen.say} {content.prompt('health_note')}"
-    prompt = phase_prompt(content, state)
     view = View("topic", chosen.title, chosen.card)
     parts: list[Part] = [Say(text)]
     if state.phase == SAFETY:
         parts.append(Say(content.prompt("back_to_safety")))
-        state, reply = ask_question(content, state, parts)
+        state, reply = ask_question(content, state, parts, full=False)
         return replace(state, last={"r": "topic", "id": chosen.id}), replace(reply, view=view)
+    # The closing suggestion never suggests the topic just heard.
+    prompt = phase_prompt(content, state, skip_topic=chosen.id)
     parts.append(Say(prompt))
     return state, Reply(tuple(parts), prompt, view)
 
@@ -66,8 +70,8 @@ def disclaimer_reply(content: Content, state: State, **_: Any) -> tuple[State, R
 def explain(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     state = replace(state, last={"r": "explain"})
     if state.phase == SAFETY:
-        question = current_question(content, state)
-        state, reply = ask_question(content, state, [Say(question.explain)])
+        lead = [Say(question_explain(content, state))]
+        state, reply = ask_question(content, state, lead, full=False)
         return replace(state, last={"r": "explain"}), reply
     if state.phase == ROUTINE:
         technique = sets(content, state)[state.index].technique
@@ -80,18 +84,22 @@ def where(content: Content, state: State, event: Event) -> tuple[State, Reply]:
 
 
 def where_reply(content: Content, state: State, **_: Any) -> tuple[State, Reply]:
+    """How much is left, leading with the time; then where they are (with the leg)."""
     p = content.prompt
     if state.phase != ROUTINE:
         routine = content.routine(state.routine)
-        begin_at = (state.routine, 0, 0)
-        minutes = minutes_words(content, seconds_left(content, begin_at, state.side, state.pace))
-        return with_prompt(
-            content, state, p("where_not_started", routine=routine.name, minutes=minutes)
-        )
-    words = where_words(content, state)
-    position = (state.routine, state.index, state.step)
-    minutes = minutes_words(content, seconds_left(content, position, state.side, state.pace))
-    return with_prompt(content, state, p("where_in_routine", minutes=minutes, **words))
+        knees = side_words(content, "both") if state.side == "both" else p("knees_one")
+        minutes = where_minutes(content, state, 0, 0)
+        text = p("where_not_started", minutes=minutes, routine=routine.name, knees=knees)
+        return with_prompt(content, state, text)
+    target = resume_point(content, state)
+    if target is None:  # every step heard: only "next" to finish is left
+        minutes = minutes_lead(p("minutes_under_one"))
+    else:
+        minutes = where_minutes(content, state, *target)
+    return with_prompt(
+        content, state, p("where_in_routine", minutes=minutes, **where_words(content, state))
+    )
 
 
 # ----- help and misunderstandings
@@ -102,13 +110,25 @@ def help_(content: Content, state: State, event: Event) -> tuple[State, Reply]:
 
 
 def help_reply(content: Content, state: State, **_: Any) -> tuple[State, Reply]:
-    key = f"help_{state.phase}" if not (state.phase == ROUTINE and state.paused) else "help_paused"
-    return with_prompt(content, state, content.prompt(key), title="help_title")
+    """What can be said here, each thing once: the routine's help is whole on its own."""
+    title = content.prompt("help_title")
+    if state.phase == ROUTINE:
+        if state.paused:
+            target = resume_point(content, state)
+            words = (
+                position_words(content, state, *target) if target else where_words(content, state)
+            )
+            text = content.prompt("help_paused", **words)
+        else:
+            text = content.prompt("help_routine")
+        prompt = phase_prompt(content, state)
+        return state, Reply((Say(text),), prompt, View("info", title, text))
+    return with_prompt(content, state, content.prompt(f"help_{state.phase}"), title="help_title")
 
 
 def fallback(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     if state.phase == SAFETY:
-        return ask_question(content, state, [Say(content.prompt("fallback_safety"))])
+        return ask_question(content, state, [Say(content.prompt("fallback_safety"))], full=False)
     return with_prompt(content, state, content.prompt("fallback"))
 
 
@@ -132,8 +152,6 @@ def no_question(content: Content, state: State, event: Event) -> tuple[State, Re
     """Yes or no when no safety question is waiting: answer the offer at hand, if any."""
     if state.phase == SIDE:
         return ask_side(content, state, [Say(content.prompt("side_needed"))])
-    if state.phase == READY and event.kind == On.YES:
-        return resume(content, state, event)
     if state.phase in (IDLE, DONE) and event.kind == On.YES:
         return start(content, state, Event(On.START))
     return with_prompt(content, state, content.prompt("no_question"))
@@ -143,10 +161,14 @@ def no_question(content: Content, state: State, event: Event) -> tuple[State, Re
 
 
 def stop(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    """Goodbye; mid-routine, naming the step it will go on from (after the last step: done)."""
     p = content.prompt
     text = p("goodbye")
     if state.phase == ROUTINE:
-        position = p("stop_summary", **where_words(content, state))
+        target = resume_point(content, state)
+        if target is None:
+            return finish(content, state)
+        position = p("stop_summary", **position_words(content, state, *target))
         # Promise a pick-up only when there is somewhere to pick it up from.
         later = f" {p('stop_resume_hint')}" if state.remembers else ""
         text = f"{position}{later} {text}"
@@ -161,8 +183,11 @@ def forget(content: Content, state: State, event: Event) -> tuple[State, Reply]:
 
 
 def answer_forget(content: Content, state: State, event: Event) -> tuple[State, Reply]:
-    if event.kind == On.NO:
+    if event.kind != On.YES:
         return with_prompt(content, state, content.prompt("forget_kept"))
-    state = replace(state, resume=None, heard_intro=False, week=0, last={}, remembers=False)
+    state = replace(
+        state, resume=None, heard_intro=False, week=0, last={}, remembers=False,
+        returning=False, learned=(),
+    )  # fmt: skip
     state, reply = with_prompt(content, state, content.prompt("forget_done"))
     return state, replace(reply, effects=frozenset({"forget"}))

@@ -1,0 +1,290 @@
+"""The spoken experience, counted: seconds to the first hold, repetition, honest lengths.
+
+Everything here is measured on the real responses, driven through the Lambda entry point by
+a simulated person (:class:`~skill.simulator.Conversation` over the interaction model), with
+the simulated Alexa clock: each response plays to its end, words at the speaking rate plus
+every break and sound, and the person answers two seconds later ("next" at once).
+
+- a new user hears at most 60 s of speech before the first timed hold starts, a returning
+  user (has done at least one step before) at most 25 s;
+- over one full routine no sentence is said more than 6 times;
+- every length the skill announces ("about N minutes") is within 20 % of what the routine
+  then really takes, and "how much is left" is too.
+
+``python -m pytest tests/test_speech_budget.py -s`` prints the measured numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from skill.app import build_skill
+from skill.content import Content
+from skill.lambda_function import make_handler
+from skill.settings import Settings
+from skill.simulator import (
+    THINK_SECONDS,
+    Conversation,
+    Session,
+    SimulatedClock,
+    Turn,
+    ssml_seconds,
+)
+from skill.store import make_persistence_adapter
+
+NEW_USER_BUDGET_S = 60.0
+RETURNING_USER_BUDGET_S = 25.0
+MAX_SAME_SENTENCE = 6
+LENGTH_TOLERANCE = 0.20
+SAFETY_ANSWERS = ["no"] * 5
+MAX_TURNS = 80
+
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+}  # fmt: skip
+_ABOUT = re.compile(
+    r"(less than a minute|about a minute|about (\w+) minutes)( for one knee| for each knee)?"
+)
+_MARKERS = re.compile(r"\[(?:pause [\d.]+s|chime)\]")
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def seconds_before_first_break(ssml: str) -> float | None:
+    """Seconds of speech in a response before its first silence (a hold), None if it has none."""
+    cut = ssml.find("<break")
+    return None if cut < 0 else ssml_seconds(ssml[:cut])
+
+
+def seconds_to_first_hold(person: Conversation, lines: Iterable[str]) -> tuple[float, list[Turn]]:
+    """Say ``lines`` in turn until a response starts a timed hold; the speech heard until then."""
+    total, turns = 0.0, []
+    for line in lines:
+        turn = person.say(line)
+        turns.append(turn)
+        before = seconds_before_first_break(turn.ssml)
+        if before is not None:
+            return total + before, turns
+        total += ssml_seconds(turn.ssml)
+    heard = "\n".join(f"  {t.heard}: {t.text}" for t in turns)
+    raise AssertionError(f"no timed hold started after {list(lines)}:\n{heard}")
+
+
+def sentences(turns: Iterable[Turn]) -> Counter[str]:
+    """Every sentence spoken in these turns (case and spacing ignored), counted."""
+    counted: Counter[str] = Counter()
+    for turn in turns:
+        text = _MARKERS.sub(" ", turn.text)
+        for sentence in _SENTENCE_END.split(text):
+            sentence = " ".join(sentence.lower().split())
+            if sentence:
+                counted[sentence] += 1
+    return counted
+
+
+def announced(text: str) -> list[tuple[float, bool]]:
+    """Every duration a text announces: (minutes, whether it is for one knee only).
+
+    "less than a minute" counts as half a minute, "about a minute" as one.
+    """
+    found = []
+    for phrase, number, per_knee in _ABOUT.findall(text.lower()):
+        if phrase == "less than a minute":
+            minutes = 0.5
+        elif phrase == "about a minute":
+            minutes = 1.0
+        else:
+            minutes = float(number) if number.isdigit() else float(NUMBER_WORDS[number])
+        found.append((minutes, bool(per_knee)))
+    return found
+
+
+def announced_minutes(text: str) -> list[float]:
+    return [minutes for minutes, _ in announced(text)]
+
+
+def within(announced: float, measured_s: float) -> bool:
+    return abs(announced * 60 - measured_s) <= LENGTH_TOLERANCE * measured_s
+
+
+def turn_seconds(turn: Turn) -> float:
+    """A turn as the person lives it: the whole response, then two seconds to answer."""
+    return ssml_seconds(turn.ssml) + THINK_SECONDS
+
+
+def run_routine(
+    person: Conversation, side: str, routine: str | None = None, *, late: bool = False
+) -> list[Turn]:
+    """A new user through the check to the end of a routine, saying "next" at once each time.
+
+    ``routine`` is asked for in the opening words ("ask knee coach to start the quick
+    routine"), or with ``late`` only at the knee question. Returns every turn from the launch
+    on; the routine's own turns start at the first one that holds (:func:`first_step_index`).
+    """
+    opening = f"ask knee coach to start the {routine} routine" if routine and not late else None
+    turns = [person.say(opening or "open knee coach")]
+    for answer in SAFETY_ANSWERS:
+        turns.append(person.say(answer))
+    if routine and late:
+        turns.append(person.say(f"start the {routine} routine"))
+    turns.append(person.say(side))
+    for _ in range(MAX_TURNS):
+        if not turns[-1].open:
+            return turns
+        turns.append(person.say("next"))
+    raise AssertionError("the routine did not end")
+
+
+def first_step_index(turns: list[Turn]) -> int:
+    return next(i for i, t in enumerate(turns) if "<break" in t.ssml)
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+def remembered(tmp_path: Path, content: Content) -> Callable[[], Conversation]:
+    """A person whose progress is kept (SQLite in tmp) across sessions, on one simulated clock."""
+    settings = Settings(persistence="sqlite", sqlite_path=tmp_path / "progress.db")
+    clock = SimulatedClock()
+    handler = make_handler(build_skill(settings, make_persistence_adapter(settings), content))
+    return lambda: Conversation(handler, clock=clock)
+
+
+# --------------------------------------------------------------------------- 1. first hold
+
+
+def test_a_new_user_hears_at_most_a_minute_before_the_first_hold(
+    conversation: Callable[..., Conversation],
+) -> None:
+    seconds, turns = seconds_to_first_hold(
+        conversation(), ["open knee coach", *SAFETY_ANSWERS, "my right knee"]
+    )
+    print(f"\nnew user: {seconds:.1f} s of speech over {len(turns)} turns to the first hold")
+    assert seconds <= NEW_USER_BUDGET_S, "\n".join(t.text for t in turns)
+
+
+@pytest.mark.parametrize("finished", [False, True], ids=["stopped-mid-routine", "finished"])
+def test_a_returning_user_hears_at_most_25_seconds_before_the_first_hold(
+    remembered: Callable[[], Conversation], finished: bool
+) -> None:
+    first = remembered()
+    if finished:
+        run_routine(first, "my right knee", routine="quick")
+    else:
+        first.say("open knee coach")
+        for answer in [*SAFETY_ANSWERS, "my right knee", "next", "next"]:
+            first.say(answer)
+        first.say("stop")
+    first.wait(24 * 3600)  # the next day
+    seconds, turns = seconds_to_first_hold(remembered(), ["open knee coach", "no", "yes"])
+    kind = "after finishing" if finished else "after stopping"
+    print(f"\nreturning user ({kind}): {seconds:.1f} s over {len(turns)} turns to the first hold")
+    assert seconds <= RETURNING_USER_BUDGET_S, "\n".join(t.text for t in turns)
+
+
+# --------------------------------------------------------------------------- 2. repetition
+
+
+@pytest.mark.parametrize(
+    ("side", "routine"),
+    [("my right knee", None), ("my left knee", "quick"), ("both knees", None)],
+    ids=["full", "quick", "full-both-knees"],
+)
+def test_no_sentence_is_said_more_than_six_times_in_a_routine(
+    conversation: Callable[..., Conversation], side: str, routine: str | None
+) -> None:
+    counted = sentences(run_routine(conversation(), side, routine))
+    most = counted.most_common(5)
+    print(f"\nmost repeated ({routine or 'full'}, {side}): {most}")
+    over = [(s, n) for s, n in counted.items() if n > MAX_SAME_SENTENCE]
+    assert not over, f"said more than {MAX_SAME_SENTENCE} times: {over}"
+
+
+# --------------------------------------------------------------------------- 3. lengths
+
+
+def routine_seconds(turns: list[Turn]) -> float:
+    """How long a routine took, from its first step's response to its last."""
+    return sum(turn_seconds(t) for t in turns[first_step_index(turns) :])
+
+
+@pytest.mark.parametrize("routine", [None, "quick"], ids=["full", "quick"])
+@pytest.mark.parametrize("side", ["my right knee", "both knees"], ids=["one-knee", "both-knees"])
+def test_every_announced_length_is_within_a_fifth_of_the_real_one(
+    conversation: Callable[..., Conversation], side: str, routine: str | None
+) -> None:
+    """What is said before the first hold ("about 12 minutes for one knee", "about 23 minutes
+    in all") against the routine as it then really runs, "next" said at once."""
+    turns = run_routine(conversation(), side, routine)
+    one_knee = routine_seconds(run_routine(conversation(), "my left knee", routine))
+    measured = routine_seconds(turns)
+    first = first_step_index(turns)
+    said = [a for t in turns[: first + 1] for a in announced(t.text)]
+    print(
+        f"\n{routine or 'full'} routine, {side}: announced {said},"
+        f" measured {measured / 60:.1f} min (one knee {one_knee / 60:.1f} min)"
+    )
+    assert said, "the routine's length is never announced before it starts"
+    wrong = [
+        (m, per_knee) for m, per_knee in said if not within(m, one_knee if per_knee else measured)
+    ]
+    assert not wrong, f"announced {wrong}, but it takes {measured / 60:.1f} min"
+    # The length of the routine that runs is said.
+    assert any(within(m, one_knee if per_knee else measured) for m, per_knee in said)
+
+
+def test_a_routine_picked_after_launch_is_named_with_its_true_length(
+    conversation: Callable[..., Conversation],
+) -> None:
+    turns = run_routine(conversation(), "my right knee", "quick", late=True)
+    first = first_step_index(turns)
+    assert "quick routine" in turns[first].text.lower()
+    (minutes,) = announced_minutes(turns[first].text)
+    assert within(minutes, routine_seconds(turns)), turns[first].text
+
+
+def ask_aside(handler: Any, session: Session, text: str, person: Conversation) -> Turn:
+    """Ask something in a copy of the session, leaving the real conversation untouched."""
+    aside = Conversation(handler, person.model, clock=lambda: person.clock())
+    aside.session = Session(
+        user_id=session.user_id, attributes=dict(session.attributes), new=False, clock=person.clock
+    )
+    return aside.say(text)
+
+
+def test_how_much_is_left_leads_with_the_time_and_is_right(
+    conversation: Callable[..., Conversation], handler: Any
+) -> None:
+    person = conversation()
+    turns = [person.say("open knee coach"), *(person.say(a) for a in SAFETY_ANSWERS)]
+    turns.append(person.say("my right knee"))
+    asked: list[tuple[float, Turn, int]] = []
+    while turns[-1].open:
+        # After each step the person asks, in a copy of the session, how much is left.
+        answer = ask_aside(handler, person.session, "how much is left", person)
+        asked.append((0.0, answer, len(turns)))
+        turns.append(person.say("next"))
+    first = first_step_index(turns)
+    checked = 0
+    for _, answer, after in asked:
+        remaining = sum(turn_seconds(t) for t in turns[after:])
+        (minutes,) = announced_minutes(answer.text) or [None]
+        assert minutes is not None, answer.text
+        assert re.match(r"(about|less)", answer.text.lower()), f"not led by the time: {answer.text}"
+        if remaining >= 150 and after > first:
+            checked += 1
+            assert within(minutes, remaining), (
+                f"{answer.text!r}: {remaining / 60:.1f} min really left"
+            )
+    assert checked >= 5
