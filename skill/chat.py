@@ -51,11 +51,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from skill.app import build_skill
     from skill.lambda_function import make_handler
+    from skill.logs import configure_logging
     from skill.nlu import default_model
     from skill.settings import Settings
     from skill.store import make_persistence_adapter
 
     settings = Settings.from_env()
+    configure_logging(settings.log_level, settings.log_loggers)
     handler = make_handler(build_skill(settings, make_persistence_adapter(settings)))
     options: dict[str, Any] = {"locale": args.locale, "apl": args.screen}
     if args.user:
