@@ -1,8 +1,9 @@
 """One cold start, run in a fresh interpreter by ``bench/run.py``; prints one JSON line.
 
 ``python bench/cold_start.py TARGET EVENT_FILE [--import-only]``: TARGET is ``hello`` (the
-baseline skill beside this file) or ``ours`` (``skill.lambda_function``, configured by the
-``KNEE_COACH_*`` environment the parent sets). The clock starts before the handler module is
+baseline skill beside this file), ``hello_dynamodb`` (the same with the SDK's DynamoDbAdapter)
+or ``ours`` (``skill.lambda_function``, configured by the ``KNEE_COACH_*`` environment the
+parent sets). The clock starts before the handler module is
 imported and stops after the first LaunchRequest is answered; the parent also times the whole
 process. Before the clock, only what the Lambda runtime itself imports before any handler is
 loaded (see below), plus ``resource``; pathlib is kept out on purpose, so its cost shows where a
@@ -52,12 +53,15 @@ def main() -> int:
     with open(event_file, encoding="utf-8") as file:
         event = json.load(file)
     started = time.perf_counter()
-    if target == "hello":
-        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "hello_skill"))
+    cpu_started = time.process_time()
+    if target in ("hello", "hello_dynamodb"):
+        folder = "hello_skill" if target == "hello" else "hello_dynamodb"
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), folder))
         from lambda_function import lambda_handler  # type: ignore[import-not-found]
     else:
         from skill.lambda_function import lambda_handler
     imported = time.perf_counter()
+    cpu_imported = time.process_time()
     speech = ""
     if not import_only:
         response = lambda_handler(event, None)
@@ -66,6 +70,7 @@ def main() -> int:
     peak_kb = peak_rss_kb()
     result = {
         "import_ms": (imported - started) * 1000,
+        "import_cpu_ms": (cpu_imported - cpu_started) * 1000,
         "first_ms": (answered - imported) * 1000,
         "in_process_ms": (answered - started) * 1000,
         "script_ms": (answered - _STARTED) * 1000,

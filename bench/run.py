@@ -5,8 +5,10 @@ can be is therefore a ratio against the baseline (``bench/hello_skill``), with t
 interleaved in one run. Measures:
 
 * cold start: a fresh interpreter imports the Lambda handler and answers one LaunchRequest
-  (median of ``--runs``), for our skill without persistence and with the local SQLite store,
-  plus what the DynamoDB backend adds at import (boto3; the Lambda runtime provides it);
+  (median of ``--runs``), for our skill without persistence and with the local SQLite store;
+* cold import with DynamoDB: our handler module with its DynamoDB store against the hello
+  skill with the SDK's ``DynamoDbAdapter`` built at import as the ASK samples do
+  (``bench/hello_dynamodb``), both import-only, interleaved in the same run;
 * peak RSS of that process;
 * warm latency per request through ``lambda_handler`` over a recorded routine conversation;
 * the deploy artifact's size, and the web endpoint's throughput with verification on
@@ -41,6 +43,7 @@ sys.path.insert(0, str(REPO))
 
 COLD_RATIO = 1.2
 RSS_RATIO = 1.2
+DYNAMODB_IMPORT_RATIO = 0.9
 WARM_P50_MS = 1.0
 WARM_P99_MS = 3.0
 ZIP_MB = 3.0
@@ -364,51 +367,66 @@ def cold_section(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: li
         f"cold start: median of {args.runs} interleaved runs after one warm-up round; "
         f"{sys.executable} ({sys.version.split()[0]})"
     )
-    dynamo(event_file, max(5, args.runs // 3), rows, notes)
+    dynamo(event_file, args.runs, rows, notes)
 
 
 def dynamo(event_file: Path, runs: int, rows: list[Row], notes: list[str]) -> None:
-    """What choosing the DynamoDB backend adds at import: boto3 (the Lambda runtime has it)."""
+    """Cold import with the DynamoDB store vs a bare skill with the SDK's DynamoDbAdapter."""
     try:
+        import ask_sdk_dynamodb  # noqa: F401
         import boto3  # noqa: F401
     except ImportError:
-        notes.append("dynamodb import cost: boto3 not installed here, not measured")
+        notes.append("dynamodb import: boto3 or ask-sdk-dynamodb not installed, not measured")
         return
     aws = {
         "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "bench",
         "AWS_SECRET_ACCESS_KEY": "bench",
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "AWS_EC2_METADATA_DISABLED": "true",
-        "KNEE_COACH_DYNAMODB_ENDPOINT": "http://127.0.0.1:9",
     }
+    ours = {
+        "KNEE_COACH_PERSISTENCE": "dynamodb",
+        "KNEE_COACH_DYNAMODB_ENDPOINT": "http://127.0.0.1:9",
+        "KNEE_COACH_USER_KEY_SECRET": "bench-secret-bench-secret-bench-secret",
+    }
+    baseline = {"DYNAMODB_PERSISTENCE_REGION": "us-east-1"}
     configs = [
-        ColdConfig(
-            "none-import", "ours", clean_env(KNEE_COACH_PERSISTENCE="none"), import_only=True
-        ),
-        ColdConfig(
-            "dynamo-import",
-            "ours",
-            clean_env(KNEE_COACH_PERSISTENCE="dynamodb", **aws),
-            import_only=True,
-        ),
+        ColdConfig("sdk-dynamo", "hello_dynamodb", clean_env(**aws, **baseline), import_only=True),
+        ColdConfig("ours-dynamo", "ours", clean_env(**aws, **ours), import_only=True),
     ]
     samples = cold_runs(configs, event_file, runs)
-    none_ms = summarize(samples["none-import"], "import_ms")
-    dyn_ms = summarize(samples["dynamo-import"], "import_ms")
-    none_rss = summarize(samples["none-import"], "maxrss_kb")
-    dyn_rss = summarize(samples["dynamo-import"], "maxrss_kb")
+    base_cpu = summarize(samples["sdk-dynamo"], "import_cpu_ms")
+    ours_cpu = summarize(samples["ours-dynamo"], "import_cpu_ms")
+    base_ms = summarize(samples["sdk-dynamo"], "import_ms")
+    ours_ms = summarize(samples["ours-dynamo"], "import_ms")
+    base_rss = summarize(samples["sdk-dynamo"], "maxrss_kb")
+    ours_rss = summarize(samples["ours-dynamo"], "maxrss_kb")
     rows.append(
         Row(
-            "DynamoDB backend at import, ms / RSS MB (info)",
-            f"+0 / {none_rss / 1024:.1f}",
-            f"+{dyn_ms - none_ms:.0f} / {dyn_rss / 1024:.1f}",
+            "cold import with DynamoDB vs a bare skill with DynamoDbAdapter, CPU ms",
+            f"{base_cpu:.1f}",
+            f"{ours_cpu:.1f}",
+            f"{ours_cpu / base_cpu:.2f}x",
+            f"<= {DYNAMODB_IMPORT_RATIO}x",
+            verdict(ours_cpu <= DYNAMODB_IMPORT_RATIO * base_cpu),
         )
     )
+    for title, base, ours in (
+        ("  the same import, wall ms (info)", base_ms, ours_ms),
+        ("  peak RSS MB after that import (info)", base_rss / 1024, ours_rss / 1024),
+    ):
+        info = Row(title, f"{base:.1f}", f"{ours:.1f}")
+        info.ratio = f"{ours / base:.2f}x"
+        rows.append(info)
     notes.append(
-        f"DynamoDB backend: import of skill.lambda_function with it vs without, median of {runs}; "
-        "boto3 is provided by the Lambda runtime, so the budget is judged on the handler path"
+        f"DynamoDB: import of skill.lambda_function with the DynamoDB store (botocore client "
+        f"built at import) vs bench/hello_dynamodb (hello skill + DynamoDbAdapter with a boto3 "
+        f"resource built at import, as the ASK samples do); median of {runs} interleaved runs. "
+        "Judged on the import's CPU time: on this shared 2-core machine the wall time of a "
+        "300 ms import also measures how long the process waited for a core"
     )
 
 

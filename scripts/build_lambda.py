@@ -7,8 +7,9 @@ dependencies are read from ``pyproject.toml`` (the one source of truth), resolve
 the target platform, and the packages the runtime provides are dropped from the pins
 before anything is installed. The zip holds only:
 
-- the runtime dependencies (``ask-sdk-core`` and its own dependencies, ``pyyaml``, and the
-  DynamoDB persistence adapter from the ``aws`` extra), built for the Lambda architecture;
+- the runtime dependencies (``ask-sdk-core`` and its own dependencies and ``pyyaml``; the
+  ``aws`` extra names only botocore, which the runtime provides), built for the Lambda
+  architecture;
 - ``skill/`` and ``content/``;
 
 and no tests, stale caches, console scripts or native extensions. Entries carry a fixed
@@ -103,7 +104,7 @@ def normalize(name: str) -> str:
 
 
 def runtime_requirements(pyproject: Path = REPO_ROOT / "pyproject.toml") -> list[str]:
-    """The project's own dependencies plus the ``aws`` extra (the DynamoDB adapter)."""
+    """The project's own dependencies plus the ``aws`` extra (what the DynamoDB store needs)."""
     import tomllib  # Python 3.11+; the build runs in the dev venv.
 
     project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]

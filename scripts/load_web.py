@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Bounded load test of ``knee-coach serve`` with verification ON, on 127.0.0.1 only.
 
-Starts the real server (waitress) in a subprocess, trusting a throwaway test root through
-``KNEE_COACH_EXTRA_TRUST_ROOTS`` and with the signing chain pre-filled through
+Starts the real server (``knee-coach serve``) in a subprocess, trusting a throwaway test root
+through ``KNEE_COACH_EXTRA_TRUST_ROOTS`` and with the signing chain pre-filled through
 ``KNEE_COACH_CERT_CACHE_DIR`` (so nothing is downloaded), then drives it from a few concurrent
 clients for a fixed time with correctly signed requests, and prints requests/s, latency
 percentiles and errors. Every request is fully verified (URL rules, cached chain, RSA
@@ -35,15 +35,13 @@ from certs import CERT_URL, SKILL_ID, body_of, envelope, make_pki, signed_header
 
 from skill.certcache import cache_file_name  # noqa: E402
 
-QUEUE_DEPTH = re.compile(r"Task queue depth is (\d+)")
-
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=4, help="concurrent keep-alive clients")
     parser.add_argument("--seconds", type=float, default=10.0, help="measured duration")
     parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured warm-up seconds")
-    parser.add_argument("--workers", type=int, default=4, help="waitress threads")
+    parser.add_argument("--workers", type=int, default=4, help="server request threads")
     parser.add_argument("--pool", type=int, default=400, help="distinct pre-signed requests")
     parser.add_argument("--max-p99-ms", type=float, default=20.0, help="fail above this p99")
     return parser.parse_args()
@@ -148,7 +146,6 @@ def main() -> int:
         finally:
             proc.terminate()
             proc.wait(timeout=10)
-        depths = [int(d) for d in QUEUE_DEPTH.findall((Path(tmp) / "server.log").read_text())]
     latencies = sorted(x for c in clients for x in c.latencies)
     errors = [e for c in clients for e in c.errors]
     if not latencies:
@@ -164,7 +161,6 @@ def main() -> int:
         f"p99={p99 * 1000:.2f} max={latencies[-1] * 1000:.2f} "
         f"mean={statistics.fmean(latencies) * 1000:.2f}"
     )
-    print(f"waitress queue-depth warnings={len(depths)} max depth={max(depths, default=0)}")
     if errors:
         print(f"first errors: {sorted(set(errors))[:5]}")
     return 1 if errors or p99 * 1000 > args.max_p99_ms else 0

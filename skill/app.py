@@ -3,8 +3,11 @@
 Per request: the request interceptor loads the coach state from session attributes (and,
 at the start of a session, the person's saved progress); one handler turns the request
 into an event and steps the coach; the response interceptor saves the new session state
-and writes progress once, only if it changed. Content is loaded and validated once, when
-the skill is built, so a content mistake fails at start-up rather than in someone's session.
+and writes progress once, only if it changed. When that first read failed, the session
+tries it again on a later turn, backing off (10 s, 20 s, ... at most 2 minutes apart), so a
+store that recovers mid-routine keeps the rest of the routine. Content is loaded and validated
+once, when the skill is built, so a content mistake fails at start-up rather than in someone's
+session.
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ log = logging.getLogger(__name__)
 
 MEMORY_KEY = "memory"
 """Session attribute caching the stored progress record, so only a session's first turn reads."""
+RETRY_FIRST_S = 10.0
+RETRY_MAX_S = 120.0
+"""A failed read is tried again after 10 s, then 20 s, 40 s, ... never more than 2 min apart."""
 Clock = Callable[[], float]
 
 
@@ -64,11 +70,27 @@ class LoadState(AbstractRequestInterceptor):
         raw = session.get(handlers.STATE_KEY)
         if getattr(request, "object_type", "") == "SessionEndedRequest" and not raw:
             return  # nothing was said in this session: nothing to settle
-        stored = _cached(session.get(MEMORY_KEY)) or self.store.load(envelope)
+        cached = _cached(session.get(MEMORY_KEY))
+        if cached is None:
+            stored = self._load(envelope, turn.now, retries=0)
+        elif cached.retry_at is not None and turn.now >= cached.retry_at:
+            stored = self._load(envelope, turn.now, retries=cached.retries + 1)
+        else:
+            stored = cached
         memory = memory_from(stored.progress, turn.now, stored.available)
         fresh = fresh_state(memory, self.content)
         state = State.from_dict(raw, self.content, fresh) if raw else fresh
+        if cached is not None and stored.available and not cached.available:
+            state = replace(state, remembers=True)  # the store is back: progress is kept again
         turn.stored, turn.before = stored, state
+
+    def _load(self, envelope: Any, now: float, retries: int) -> StoredProgress:
+        """Read the record; a failure schedules the next try, further away each time."""
+        stored = self.store.load(envelope)
+        if stored.available:
+            return stored
+        wait = min(RETRY_MAX_S, RETRY_FIRST_S * 2 ** min(retries, 8))
+        return replace(stored, retry_at=now + wait, retries=retries)
 
 
 class SaveState(AbstractResponseInterceptor):
@@ -93,7 +115,10 @@ class SaveState(AbstractResponseInterceptor):
             # After "forget me" the rest of the session writes nothing: carrying on, or just
             # saying stop, must not re-create the record the person asked to delete.
             available = stored.available and not forgot
-            session[MEMORY_KEY] = {"record": after.to_record(), "available": available}
+            memory: dict[str, Any] = {"record": after.to_record(), "available": available}
+            if stored.retry_at is not None and not forgot:
+                memory.update(retry_at=stored.retry_at, retries=stored.retries)
+            session[MEMORY_KEY] = memory
 
 
 def forget_effect(content: Content, store: ProgressStore) -> handlers.Effects:
@@ -166,7 +191,11 @@ def _cached(raw: Any) -> StoredProgress | None:
     if not isinstance(raw, dict) or "record" not in raw:
         return None
     loaded = Progress.load(raw["record"])
-    return StoredProgress(loaded.progress, bool(raw.get("available")), loaded.status)
+    retry_at, retries = raw.get("retry_at"), raw.get("retries")
+    if not (isinstance(retry_at, (int, float)) and isinstance(retries, int)):
+        retry_at, retries = None, 0  # nothing to try again (or not a number we wrote)
+    available = raw.get("available") is True
+    return StoredProgress(loaded.progress, available, loaded.status, retry_at, retries)
 
 
 def handled_intents(content: Content | None = None) -> frozenset[str]:

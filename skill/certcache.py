@@ -2,11 +2,21 @@
 
 Every Alexa request names the chain that signed it (``SignatureCertChainUrl``). Fetching it for
 every request would be slow and would let anyone make us download things, so chains are kept
-here: at most ``max_entries`` of them (least recently used goes first), each download limited
-in time and size, no redirects followed, and an entry dropped once any certificate in it has
-expired. An optional directory keeps chains across restarts and lets tests and the load script
-pre-fill the cache without a network. Whether a chain is *trustworthy* is not this module's
-business: :mod:`skill.verification` validates every chain before using it.
+here: at most ``max_entries`` of them (least recently used goes first, but a chain that has
+verified a request outlives any that has not), each download limited in time and size, no
+redirects followed, and an entry dropped once any certificate in it has expired. An optional
+directory keeps chains across restarts and lets tests and the load script pre-fill the cache
+without a network. Whether a chain is *trustworthy* is not this module's business:
+:mod:`skill.verification` validates every chain before using it.
+
+Anyone can name a chain URL, before any signature has been checked, so downloads are rationed:
+
+* at most ``max_downloads`` requests wait on downloads at any moment; another request that
+  needs one is refused at once instead of queueing behind them, so requests for chains already
+  here (every genuine request, once Amazon's chain is known) never wait on a download;
+* two requests for the same URL share one download;
+* a URL whose download failed is not tried again for ``failure_ttl_s`` (the negative cache,
+  bounded to ``max_failures`` URLs).
 """
 
 from __future__ import annotations
@@ -16,7 +26,8 @@ import threading
 import time
 import urllib.request
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,6 +36,11 @@ from typing import Any
 from cryptography import x509
 
 MAX_ENTRIES = 16
+MAX_DOWNLOADS = 2
+"""Requests that may wait on certificate downloads at once (``serve`` has 4 threads)."""
+FAILURE_TTL_S = 600.0
+"""A chain URL that could not be fetched (or did not validate) is refused for this long."""
+MAX_FAILURES = 1024
 MAX_CHAIN_BYTES = 64 * 1024
 """A real chain is about 5 KB; anything much larger is not one."""
 DOWNLOAD_TIMEOUT_S = 5.0
@@ -50,6 +66,8 @@ class CachedChain:
     """Earliest ``not_valid_after`` in the chain: the entry expires then."""
     validated: Any = field(default=None, compare=False)
     """Set by the verifier once the chain has been validated (the leaf's public key)."""
+    verified: bool = field(default=False, compare=False)
+    """A request signed with this chain passed verification: a known Amazon chain."""
 
 
 def parse_chain(pem: bytes) -> CachedChain:
@@ -105,6 +123,14 @@ def _read_bounded(response: Any, deadline: float, max_bytes: int) -> bytes:
     return bytes(body)
 
 
+@dataclass
+class _Flight:
+    """One URL being fetched: its lock, and how many requests hold or wait for it."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    users: int = 0
+
+
 class CertCache:
     """Thread-safe LRU of :class:`CachedChain` by (already checked) chain URL."""
 
@@ -115,13 +141,23 @@ class CertCache:
         cache_dir: Path | None = None,
         fetch: Callable[[str], bytes] | None = None,
         clock: Callable[[], datetime] = utc_now,
+        max_downloads: int = MAX_DOWNLOADS,
+        failure_ttl_s: float = FAILURE_TTL_S,
+        max_failures: int = MAX_FAILURES,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._entries: OrderedDict[str, CachedChain] = OrderedDict()
+        self._failed: OrderedDict[str, float] = OrderedDict()  # url -> refused until (monotonic)
+        self._in_flight: dict[str, _Flight] = {}
         self._lock = threading.Lock()
+        self._download_slots = threading.BoundedSemaphore(max_downloads)
         self._max_entries = max_entries
+        self._max_failures = max_failures
+        self._failure_ttl_s = failure_ttl_s
         self._cache_dir = cache_dir
         self._fetch = fetch  # None: :func:`download`, looked up at call time (tests replace it)
         self._clock = clock
+        self._monotonic = monotonic
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -132,12 +168,44 @@ class CertCache:
         with self._lock:
             self._entries[url] = chain
             self._entries.move_to_end(url)
+            self._failed.pop(url, None)
             while len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)
+                self._evict_one()
         return chain
 
+    def _evict_one(self) -> None:
+        """The least recently used chain that never verified a request, else the oldest."""
+        for url, chain in self._entries.items():
+            if not chain.verified:
+                del self._entries[url]
+                return
+        self._entries.popitem(last=False)
+
     def get(self, url: str) -> CachedChain:
-        """The chain for ``url``: from memory, then the cache directory, then the network."""
+        """The chain for ``url``: from memory, then the cache directory, then the network.
+
+        Raises :class:`CertFetchError` at once when the URL failed recently or every download
+        slot is taken.
+        """
+        chain = self._cached(url)
+        if chain is not None:
+            return chain
+        if not self._download_slots.acquire(blocking=False):
+            raise CertFetchError("too many certificate downloads in progress")
+        try:
+            with self._flight(url):  # a second request for the same URL waits for the first
+                return self._cached(url) or self._load(url)
+        finally:
+            self._download_slots.release()
+
+    def refuse(self, url: str) -> None:
+        """Drop ``url``'s chain and refuse it for a while (it did not validate)."""
+        with self._lock:
+            self._entries.pop(url, None)
+            self._remember_failure(url)
+
+    def _cached(self, url: str) -> CachedChain | None:
+        """The chain in memory, or None; raises if the URL is in the negative cache."""
         with self._lock:
             chain = self._entries.get(url)
             if chain is not None:
@@ -145,11 +213,46 @@ class CertCache:
                     self._entries.move_to_end(url)
                     return chain
                 del self._entries[url]
-        pem = self._read_file(url)
-        if pem is None:
-            pem = (self._fetch or download)(url)
-            self._write_file(url, pem)
-        return self.put(url, pem)
+            until = self._failed.get(url)
+            if until is not None:
+                if self._monotonic() < until:
+                    raise CertFetchError("certificate chain failed recently; not retried yet")
+                del self._failed[url]
+        return None
+
+    def _load(self, url: str) -> CachedChain:
+        try:
+            pem = self._read_file(url)
+            if pem is None:
+                pem = (self._fetch or download)(url)
+                self._write_file(url, pem)
+            return self.put(url, pem)
+        except CertFetchError:
+            with self._lock:
+                self._remember_failure(url)
+            raise
+
+    def _remember_failure(self, url: str) -> None:
+        """Call with the lock held."""
+        self._failed[url] = self._monotonic() + self._failure_ttl_s
+        self._failed.move_to_end(url)
+        while len(self._failed) > self._max_failures:
+            self._failed.popitem(last=False)
+
+    @contextmanager
+    def _flight(self, url: str) -> Iterator[None]:
+        """Serialise work on one URL; its lock lives only while someone holds or awaits it."""
+        with self._lock:
+            flight = self._in_flight.setdefault(url, _Flight())
+            flight.users += 1
+        try:
+            with flight.lock:
+                yield
+        finally:
+            with self._lock:
+                flight.users -= 1
+                if not flight.users:
+                    del self._in_flight[url]
 
     def _path(self, url: str) -> Path | None:
         return None if self._cache_dir is None else self._cache_dir / cache_file_name(url)

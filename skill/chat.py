@@ -75,11 +75,13 @@ def run(args: argparse.Namespace) -> int:
     from skill.app import build_skill
     from skill.intents import REMINDERS_SCOPE
     from skill.lambda_function import make_handler
+    from skill.logs import configure_logging
     from skill.nlu import default_model
     from skill.settings import Settings
     from skill.store import make_persistence_adapter
 
     settings = Settings.from_env()
+    configure_logging(settings.log_level, settings.log_loggers)
     standin = AlexaStandIn(time_zone=args.time_zone or None)
     skill = build_skill(
         settings, make_persistence_adapter(settings), api_client=StandInApiClient(standin)

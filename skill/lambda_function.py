@@ -2,6 +2,8 @@
 
 The skill is built once per container, at import (Lambda's init phase), so warm requests
 only pay for dispatch. ``make_handler`` is shared with the chat simulator and the tests.
+Logging is set up here too: ``KNEE_COACH_LOG_LEVEL`` (the template's ``LogLevel``) for our
+loggers, on the handler the Lambda runtime already put on the root logger.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from ask_sdk_core.exceptions import SerializationException
+from ask_sdk_core.exceptions import AskSdkException, SerializationException
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope
 
 from skill.app import build_skill
+from skill.logs import configure_logging
 from skill.settings import Settings
 from skill.store import make_persistence_adapter
 
@@ -41,6 +44,10 @@ def make_handler(skill: CustomSkill) -> Handler:
             kind = request.get("type") if isinstance(request, dict) else None
             log.warning("a request the SDK cannot read, answered with nothing: %s", kind)
             return {"version": "1.0", "response": {}}
+        if _session_of_another_skill(envelope):
+            # The SDK checks only context's ID against ours; a session naming another skill is
+            # refused the same way, as an invocation error before any handler runs.
+            raise AskSdkException("Skill ID Verification failed: session is for another skill")
         response = skill.invoke(request_envelope=envelope, context=context)
         serialized = skill.serializer.serialize(response)
         assert isinstance(serialized, dict)
@@ -49,5 +56,18 @@ def make_handler(skill: CustomSkill) -> Handler:
     return handler
 
 
+def _session_of_another_skill(envelope: RequestEnvelope) -> bool:
+    session = envelope.session
+    if session is None:
+        return False
+    system = getattr(envelope.context, "system", None)
+    return bool(_application_id(session) != _application_id(system))
+
+
+def _application_id(holder: Any) -> Any:
+    return getattr(getattr(holder, "application", None), "application_id", None)
+
+
 _settings = Settings.from_env()
+configure_logging(_settings.log_level, _settings.log_loggers)
 lambda_handler = make_handler(build_skill(_settings, make_persistence_adapter(_settings)))

@@ -1,21 +1,49 @@
-"""``knee-coach serve``: run the web endpoint under waitress, a production WSGI server.
+"""``knee-coach serve``: the web endpoint under Tornado's HTTP server, the app on a thread pool.
 
-Waitress rather than gunicorn: it is pure Python (nothing to compile, runs on Linux, macOS and
-Windows alike), serves from threads in one process so the certificate cache and the skill are
-shared rather than rebuilt per worker, and caps request bodies itself. TLS is terminated in
-front of it (reverse proxy or tunnel); see ``docs/web.md``.
+Why Tornado and not waitress (measured; ``docs/web.md`` has the numbers): a client that sends
+its request one header line every few seconds must not hold a connection for as long as it
+likes. Waitress has no bound on how long a request may take to arrive, only an idle timeout
+that every trickled byte resets, and a connection limit that such clients fill: with 150 of
+them ``/healthz`` stopped answering, and past about 1,000 sockets its ``select()`` loop died.
+Tornado's HTTP/1.1 server reads every request on its event loop (epoll) and bounds the time
+for the headers (``header_timeout_s``, which is also the keep-alive idle limit) and for the
+body (``body_timeout_s``) as a whole, however the bytes trickle in; only a request that has
+fully arrived is handed to the WSGI app, on a pool of ``workers`` threads, so slow clients
+never occupy a worker. We add a cap on open connections (``max_connections``): beyond it a new
+connection is closed at once instead of queueing. Tornado is pure Python and runs on Linux,
+macOS and Windows alike, and like waitress it serves threads in one process, so the skill and
+the certificate cache are built once and shared. TLS is terminated in front (``deploy/``).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import logging
+import resource
 import signal
 import sys
-from types import FrameType
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-WAITRESS_BODY_LIMIT = 256 * 1024
-"""Hard cap in waitress; Flask's 128 KB limit answers first, with our JSON error."""
+from tornado.httpserver import HTTPServer
+from tornado.iostream import IOStream
+from tornado.netutil import bind_sockets
+from tornado.wsgi import WSGIContainer
+
+from skill.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SERVER_BODY_LIMIT = 256 * 1024
+"""Hard cap in the server; Flask's 128 KB limit answers first, with our JSON error."""
+MAX_HEADER_BYTES = 16 * 1024
+"""Alexa's headers are well under 2 KB (the longest is the base64 signature)."""
+FD_HEADROOM = 64
+"""File descriptors kept free beyond the connection limit (listening socket, store, logs)."""
+REFUSAL_LOG_EVERY_S = 60.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,52 +51,144 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, help="TCP port; 0 picks a free one (default 8080)")
     parser.add_argument("--workers", type=int, help="request threads (default 4)")
     parser.add_argument(
+        "--max-connections", type=int, help="open connections at once (default 1000)"
+    )
+    parser.add_argument(
         "--dev",
         action="store_true",
         help="DEV MODE: skip signature checks, for local simulators only (KNEE_COACH_DEV_MODE=1)",
     )
+    parser.add_argument(
+        "--any-skill",
+        action="store_true",
+        help="serve without KNEE_COACH_SKILL_ID, accepting any skill (KNEE_COACH_ANY_SKILL=1)",
+    )
+
+
+class LimitedHTTPServer(HTTPServer):
+    """Tornado's HTTP server, closing connections beyond ``max_connections`` straight away."""
+
+    def initialize(self, *args: Any, max_connections: int = 1000, **kwargs: Any) -> None:
+        super().initialize(*args, **kwargs)
+        self.max_connections = max_connections
+        self.open_connections = 0
+        self.refused = 0
+        self._last_refusal_log = float("-inf")
+
+    def handle_stream(self, stream: IOStream, address: tuple[Any, ...]) -> None:
+        if self.open_connections >= self.max_connections:
+            stream.close()
+            self._note_refusal()
+            return
+        self.open_connections += 1
+        super().handle_stream(stream, address)
+
+    def on_close(self, server_conn: object) -> None:
+        self.open_connections -= 1
+        super().on_close(server_conn)
+
+    def _note_refusal(self) -> None:
+        self.refused += 1
+        now = time.monotonic()
+        if now - self._last_refusal_log >= REFUSAL_LOG_EVERY_S:
+            self._last_refusal_log = now
+            log.warning(
+                "connection limit (%d) reached: closing new connections (%d so far)",
+                self.max_connections,
+                self.refused,
+            )
+
+
+class Server:
+    """The WSGI ``app`` served on ``settings.host``/``port``; start and stop on an event loop."""
+
+    def __init__(self, app: Any, settings: Settings) -> None:
+        self.settings = settings
+        self.executor = ThreadPoolExecutor(settings.workers, thread_name_prefix="knee-coach")
+        self.http = LimitedHTTPServer(
+            WSGIContainer(app, executor=self.executor),
+            max_connections=fit_connection_limit(settings.max_connections),
+            idle_connection_timeout=settings.header_timeout_s,
+            body_timeout=settings.body_timeout_s,
+            max_body_size=SERVER_BODY_LIMIT,
+            max_header_size=MAX_HEADER_BYTES,
+        )
+        self.host, self.port = settings.host, settings.port
+
+    def start(self) -> None:
+        """Bind and listen (call on the loop that will serve); ``port`` is the real one after."""
+        sockets = bind_sockets(self.settings.port, address=self.settings.host)
+        self.port = sockets[0].getsockname()[1]
+        self.http.add_sockets(sockets)
+
+    async def stop(self, grace_s: float = 5.0) -> None:
+        """Stop listening, let requests in flight finish (up to ``grace_s``), end the threads."""
+        self.http.stop()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self.http.close_all_connections(), grace_s)
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def fit_connection_limit(wanted: int) -> int:
+    """``wanted``, raising this process's open-file limit to fit it if the hard limit allows."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = wanted + FD_HEADROOM
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        fitted = max(1, soft - FD_HEADROOM)
+        log.warning("open-file limit %d: serving at most %d connections", soft, fitted)
+        return fitted
+    return wanted
 
 
 def run(args: argparse.Namespace) -> int:
     """Build the app from settings (flags win over ``KNEE_COACH_*``) and serve until stopped."""
-    from waitress.server import create_server
-
-    from skill.settings import Settings
-    from skill.web import create_app
+    from skill.logs import configure_logging
 
     settings = Settings.from_env().with_(
         host=args.host,
         port=args.port,
         workers=args.workers,
+        max_connections=args.max_connections,
         verify_requests=False if args.dev else None,
+        any_skill=True if args.any_skill else None,
     )
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    server: object = create_server(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        threads=settings.workers,
-        max_request_body_size=WAITRESS_BODY_LIMIT,
-        channel_timeout=30,
-        ident="knee-coach",
-    )
-    host, port = (
-        getattr(server, "effective_host", settings.host),
-        getattr(server, "effective_port", settings.port),
-    )
-    print(f"Knee Coach listening on http://{host}:{port}{settings.route}", flush=True)
-    signal.signal(signal.SIGTERM, _stop)
+    configure_logging(settings.log_level, settings.log_loggers)
+    if "tornado.access" not in settings.log_loggers:
+        # One line per 4xx, with the client's address: not worth keeping unless asked for.
+        logging.getLogger("tornado.access").setLevel(logging.ERROR)
+    if settings.verify_requests and settings.workers < 3:
+        log.warning(
+            "%d worker threads: certificate downloads may take 2 of them; use 3 or more",
+            settings.workers,
+        )
+    from skill.web import create_app
+
     try:
-        server.run()  # type: ignore[attr-defined]
-    except KeyboardInterrupt:
-        print("Knee Coach stopped", file=sys.stderr)
-    finally:
-        server.close()  # type: ignore[attr-defined]
+        app = create_app(settings)
+    except ValueError as error:  # a deployment mistake: say which setting, and do not start
+        print(f"knee-coach serve: {error}", file=sys.stderr)
+        return 2
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C before the loop runs
+        asyncio.run(_serve(app, settings))
+    print("Knee Coach stopped", file=sys.stderr)
     return 0
 
 
-def _stop(signum: int, frame: FrameType | None) -> None:
-    """SIGTERM (docker stop, systemd) shuts down like Ctrl-C, closing the listening socket."""
-    raise KeyboardInterrupt
+async def _serve(app: Any, settings: Settings) -> None:
+    server = Server(app, settings)
+    server.start()
+    print(f"Knee Coach listening on http://{server.host}:{server.port}{settings.route}", flush=True)
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        # SIGTERM (docker stop, systemd) and Ctrl-C both shut down cleanly.
+        loop.add_signal_handler(signum, stopped.set)
+    await stopped.wait()
+    await server.stop()

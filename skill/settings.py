@@ -29,6 +29,10 @@ def _path(value: str | None) -> Path | None:
     return None if value is None else Path(value)
 
 
+def _names(value: str | None) -> tuple[str, ...]:
+    return tuple(name.strip() for name in (value or "").split(",") if name.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     """Process-wide configuration; build one with :meth:`from_env`, adjust with :meth:`with_`."""
@@ -36,8 +40,13 @@ class Settings:
     content_dir: Path = REPO_ROOT / "content"
     models_dir: Path = REPO_ROOT / "interaction_models"
     skill_id: str | None = None
-    """When set, requests for any other skill are refused (the SDK's skill ID check)."""
+    """Requests for any other skill are refused. ``serve`` with verification on needs it."""
+    any_skill: bool = False
+    """``serve`` without a skill ID: accept any skill's signed requests (explicit opt-out)."""
     log_level: str = "INFO"
+    """Level of Knee Coach's own loggers (``skill.*``); third-party loggers stay at WARNING."""
+    log_loggers: tuple[str, ...] = ()
+    """Third-party loggers (by name, e.g. ``botocore``) that get ``log_level`` too."""
 
     persistence: str = "sqlite"
     """Where progress is kept: ``sqlite`` (default, local file), ``dynamodb`` or ``none``."""
@@ -49,11 +58,24 @@ class Settings:
     store_timeout_s: float = 1.5
     alexa_api_timeout_s: float = 2.0
     """Longest wait for one call to Alexa's own APIs (reminders, the device's time zone)."""
+    user_key_secret: str | None = None
+    """Per-deployment secret for the HMAC that keys progress by user (Lambda: from the template).
+
+    Unset with SQLite: a per-installation secret in ``user_key_secret_file`` is created and used.
+    """
+    user_key_secret_file: Path | None = None
+    """Where the local secret lives; default ``user-key.secret`` beside the SQLite file."""
 
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 4
     route: str = "/"
+    header_timeout_s: float = 10.0
+    """A request's headers must arrive within this (also the keep-alive idle limit)."""
+    body_timeout_s: float = 10.0
+    """A request's body must arrive within this once its headers are in."""
+    max_connections: int = 1000
+    """Open connections ``serve`` keeps at once; further ones are closed at once."""
     verify_requests: bool = True
     """Signature, certificate and timestamp checks on the web endpoint; off only in dev mode."""
     extra_trust_roots: Path | None = None
@@ -76,7 +98,9 @@ class Settings:
             "content_dir": Path(get("CONTENT_DIR") or base.content_dir),
             "models_dir": Path(get("MODELS_DIR") or base.models_dir),
             "skill_id": get("SKILL_ID"),
+            "any_skill": _flag(get("ANY_SKILL"), False),
             "log_level": (get("LOG_LEVEL") or base.log_level).upper(),
+            "log_loggers": _names(get("LOG_LOGGERS")),
             "persistence": (get("PERSISTENCE") or ("dynamodb" if in_lambda else "sqlite")).lower(),
             "sqlite_path": Path(get("SQLITE_PATH") or base.sqlite_path),
             "dynamodb_table": get("DYNAMODB_TABLE") or base.dynamodb_table,
@@ -84,15 +108,25 @@ class Settings:
             "dynamodb_endpoint_url": get("DYNAMODB_ENDPOINT"),
             "store_timeout_s": float(get("STORE_TIMEOUT_S") or base.store_timeout_s),
             "alexa_api_timeout_s": float(get("ALEXA_API_TIMEOUT_S") or base.alexa_api_timeout_s),
+            "user_key_secret": get("USER_KEY_SECRET"),
+            "user_key_secret_file": _path(get("USER_KEY_SECRET_FILE")),
             "host": get("HOST") or base.host,
             "port": int(get("PORT") or base.port),
             "workers": int(get("WORKERS") or base.workers),
             "route": get("ROUTE") or base.route,
+            "header_timeout_s": float(get("HEADER_TIMEOUT_S") or base.header_timeout_s),
+            "body_timeout_s": float(get("BODY_TIMEOUT_S") or base.body_timeout_s),
+            "max_connections": int(get("MAX_CONNECTIONS") or base.max_connections),
             "verify_requests": not _flag(get("DEV_MODE"), False),
             "extra_trust_roots": _path(get("EXTRA_TRUST_ROOTS")),
             "cert_cache_dir": _path(get("CERT_CACHE_DIR")),
         }
         return cls(**values)
+
+    @property
+    def secret_file(self) -> Path:
+        """The local user-key secret file (see :attr:`user_key_secret_file`)."""
+        return Path(self.user_key_secret_file or Path(self.sqlite_path).parent / "user-key.secret")
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with some settings changed (command-line flags win over the environment)."""

@@ -8,8 +8,12 @@ tampered with yields a fresh state instead of a crash in a later turn.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from types import UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from skill.content import Content
 from skill.habits import Habits, is_time_zone_name
@@ -135,7 +139,8 @@ class State:
     keep_going: bool = False
     pace: float = 1.0
     paused: bool = False
-    last: dict[str, Any] = field(default_factory=dict)
+    last: dict[str, str] = field(default_factory=dict)
+    """What to replay on "repeat": ``{"r": kind}``, plus ``"id"`` for a topic."""
     resume: tuple[str, int, int] | None = None
     want: tuple[str, str | None] | None = None
     """What the person asked for before the safety check: (routine id, technique id)."""
@@ -196,6 +201,9 @@ class State:
     def from_dict(cls, data: Any, content: Content, fresh: State | None = None) -> State:
         """Rebuild state from session attributes; anything malformed yields ``fresh``.
 
+        Session attributes come back from the device, so every field is checked against its
+        annotation (:func:`checker`) before the content checks: a wrong type, a non-finite
+        number or a wrong shape anywhere gives ``fresh``, never an exception in a later turn.
         ``fresh`` defaults to a blank state; the request interceptor passes one seeded from
         the person's saved preferences, so a session written by an older deployment keeps them.
         """
@@ -203,46 +211,24 @@ class State:
         if not isinstance(data, dict) or data.get("v") != STATE_VERSION:
             return fresh
         try:
-            state = cls(
-                phase=str(data["phase"]),
-                question=int(data["question"]),
-                compact=bool(data["compact"]),
-                checked=bool(data["checked"]),
-                routine=str(data["routine"]),
-                index=int(data["index"]),
-                step=int(data["step"]),
-                run=max(1, int(data["run"])),
-                side=data["side"] if data["side"] in SIDES else None,
-                keep_going=bool(data["keep_going"]),
-                pace=float(data["pace"]) if float(data["pace"]) in PACES else 1.0,
-                paused=bool(data["paused"]),
-                last=dict(data["last"] or {}),
-                resume=_position(data["resume"]),
-                want=(str(data["want"][0]), data["want"][1]) if data["want"] else None,
-                pending=data["pending"] if data["pending"] in PENDING else None,
-                heard_intro=bool(data["heard_intro"]),
-                remembers=bool(data["remembers"]),
-                returning=bool(data["returning"]),
-                learned=tuple(str(t) for t in data["learned"]),
-                sent_at=float(data["sent_at"]),
-                marks=tuple(float(m) for m in data["marks"]),
-                heard=max(0, int(data["heard"])),
-                next_at=_pair(data["next_at"]),
-                answered=None if data["answered"] is None else int(data["answered"]),
-                # Fields added later are read with defaults: a session that began on the
-                # previous deployment keeps going instead of starting fresh.
-                rate=_rate(data.get("rate", 1.0)),
-                habits=Habits.from_list(data.get("habits")),
-                tz=_zone_name(data.get("tz")),
-                tz_checked=bool(data.get("tz_checked", False)),
-                usual=_optional_str(data.get("usual")),
-                reminders=data.get("reminders") if data.get("reminders") in REMINDERS else None,
-                offered=int(data.get("offered", 0)),
-                asked=bool(data.get("asked", False)),
-                plan=_optional_str(data.get("plan")),
-            )
-        except (KeyError, TypeError, ValueError, IndexError):
+            values = {name: check(data[name]) for name, check in _FIELD_CHECKS.items()}
+        except (KeyError, Unusable):
             return fresh
+        values["run"] = max(1, values["run"])
+        values["heard"] = max(0, values["heard"])
+        if values["side"] not in SIDES:
+            values["side"] = None
+        if values["pace"] not in PACES:
+            values["pace"] = 1.0
+        if values["pending"] not in PENDING:
+            values["pending"] = None
+        if values["rate"] not in RATES:
+            values["rate"] = 1.0
+        if values["tz"] is not None and not is_time_zone_name(values["tz"]):
+            values["tz"] = None
+        if values["reminders"] not in (None, *REMINDERS):
+            values["reminders"] = None
+        state = cls(**values)
         return state if _consistent(state, content) else fresh
 
 
@@ -252,31 +238,158 @@ time, the time zone, or Alexa's own permission question."""
 REMINDERS = ("set", "declined")
 
 
-def _rate(raw: Any) -> float:
-    rate = float(raw)
-    return rate if rate in RATES else 1.0
+# --------------------------------------------------------------------------- validation
+
+MAX_JSON_INT = 2**53
+"""Integers beyond this do not survive a JSON round trip through other languages."""
 
 
-def _zone_name(raw: Any) -> str | None:
-    return raw if is_time_zone_name(raw) else None
+class Unusable(ValueError):
+    """A session value does not have the type its field declares."""
 
 
-def _optional_str(raw: Any) -> str | None:
-    return str(raw) if isinstance(raw, str) and 0 < len(raw) <= 64 else None
+Check = Callable[[Any], Any]
 
 
-def _pair(raw: Any) -> tuple[int, int] | None:
-    if raw is None:
-        return None
-    index, step = raw
-    return int(index), int(step)
+def checked(value: Any, kind: Any) -> Any:
+    """``value`` as field type ``kind`` (JSON lists become tuples), or :class:`Unusable`.
+
+    Strict on purpose: a bool is not an int, a string is not a bool, numbers are finite and
+    integers JSON-safe, and containers have exactly their declared shape. Supports what state
+    fields use: ``bool``, ``int``, ``float``, ``str``, ``None``, unions, ``tuple[...]`` (fixed or
+    ``...``), ``dict[K, V]``, NamedTuples (as the list of their fields) and ``Any`` (any JSON
+    value with finite numbers).
+    """
+    return checker(kind)(value)
 
 
-def _position(raw: Any) -> tuple[str, int, int] | None:
-    if not raw:
-        return None
-    routine, index, step = raw
-    return str(routine), int(index), int(step)
+@functools.cache
+def checker(kind: Any) -> Check:
+    """The check for ``kind``, built once (every turn checks every field); ``TypeError`` for a
+    type with no rule, so a new State field of an unsupported type fails at import."""
+    origin, args = get_origin(kind), get_args(kind)
+    if kind is Any:
+        return _json_value
+    if kind in _SIMPLE:
+        return _SIMPLE[kind]
+    if origin in (Union, UnionType):
+        return _one_of(tuple(checker(arg) for arg in args), kind)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        return _tuple_of(checker(args[0]))
+    if origin is tuple:
+        return _fixed_tuple(tuple(checker(arg) for arg in args))
+    if origin is dict:
+        return _dict_of(checker(args[0]), checker(args[1]))
+    if isinstance(kind, type) and issubclass(kind, tuple) and hasattr(kind, "_fields"):
+        return _named_tuple(kind)
+    raise TypeError(f"State field type {kind!r} has no validation rule in skill.state.checker")
+
+
+def _unusable(value: Any, what: str) -> Unusable:
+    return Unusable(f"{value!r:.40} is not {what}")
+
+
+def _none(value: Any) -> None:
+    if value is not None:
+        raise _unusable(value, "None")
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _unusable(value, "a bool")
+    return value
+
+
+def _int(value: Any) -> int:
+    if type(value) is not int or not -MAX_JSON_INT < value < MAX_JSON_INT:
+        raise _unusable(value, "a JSON-safe int")
+    return value
+
+
+def _float(value: Any) -> float:
+    if type(value) is int:
+        return float(_int(value))
+    if type(value) is not float or not math.isfinite(value):
+        raise _unusable(value, "a finite number")
+    return value
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _unusable(value, "a string")
+    return value
+
+
+_SIMPLE: dict[Any, Check] = {bool: _bool, int: _int, float: _float, str: _str, type(None): _none}
+
+
+def _one_of(options: tuple[Check, ...], kind: Any) -> Check:
+    def check(value: Any) -> Any:
+        for option in options:
+            try:
+                return option(value)
+            except Unusable:
+                continue
+        raise _unusable(value, f"any of {kind}")
+
+    return check
+
+
+def _tuple_of(item: Check) -> Check:
+    def check(value: Any) -> tuple[Any, ...]:
+        if not isinstance(value, (list, tuple)):
+            raise _unusable(value, "a list")
+        return tuple(item(x) for x in value)
+
+    return check
+
+
+def _fixed_tuple(items: tuple[Check, ...]) -> Check:
+    def check(value: Any) -> tuple[Any, ...]:
+        if not isinstance(value, (list, tuple)) or len(value) != len(items):
+            raise _unusable(value, f"a list of {len(items)}")
+        return tuple(item(x) for item, x in zip(items, value, strict=True))
+
+    return check
+
+
+def _named_tuple(kind: Any) -> Check:
+    """A NamedTuple (such as :class:`~skill.habits.Habits`), sent as the list of its fields."""
+    hints = get_type_hints(kind)
+    items = _fixed_tuple(tuple(checker(hints[name]) for name in kind._fields))
+
+    def check(value: Any) -> Any:
+        return kind(*items(value))
+
+    return check
+
+
+def _dict_of(key: Check, item: Check) -> Check:
+    def check(value: Any) -> dict[Any, Any]:
+        if not isinstance(value, dict):
+            raise _unusable(value, "a map")
+        return {key(k): item(v) for k, v in value.items()}
+
+    return check
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if type(value) is int:
+        return _int(value)
+    if type(value) is float:
+        return _float(value)
+    if isinstance(value, list):
+        return [_json_value(item) for item in value]
+    if isinstance(value, dict):
+        return {_str(k): _json_value(v) for k, v in value.items()}
+    raise Unusable(f"{type(value).__name__} is not JSON")
+
+
+_HINTS = get_type_hints(State)
+_FIELD_CHECKS: dict[str, Check] = {f.name: checker(_HINTS[f.name]) for f in fields(State) if f.init}
+"""One check per State field, read from its annotation (a new field needs no code here)."""
 
 
 def _consistent(state: State, content: Content) -> bool:

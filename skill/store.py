@@ -3,19 +3,21 @@
 Three layers, each with one job:
 
 * backends (:mod:`skill.store_sqlite`, :mod:`skill.store_dynamodb`): the ASK SDK's three-method
-  ``AbstractPersistenceAdapter``, keyed by :func:`hashed_user_key`; they raise on failure;
+  ``AbstractPersistenceAdapter``, keyed by :func:`skill.userkey.user_keygen` (an HMAC of the
+  user ID with the deployment's secret); they raise on failure;
 * :class:`ResilientAdapter`: the fault boundary and the privacy gate. It never raises, turns
   failures into "no saved progress", logs one warning per kind of failure without the user ID,
   and drops any key outside :data:`skill.progress.ALLOWED_KEYS` before it reaches a backend;
 * :class:`ProgressStore`: what the dialog layer calls. Typed :class:`~skill.progress.Progress`
   in and out, tells whether the store answered, writes only when something changed.
 
-:func:`make_persistence_adapter` picks the backend from :class:`~skill.settings.Settings`. boto3
+:func:`make_persistence_adapter` picks the backend from :class:`~skill.settings.Settings`. botocore
 is imported only when the DynamoDB backend is chosen, so the local path never loads it.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import threading
 import time
@@ -29,10 +31,10 @@ from ask_sdk_model.request_envelope import RequestEnvelope
 
 from skill.progress import ALLOWED_KEYS, Loaded, Progress
 from skill.settings import Settings
+from skill.userkey import Keygen, secret_source, user_keygen
 
 log = logging.getLogger(__name__)
 
-Keygen = Callable[[RequestEnvelope], str]
 RETENTION_S = 365 * 24 * 3600
 """A record nobody touched for a year is deleted (DynamoDB TTL; SQLite on read and at start)."""
 WARN_EVERY_S = 300.0
@@ -41,23 +43,6 @@ WARN_EVERY_S = 300.0
 
 class CorruptRecordError(PersistenceException):
     """A stored record could not be decoded; overwriting it is the repair."""
-
-
-def hashed_user_key(request_envelope: RequestEnvelope) -> str:
-    """SHA-256 (hex) of the Alexa user ID: the store never holds the raw ID.
-
-    Alexa user IDs are long random strings, so an unsalted hash cannot be reversed by guessing,
-    yet it stays stable across processes, hosts and deployments without a secret to manage.
-    """
-    try:
-        user_id = request_envelope.context.system.user.user_id  # type: ignore[union-attr]
-    except AttributeError:
-        user_id = None
-    if not isinstance(user_id, str) or not user_id:
-        raise PersistenceException("request has no user id to key progress by")
-    import hashlib  # here, not at the top: only a request with a store pays for it
-
-    return hashlib.sha256(user_id.encode("utf-8")).hexdigest()
 
 
 def classify(error: BaseException) -> str:
@@ -98,6 +83,16 @@ _NAMES = {
 }
 
 
+_SQLITE_TEXTS = (
+    (("locked", "busy"), "busy"),
+    (("no such table",), "table_missing"),
+    (("disk is full",), "disk_full"),
+    (("readonly", "read-only"), "read_only"),
+    (("not a database", "malformed"), "damaged"),
+)
+"""SQLite reports its failures by message; each names what the operator has to look at."""
+
+
 def _classify_one(error: BaseException) -> str:
     response = getattr(error, "response", None)
     if isinstance(response, Mapping):
@@ -106,13 +101,14 @@ def _classify_one(error: BaseException) -> str:
             return _CODES.get(code, "error")
     import sqlite3  # here, not at the top: the DynamoDB and no-store paths never load it
 
-    if isinstance(error, sqlite3.OperationalError):
+    if isinstance(error, sqlite3.DatabaseError):
         text = str(error)
-        if "locked" in text or "busy" in text:
-            return "busy"
-        if "no such table" in text:
-            return "table_missing"
+        for words, kind in _SQLITE_TEXTS:
+            if any(word in text for word in words):
+                return kind
         return "unreachable"
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return "disk_full"
     for cls in type(error).__mro__:
         if cls.__name__ in _NAMES:
             return _NAMES[cls.__name__]
@@ -130,7 +126,7 @@ class ResilientAdapter(AbstractPersistenceAdapter):
     def __init__(
         self,
         inner: AbstractPersistenceAdapter,
-        keygen: Keygen = hashed_user_key,
+        keygen: Keygen | None = None,
         timeout_s: float = 1.5,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -235,7 +231,9 @@ class ResilientAdapter(AbstractPersistenceAdapter):
             log.debug(message, *args)
 
     def _user_tag(self, envelope: RequestEnvelope) -> str:
-        """At most an 8-character prefix of the hashed key: enough to correlate, not to identify."""
+        """At most an 8-character prefix of the keyed hash: enough to correlate, not to identify."""
+        if self._keygen is None:
+            return "unknown"
         try:
             return self._keygen(envelope)[:8]
         except Exception:
@@ -254,6 +252,10 @@ class StoredProgress:
     available: bool
     status: str
     """:data:`skill.progress.LoadStatus`, or ``unavailable``."""
+    retry_at: float | None = None
+    """When the read failed: when this session should try it again (epoch seconds)."""
+    retries: int = 0
+    """How many times this session's read has been tried again (for the back-off)."""
 
 
 class ProgressStore:
@@ -296,40 +298,51 @@ class ProgressStore:
         return self.adapter.try_delete(request_envelope)
 
 
-def make_persistence_adapter(settings: Settings) -> ResilientAdapter | None:
+def make_persistence_adapter(
+    settings: Settings, clock: Callable[[], float] = time.time
+) -> ResilientAdapter | None:
     """The adapter ``settings.persistence`` asks for, wrapped in :class:`ResilientAdapter`.
 
-    ``none`` gives None (the skill runs without memory). An unknown backend name or a DynamoDB
-    backend without a region is a deployment mistake and raises ``ValueError`` at start-up.
+    ``none`` gives None (the skill runs without memory). An unknown backend name, a DynamoDB
+    backend without a region or without a user-key secret is a deployment mistake and raises
+    ``ValueError`` at start-up. ``clock`` (epoch seconds) dates records and their expiry.
     """
     backend = settings.persistence
     inner: AbstractPersistenceAdapter
     if backend == "none":
         return None
-    if backend == "sqlite":
-        from skill.store_sqlite import SqliteAdapter
-
-        inner = SqliteAdapter(settings.sqlite_path, timeout_s=settings.store_timeout_s)
-    elif backend == "dynamodb":
-        inner = _make_dynamodb(settings)
-    else:
+    if backend not in ("sqlite", "dynamodb"):
         raise ValueError(
             f"KNEE_COACH_PERSISTENCE must be sqlite, dynamodb or none, not {backend!r}"
         )
-    return ResilientAdapter(inner, timeout_s=settings.store_timeout_s)
-
-
-def _make_dynamodb(settings: Settings) -> AbstractPersistenceAdapter:
-    if not settings.aws_region:
+    if backend == "dynamodb" and not settings.aws_region:
         raise ValueError(
             "the dynamodb backend needs a region (AWS_REGION or KNEE_COACH_AWS_REGION)"
         )
+    keygen = user_keygen(secret_source(settings))
+    if backend == "sqlite":
+        from skill.store_sqlite import SqliteAdapter
+
+        inner = SqliteAdapter(
+            settings.sqlite_path, timeout_s=settings.store_timeout_s, keygen=keygen, clock=clock
+        )
+    else:
+        inner = _make_dynamodb(settings, keygen, clock)
+    return ResilientAdapter(inner, keygen=keygen, timeout_s=settings.store_timeout_s)
+
+
+def _make_dynamodb(
+    settings: Settings, keygen: Keygen, clock: Callable[[], float]
+) -> AbstractPersistenceAdapter:
     from skill.store_dynamodb import make_dynamodb_adapter
 
+    assert settings.aws_region is not None  # checked by make_persistence_adapter
     adapter: AbstractPersistenceAdapter = make_dynamodb_adapter(
         table_name=settings.dynamodb_table,
         region=settings.aws_region,
         endpoint_url=settings.dynamodb_endpoint_url,
         timeout_s=settings.store_timeout_s,
+        keygen=keygen,
+        clock=clock,
     )
     return adapter

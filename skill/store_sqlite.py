@@ -12,10 +12,23 @@ What makes that safe:
 * one connection per thread and per process (re-opened after ``fork``), because a SQLite
   connection must not be shared across either.
 
+And what it does when the file misbehaves:
+
+* read-only (permissions, a read-only mount): opened anyway; saved progress is read, writes
+  fail as ``read_only`` (nothing to create, switch or purge first);
+* not a database, or damaged: moved aside as ``progress.db.corrupt-<time>`` with a warning, and
+  a new file started (the person loses a bookmark, never the session);
+* deleted or replaced while open: noticed before the next statement (the path no longer leads
+  to the file this connection has), warned about, and opened again, instead of writing to a
+  file nobody will ever read;
+* after a delete ("forget me", a disabled skill): ``secure_delete`` zeroes the freed content
+  and a WAL checkpoint (``TRUNCATE``) empties the write-ahead log, so no copy of the record is
+  left in either file.
+
 Schema (one table, created on first use)::
 
     CREATE TABLE progress (
-        key        TEXT PRIMARY KEY,  -- SHA-256 hex of the Alexa user ID
+        key        TEXT PRIMARY KEY,  -- HMAC-SHA256 hex of the Alexa user ID (skill.userkey)
         attributes TEXT NOT NULL,     -- JSON object, keys from skill.progress.ALLOWED_KEYS
         updated_at REAL NOT NULL,     -- epoch seconds of the last write
         expires_at INTEGER NOT NULL   -- epoch seconds; the row is ignored and purged after it
@@ -25,6 +38,7 @@ Schema (one table, created on first use)::
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -36,7 +50,10 @@ from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.exceptions import PersistenceException
 from ask_sdk_model.request_envelope import RequestEnvelope
 
-from skill.store import RETENTION_S, CorruptRecordError, Keygen, hashed_user_key
+from skill.store import RETENTION_S, CorruptRecordError
+from skill.userkey import Keygen
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS progress (
@@ -53,6 +70,17 @@ ON CONFLICT (key) DO UPDATE SET
     updated_at = excluded.updated_at,
     expires_at = excluded.expires_at
 """
+_DAMAGED = ("file is not a database", "database disk image is malformed")
+_READ_ONLY = ("readonly", "read-only")
+
+
+class _Connection:
+    """One thread's connection, and which file it has open (to notice a deleted file)."""
+
+    def __init__(self, conn: sqlite3.Connection, identity: tuple[int, int] | None) -> None:
+        self.conn = conn
+        self.identity = identity
+        self.pid = os.getpid()
 
 
 class SqliteAdapter(AbstractPersistenceAdapter):
@@ -62,7 +90,8 @@ class SqliteAdapter(AbstractPersistenceAdapter):
         self,
         path: Path | str,
         timeout_s: float = 1.5,
-        keygen: Keygen = hashed_user_key,
+        *,
+        keygen: Keygen,
         retention_s: int = RETENTION_S,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -72,6 +101,7 @@ class SqliteAdapter(AbstractPersistenceAdapter):
         self._retention_s = retention_s
         self._clock = clock
         self._local = threading.local()
+        self._repair_lock = threading.Lock()
 
     def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, object]:
         key = self._keygen(request_envelope)
@@ -101,44 +131,140 @@ class SqliteAdapter(AbstractPersistenceAdapter):
 
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
         self._run("delete", "DELETE FROM progress WHERE key = ?", (self._keygen(request_envelope),))
+        self._checkpoint()
 
     def close(self) -> None:
         """Close this thread's connection (others close when their threads end)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        held: _Connection | None = getattr(self._local, "held", None)
+        if held is not None:
+            held.conn.close()
+            self._local.held = None
 
     # ---- internals -------------------------------------------------------------------
 
     def _run(self, what: str, sql: str, params: tuple[object, ...]) -> sqlite3.Cursor:
         try:
-            return self._connection().execute(sql, params)
+            try:
+                return self._connection().execute(sql, params)
+            except sqlite3.DatabaseError as error:
+                if not _damaged(error):
+                    raise
+                self._move_aside(str(error))  # then one more try, on a new file
+                return self._connection().execute(sql, params)
         except (sqlite3.Error, OSError) as error:
             raise PersistenceException(f"SQLite {what} failed: {error}") from error
 
     def _connection(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None and self._local.pid == os.getpid():
-            return conn
-        conn = self._open()
-        self._local.conn, self._local.pid = conn, os.getpid()
+        held: _Connection | None = getattr(self._local, "held", None)
+        if held is not None and held.pid == os.getpid():
+            if held.identity is None or held.identity == self._identity():
+                return held.conn
+            log.warning("progress database %s was deleted or replaced; opening it again", self.path)
+            held.conn.close()
+        self._local.held = None
+        try:
+            conn = self._open()
+        except sqlite3.DatabaseError as error:
+            if not _damaged(error):
+                raise
+            self._move_aside(str(error))
+            conn = self._open()
         return conn
 
+    def _identity(self) -> tuple[int, int] | None:
+        """(device, inode) of the file at ``path`` now; None for an in-memory database."""
+        if str(self.path) == ":memory:":
+            return None
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return (-1, -1)  # gone: never equal to what a connection has open
+        return stat.st_dev, stat.st_ino
+
     def _open(self) -> sqlite3.Connection:
-        """Connect, then create the directory, WAL mode, table, and purge expired rows."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """Connect, then set up the file: WAL mode, the table, expired rows purged.
+
+        A read-only file skips the set-up that writes and is used for reading.
+        """
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, timeout=self.timeout_s, isolation_level=None)
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(self.timeout_s * 1000)}")
-            self._enable_wal(conn)
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute(_SCHEMA)
-            conn.execute("DELETE FROM progress WHERE expires_at <= ?", (int(self._clock()),))
+            conn.execute("PRAGMA secure_delete = ON")
+            try:
+                self._enable_wal(conn)
+                conn.execute("PRAGMA synchronous = NORMAL")
+                conn.execute(_SCHEMA)
+                conn.execute("DELETE FROM progress WHERE expires_at <= ?", (int(self._clock()),))
+            except sqlite3.OperationalError as error:
+                if not _read_only(error):
+                    raise
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # readable?
+                self._warn_read_only()
+        except sqlite3.OperationalError as error:
+            conn.close()
+            if "unable to open" not in str(error) or not self.path.is_file():
+                raise
+            return self._open_read_only()
         except BaseException:
             conn.close()
             raise
+        self._local.held = _Connection(conn, self._identity())
         return conn
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        """A WAL file in a directory we may not write: SQLite cannot even create its shared
+        memory file there, so the file is opened as immutable (nobody can change it anyway)."""
+        uri = f"{self.path.resolve().as_uri()}?mode=ro&immutable=1"
+        conn = sqlite3.connect(uri, uri=True, timeout=self.timeout_s, isolation_level=None)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except BaseException:
+            conn.close()
+            raise
+        self._warn_read_only()
+        self._local.held = _Connection(conn, self._identity())
+        return conn
+
+    def _warn_read_only(self) -> None:
+        log.warning(
+            "progress database %s is read-only: saved progress is read, nothing is saved",
+            self.path,
+        )
+
+    def _move_aside(self, why: str) -> None:
+        """Rename a damaged file (and its WAL and shared-memory files) so a new one can start."""
+        self.close()
+        with self._repair_lock:
+            if not self.path.exists():
+                return
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+            try:
+                self.path.replace(target)
+                for suffix in ("-wal", "-shm"):
+                    side = self.path.with_name(self.path.name + suffix)
+                    if side.exists():
+                        side.replace(target.with_name(target.name + suffix))
+            except FileNotFoundError:
+                return  # another thread or process moved it first
+            log.warning(
+                "progress database %s is damaged (%s): moved to %s, starting a new one",
+                self.path,
+                why,
+                target.name,
+            )
+
+    def _checkpoint(self) -> None:
+        """Copy the WAL into the file and truncate it, so a deleted record leaves no copy."""
+        try:
+            busy = self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        except sqlite3.Error as error:
+            log.warning("checkpoint after a delete failed: %s", error)
+            return
+        if busy:
+            log.warning("checkpoint after a delete was blocked; the WAL is emptied later")
 
     def _enable_wal(self, conn: sqlite3.Connection) -> None:
         """Switch a new file to WAL, retrying: SQLite skips the busy handler for this pragma.
@@ -158,3 +284,13 @@ class SqliteAdapter(AbstractPersistenceAdapter):
                 if "locked" not in str(error) or time.monotonic() >= deadline:
                     raise
                 time.sleep(0.005)
+
+
+def _damaged(error: sqlite3.DatabaseError) -> bool:
+    return not isinstance(error, sqlite3.OperationalError) and any(
+        text in str(error) for text in _DAMAGED
+    )
+
+
+def _read_only(error: sqlite3.OperationalError) -> bool:
+    return any(text in str(error) for text in _READ_ONLY)

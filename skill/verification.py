@@ -48,6 +48,9 @@ CERT_URL_HOST = "s3.amazonaws.com"
 CERT_URL_PATH_PREFIX = "/echo.api/"
 SIGNING_DOMAIN = "echo-api.amazon.com"
 TIMESTAMP_TOLERANCE = timedelta(seconds=150)
+SKILL_EVENT_TOLERANCE = timedelta(hours=1)
+"""Alexa may deliver skill events (``AlexaSkillEvent.*``) up to an hour after they happened."""
+SKILL_EVENT_PREFIX = "AlexaSkillEvent."
 
 Clock = Callable[[], datetime]
 
@@ -128,20 +131,30 @@ class SignatureVerifier(AbstractVerifier):
         signature_b64 = header(headers, SIGNATURE_HEADER)
         if not url or not signature_b64:
             raise VerificationException(f"missing {CERT_URL_HEADER} or {SIGNATURE_HEADER} header")
-        key = self._signing_key(check_cert_url(url))
+        # Everything that costs nothing comes before anything that may download.
         try:
             signature = base64.b64decode(signature_b64.strip(), validate=True)
-            key.verify(
+        except (binascii.Error, ValueError):
+            raise VerificationException("request signature is not base64") from None
+        url = check_cert_url(url)
+        chain = self._chain(url)
+        try:
+            chain.validated.verify(
                 signature,
                 serialized_request_env.encode("utf-8"),
                 padding.PKCS1v15(),
                 hashes.SHA256(),
             )
-        except (InvalidSignature, binascii.Error, ValueError):
+        except (InvalidSignature, ValueError):
             raise VerificationException("request signature does not match the body") from None
+        chain.verified = True
 
-    def _signing_key(self, url: str) -> rsa.RSAPublicKey:
-        """The leaf's public key once its chain has been validated (and is still in date)."""
+    def _chain(self, url: str) -> CachedChain:
+        """The cached chain for ``url``, validated now (once) and still in date.
+
+        A chain that fails validation is dropped and its URL refused for a while, so nobody
+        can make us fetch and check it again and again.
+        """
         try:
             chain = self._cache.get(url)
         except CertFetchError as exc:
@@ -150,9 +163,12 @@ class SignatureVerifier(AbstractVerifier):
         if not chain.not_before <= now < chain.not_after:
             raise VerificationException("signing certificate chain is expired or not yet valid")
         if chain.validated is None:
-            chain.validated = self._validate(chain, now)
-        key: rsa.RSAPublicKey = chain.validated
-        return key
+            try:
+                chain.validated = self._validate(chain, now)
+            except VerificationException:
+                self._cache.refuse(url)
+                raise
+        return chain
 
     def _validate(self, chain: CachedChain, now: datetime) -> rsa.RSAPublicKey:
         leaf, intermediates = chain.certs[0], list(chain.certs[1:])
@@ -194,11 +210,21 @@ def _check_leaf(leaf: x509.Certificate, now: datetime) -> None:
 
 
 class TimestampVerifier(AbstractVerifier):
-    """The request's own timestamp within 150 seconds of our clock, either way (no replays)."""
+    """The request's own timestamp within 150 seconds of our clock, either way (no replays).
 
-    def __init__(self, clock: Clock = utc_now, tolerance: timedelta = TIMESTAMP_TOLERANCE) -> None:
+    Skill events (``AlexaSkillEvent.*``, e.g. SkillDisabled) may be up to an hour old, as Alexa
+    documents; they are still refused from the future beyond the normal 150 seconds.
+    """
+
+    def __init__(
+        self,
+        clock: Clock = utc_now,
+        tolerance: timedelta = TIMESTAMP_TOLERANCE,
+        event_tolerance: timedelta = SKILL_EVENT_TOLERANCE,
+    ) -> None:
         self._clock = clock
         self._tolerance = tolerance
+        self._event_tolerance = event_tolerance
 
     def verify(
         self,
@@ -212,7 +238,11 @@ class TimestampVerifier(AbstractVerifier):
             raise VerificationException("request has no timestamp")
         if stamp.tzinfo is None:
             stamp = stamp.replace(tzinfo=timezone.utc)
-        if abs(self._clock() - stamp) > self._tolerance:
+        age = self._clock() - stamp
+        is_event = str(getattr(request, "object_type", "")).startswith(SKILL_EVENT_PREFIX)
+        if is_event and timedelta(0) <= age <= self._event_tolerance:
+            return
+        if abs(age) > self._tolerance:
             raise VerificationException("request timestamp is more than 150 seconds away")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +21,7 @@ from ask_sdk_model.request_envelope import RequestEnvelope
 from ask_sdk_runtime.exceptions import DispatchException
 from cryptography import x509
 from flask import Flask, Response, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from skill import oscrypto_compat
@@ -50,8 +52,17 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 128 * 1024
 """Alexa requests are a few KB; the documented ceiling for a skill request is far below this."""
+MAX_JSON_DEPTH = 32
+"""Real envelopes nest about 8 deep; the SDK copies them recursively, so bound it well below
+where Python's recursion limit would turn a crafted body into a 500."""
 KNOWN_REQUEST_TYPES = frozenset(Request.discriminator_value_class_map)
 """Every request type the ASK SDK model can parse; anything else is refused before dispatch."""
+
+NO_SKILL_ID = (
+    "KNEE_COACH_SKILL_ID is not set. With request verification on, only your own skill's "
+    "requests may be served: set KNEE_COACH_SKILL_ID to its ID (amzn1.ask.skill.…), or set "
+    "KNEE_COACH_ANY_SKILL=1 (serve --any-skill) to accept requests signed for any skill."
+)
 
 DEV_MODE_WARNING = "\n".join(
     [
@@ -72,9 +83,11 @@ def envelope_problem(mimetype: str, body: bytes) -> tuple[int, str] | None:
     if mimetype != "application/json":
         return 415, "content type must be application/json"
     try:
-        data = json.loads(body.decode("utf-8"))
+        data = json.loads(body.decode("utf-8"), parse_constant=_not_json, parse_float=_finite_float)
     except (UnicodeDecodeError, ValueError, RecursionError):
         return 400, "body is not UTF-8 JSON"
+    if _deeper_than(data, MAX_JSON_DEPTH):
+        return 400, "request nests too deeply"
     req = data.get("request") if isinstance(data, dict) else None
     if not isinstance(data, dict) or not isinstance(data.get("version"), str):
         return 400, "not an Alexa request envelope"
@@ -87,6 +100,38 @@ def envelope_problem(mimetype: str, body: bytes) -> tuple[int, str] | None:
     if req["type"] not in KNOWN_REQUEST_TYPES:
         return 400, "unsupported request type"
     return None
+
+
+def _not_json(name: str) -> Any:
+    """``NaN``/``Infinity`` are Python's JSON extensions, not JSON: refuse them."""
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999 parses as infinity
+        raise ValueError("number out of range")
+    return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether JSON ``value`` nests more than ``limit`` levels (iterative: no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        )
+        if children and depth >= limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse a configuration that would serve other skills' requests without being asked to."""
+    if settings.verify_requests and not settings.skill_id and not settings.any_skill:
+        raise ValueError(NO_SKILL_ID)
 
 
 def build_verifiers(
@@ -128,9 +173,14 @@ def create_app(
     trust_roots: Sequence[x509.Certificate] | None = None,
     clock: Clock = utc_now,
 ) -> Flask:
-    """The WSGI app. Keyword arguments exist for tests; production passes only ``settings``."""
+    """The WSGI app. Keyword arguments exist for tests; production passes only ``settings``.
+
+    Raises ``ValueError`` for a configuration that must not serve (see :func:`check_settings`).
+    """
+    check_settings(settings)
     skill = skill or build_skill(settings, make_persistence_adapter(settings))
     app = Flask("knee_coach")
+    app.json = StrictJSONProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     # Our verifiers replace the SDK's own (whose chain check needs certvalidator/oscrypto).
     app.config[VERIFY_SIGNATURE_APP_CONFIG] = False
@@ -143,6 +193,8 @@ def create_app(
     )
     if not settings.verify_requests:
         log.warning(DEV_MODE_WARNING)
+    elif not settings.skill_id:
+        log.warning("KNEE_COACH_ANY_SKILL: accepting signed requests for any skill")
 
     def invoke_skill() -> Any:
         problem = envelope_problem(request.mimetype, request.get_data(cache=True))
@@ -155,11 +207,28 @@ def create_app(
         except HTTPException as exc:
             return _adapter_error(exc)
 
-    app.add_url_rule(settings.route, "skill", invoke_skill, methods=["POST"])
-    app.add_url_rule("/healthz", "healthz", lambda: jsonify(status="ok"), methods=["GET"])
+    # No automatic OPTIONS: anything but POST (and GET on /healthz) is a 405.
+    app.add_url_rule(
+        settings.route, "skill", invoke_skill, methods=["POST"], provide_automatic_options=False
+    )
+    app.add_url_rule(
+        "/healthz",
+        "healthz",
+        lambda: jsonify(status="ok"),
+        methods=["GET"],
+        provide_automatic_options=False,
+    )
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     return app
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """Responses are strict JSON: a NaN or infinity is a bug to surface, never ``NaN`` text."""
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        kwargs.setdefault("allow_nan", False)
+        return super().dumps(obj, **kwargs)
 
 
 def _sdk_parse_problem(skill: CustomSkill, body: bytes) -> tuple[int, str] | None:

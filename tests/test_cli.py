@@ -83,41 +83,24 @@ def test_show_waits_out_each_pause_and_speaks_each_piece() -> None:
     assert "(session ended)" in "".join(lines)
 
 
-def test_serve_builds_the_verified_app_and_stops_cleanly(
+def test_serve_builds_the_verified_app_from_flags(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     created: dict[str, Any] = {}
 
-    class FakeServer:
-        effective_host, effective_port = "127.0.0.1", 5555
+    async def fake_serve(app: Any, settings: Any) -> None:
+        created.update(app=app, settings=settings)
 
-        def run(self) -> None:
-            raise KeyboardInterrupt
+    import skill.serve
 
-        def close(self) -> None:
-            created["closed"] = True
-
-    def create_server(app: Any, **options: Any) -> FakeServer:
-        created.update(app=app, **options)
-        return FakeServer()
-
-    import waitress.server
-
-    import skill.web
-
-    real_create_app = skill.web.create_app
-
-    def create_app(settings: Any) -> Any:
-        created["settings"] = settings
-        return real_create_app(settings)
-
-    monkeypatch.setattr(waitress.server, "create_server", create_server)
-    monkeypatch.setattr(skill.web, "create_app", create_app)
-    assert cli.main(["serve", "--port", "0", "--workers", "2"]) == 0
-    assert created["threads"] == 2 and created["port"] == 0 and created["closed"]
-    assert created["settings"].verify_requests is True  # verification is on unless --dev
+    monkeypatch.setenv("KNEE_COACH_SKILL_ID", "amzn1.ask.skill.test")
+    monkeypatch.setattr(skill.serve, "_serve", fake_serve)
+    assert cli.main(["serve", "--port", "0", "--workers", "2", "--max-connections", "50"]) == 0
+    settings = created["settings"]
+    assert (settings.workers, settings.port, settings.max_connections) == (2, 0, 50)
+    assert settings.verify_requests is True  # verification is on unless --dev
     assert created["app"].url_map.bind("localhost").match("/healthz")
-    assert "listening on http://127.0.0.1:5555/" in capsys.readouterr().out
+    assert "Knee Coach stopped" in capsys.readouterr().err
 
 
 def test_help_lists_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
@@ -155,3 +138,33 @@ def test_chat_can_start_with_the_permission_granted(
     assert "permission" not in out
     assert "I'll remind you tomorrow at 8 AM." in out
     assert "SCHEDULED_ABSOLUTE once from " in out and "(Europe/London)" in out
+
+
+@pytest.mark.parametrize(("level", "warned"), [("INFO", True), ("ERROR", False)])
+def test_chat_honours_the_log_level(tmp_path: Path, level: str, warned: bool) -> None:
+    """A store that cannot be opened warns at INFO and WARNING, and is silent at ERROR."""
+    import subprocess
+    import sys
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    script = tmp_path / "lines.txt"
+    script.write_text("open knee coach\nhelp\n")
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "KNEE_COACH_PERSISTENCE": "sqlite",
+        "KNEE_COACH_SQLITE_PATH": str(blocker / "progress.db"),
+        "KNEE_COACH_LOG_LEVEL": level,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "skill.cli", "chat", "--fast", "--script", str(script)],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert ("progress store get failed" in done.stderr) is warned, done.stderr

@@ -106,6 +106,14 @@ def test_how_am_i_doing_names_the_week_month_run_and_the_usual(content: Content)
     assert again.text == reply.text  # "repeat" says the same, as of when it was asked
 
 
+@pytest.mark.parametrize("at", ["soon", "inf", "nan"])
+def test_a_replayed_summary_with_a_tampered_time_still_answers(content: Content, at: str) -> None:
+    habits = Habits().after(TODAY)
+    state = idle(habits=habits, last={"r": "progress", "at": at})
+    _, reply = encouragement.progress_reply(content, state)
+    assert "routine" in reply.text
+
+
 def test_how_am_i_doing_before_any_routine_and_without_a_store(content: Content) -> None:
     _, kept = step(content, idle(), Event(On.PROGRESS, at=NOW))
     assert "haven't finished a routine with me yet" in kept.text

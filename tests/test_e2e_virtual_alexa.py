@@ -2,7 +2,7 @@
 
 The other dialog tests use our own simulator and NLU. Here bespoken's ``virtual-alexa`` (npm)
 resolves the spoken phrases against ``interaction_models/en-US.json`` with its own matcher,
-builds the Alexa envelopes itself and POSTs them over HTTP to the real waitress server in dev
+builds the Alexa envelopes itself and POSTs them over HTTP to the real ``knee-coach serve`` in dev
 mode, so the model, the web layer and the coach are checked together from outside. The Node
 side is ``tests/node/e2e.js``; it prints a JSON transcript that the tests below judge.
 

@@ -119,7 +119,7 @@ class Context:
         return 7000
 
 from skill.lambda_function import lambda_handler
-import ask_sdk_dynamodb.adapter  # packed for the DynamoDB store
+import skill.store_dynamodb  # the DynamoDB store: botocore only, which the runtime provides
 
 results, attributes = [], {}
 for event in json.load(open(sys.argv[1])):
@@ -250,9 +250,8 @@ def test_zip_holds_the_skill_and_only_what_the_runtime_lacks(lambda_zip: Path) -
     with zipfile.ZipFile(lambda_zip) as zf:
         names = set(zf.namelist())
     top_level = {n.split("/", 1)[0] for n in names}
-    assert {"skill", "content", "ask_sdk_core", "ask_sdk_model", "yaml", "ask_sdk_dynamodb"} <= (
-        top_level
-    )
+    assert {"skill", "content", "ask_sdk_core", "ask_sdk_model", "yaml"} <= top_level
+    assert "ask_sdk_dynamodb" not in top_level  # the store is a bare botocore client now
     assert "skill/lambda_function.py" in names
     assert any(n.startswith("content/") and n.endswith(".yaml") for n in names)
     provided = {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3"}

@@ -10,7 +10,7 @@ be told to fail, so the tests see exactly what reaches the store.
 
 from __future__ import annotations
 
-import hashlib
+import hmac
 import json
 import logging
 import math
@@ -42,7 +42,8 @@ from skill.store import ResilientAdapter, make_persistence_adapter
 
 USER = "amzn1.ask.account.AGF7DIALOGPERSONWHOSEIDMUSTNEVERBELOGGED"
 OTHER_USER = "amzn1.ask.account.AGF7ANOTHERPERSONWHOSEIDMUSTNEVERLEAK"
-KEY = hashlib.sha256(USER.encode()).hexdigest()
+SECRET = "a-test-deployment-secret-of-32-chars"
+KEY = hmac.new(SECRET.encode(), USER.encode(), "sha256").hexdigest()
 TABLE = "KneeCoachProgress"
 T0 = 1_760_000_000.0
 """A fixed start time (epoch seconds); the clock moves only when a test moves it."""
@@ -219,7 +220,12 @@ def does_not_say(turn: Turn, *texts: str) -> None:
 
 
 def sqlite_settings(tmp_path: Path) -> Settings:
-    return Settings(persistence="sqlite", sqlite_path=tmp_path / "progress.db", store_timeout_s=1)
+    return Settings(
+        persistence="sqlite",
+        sqlite_path=tmp_path / "progress.db",
+        store_timeout_s=1,
+        user_key_secret=SECRET,
+    )
 
 
 def dynamodb_settings(endpoint: str) -> Settings:
@@ -229,6 +235,7 @@ def dynamodb_settings(endpoint: str) -> Settings:
         aws_region=REGION,
         dynamodb_endpoint_url=endpoint,
         store_timeout_s=0.5,
+        user_key_secret=SECRET,
     )
 
 

@@ -1,15 +1,17 @@
-"""The DynamoDB store against a local DynamoDB (moto server mode, real HTTP on 127.0.0.1)."""
+"""The DynamoDB store against a local DynamoDB (moto server mode, real HTTP on 127.0.0.1).
+
+Time is injected (``NOW``): no assertion here depends on the wall clock.
+"""
 
 from __future__ import annotations
 
-import hashlib
+import hmac
 import logging
 import os
 import subprocess
 import sys
 import time
 from datetime import datetime, timezone
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -39,7 +41,8 @@ from skill.store import (
 
 TABLE = "KneeCoachProgress"
 USER = "amzn1.ask.account.AGF7EXAMPLEUSERIDTHATMUSTNOTLEAK"
-KEY = hashlib.sha256(USER.encode()).hexdigest()
+SECRET = "a-test-deployment-secret-of-32-chars"
+KEY = hmac.new(SECRET.encode(), USER.encode(), "sha256").hexdigest()
 NOW = 1_767_600_000
 """The request's timestamp in every envelope here (epoch seconds): the store's clock."""
 
@@ -60,12 +63,14 @@ def settings_for(endpoint: str, **changes: Any) -> Settings:
         aws_region=REGION,
         dynamodb_endpoint_url=endpoint,
         store_timeout_s=0.5,
+        user_key_secret=SECRET,
     )
     return base.with_(**changes)
 
 
-def store_for(endpoint: str, **changes: Any) -> ProgressStore:
-    return ProgressStore(make_persistence_adapter(settings_for(endpoint, **changes)))
+def store_for(endpoint: str, now: float = NOW, **changes: Any) -> ProgressStore:
+    adapter = make_persistence_adapter(settings_for(endpoint, **changes), clock=lambda: now)
+    return ProgressStore(adapter)
 
 
 def raw_items(dynamodb: LocalDynamoDB) -> list[dict[str, Any]]:
@@ -76,13 +81,14 @@ def raw_items(dynamodb: LocalDynamoDB) -> list[dict[str, Any]]:
 # ---- the adapter against a working table --------------------------------------------------
 
 
-def test_it_is_the_sdk_adapter_with_the_template_schema(dynamodb: LocalDynamoDB) -> None:
-    from ask_sdk_dynamodb.adapter import DynamoDbAdapter
+def test_it_is_a_bare_botocore_client_on_the_template_schema(dynamodb: LocalDynamoDB) -> None:
+    from skill.store_dynamodb import ATTRIBUTES, PARTITION_KEY, DynamoDbProgressAdapter
 
     adapter = make_persistence_adapter(settings_for(dynamodb.endpoint))
     assert isinstance(adapter, ResilientAdapter)
-    assert isinstance(adapter.inner, DynamoDbAdapter)
-    assert (adapter.inner.partition_key_name, adapter.inner.attribute_name) == ("id", "attributes")
+    assert isinstance(adapter.inner, DynamoDbProgressAdapter)
+    assert type(adapter.inner.client).__module__ == "botocore.client"
+    assert (PARTITION_KEY, ATTRIBUTES) == ("id", "attributes")
 
 
 def test_progress_round_trips_with_hashed_key_and_ttl(dynamodb: LocalDynamoDB) -> None:
@@ -90,7 +96,7 @@ def test_progress_round_trips_with_hashed_key_and_ttl(dynamodb: LocalDynamoDB) -
     loaded = store.load(envelope())
     assert (loaded.available, loaded.status) == (True, "empty")
     progress = loaded.progress.at("full", 1, 2, NOW).with_preferences(pace=1.25, side="left")
-    assert store.save(envelope(), loaded, progress) is True
+    assert store.save(envelope(), loaded, progress) is True  # the request says NOW
 
     again = store_for(dynamodb.endpoint).load(envelope())  # say, the next Lambda container
     assert (again.status, again.progress) == ("ok", progress)
@@ -251,24 +257,57 @@ def test_botocore_errors_are_classified() -> None:
     assert classify(EndpointConnectionError(endpoint_url="http://x")) == "unreachable"
 
 
-def test_numbers_cross_the_boto3_boundary_both_ways() -> None:
-    from skill.store_dynamodb import from_dynamo, to_dynamo
+def test_records_cross_as_typed_attribute_values_both_ways() -> None:
+    from skill.store_dynamodb import from_typed, to_typed
 
-    record = {"pace": 1.25, "step": 2, "completions": [1.5, 3], "nested": {"x": 0.1}}
-    assert to_dynamo(record) == {
-        "pace": Decimal("1.25"),
+    record = {
+        "pace": 1.25,
         "step": 2,
-        "completions": [Decimal("1.5"), 3],
-        "nested": {"x": Decimal("0.1")},
+        "routine": None,
+        "keep_going": True,
+        "completions": [1.5, 3],
+        "nested": {"x": 0.1, "side": "left"},
     }
-    assert from_dynamo(to_dynamo(record)) == record
+    assert to_typed(record) == {
+        "M": {
+            "pace": {"N": "1.25"},
+            "step": {"N": "2"},
+            "routine": {"NULL": True},
+            "keep_going": {"BOOL": True},
+            "completions": {"L": [{"N": "1.5"}, {"N": "3"}]},
+            "nested": {"M": {"x": {"N": "0.1"}, "side": {"S": "left"}}},
+        }
+    }
+    assert from_typed(to_typed(record)) == record
+    assert from_typed({"N": "2.0"}) == 2 and isinstance(from_typed({"N": "2.0"}), int)
+
+
+@pytest.mark.parametrize("value", [{"SS": ["a"]}, {"B": "AA=="}, {"N": "lots"}, {"S": 1}, "x", {}])
+def test_a_value_no_record_holds_is_corrupt_not_a_crash(value: Any) -> None:
+    from skill.store import CorruptRecordError
+    from skill.store_dynamodb import from_typed
+
+    with pytest.raises(CorruptRecordError):
+        from_typed(value)
+
+
+def test_a_changed_secret_only_forgets_progress(dynamodb: LocalDynamoDB) -> None:
+    store = store_for(dynamodb.endpoint)
+    loaded = store.load(envelope())
+    assert store.save(envelope(), loaded, loaded.progress.at("full", 1, 2, NOW))
+    rotated = store_for(dynamodb.endpoint, user_key_secret="another-secret-that-is-32-chars-long")
+    again = rotated.load(envelope())
+    assert (again.available, again.status) == (True, "empty")  # forgotten, not failed
+    (item,) = raw_items(dynamodb)
+    assert item["id"] == {"S": KEY}  # the old record is unreachable and will expire (TTL)
 
 
 def test_works_when_only_knee_coach_names_the_region(dynamodb: LocalDynamoDB) -> None:
-    """The SDK adapter module builds a boto3 resource at import and needs a region for it."""
+    """Only KNEE_COACH_AWS_REGION names the region; boto3 is never imported on this path."""
     env = {k: v for k, v in os.environ.items() if k not in {"AWS_DEFAULT_REGION", "AWS_REGION"}}
     env |= {
         "KNEE_COACH_PERSISTENCE": "dynamodb",
+        "KNEE_COACH_USER_KEY_SECRET": SECRET,
         "KNEE_COACH_AWS_REGION": REGION,
         "KNEE_COACH_DYNAMODB_ENDPOINT": dynamodb.endpoint,
         "KNEE_COACH_DYNAMODB_TABLE": TABLE,
@@ -284,6 +323,36 @@ def test_works_when_only_knee_coach_names_the_region(dynamodb: LocalDynamoDB) ->
         "loaded = store.load(e)\n"
         "assert loaded.available, loaded\n"
         "assert store.save(e, loaded, loaded.progress.intro_heard())\n"
+        "import sys\n"
+        "assert 'boto3' not in sys.modules and 'ask_sdk_dynamodb' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=60)
     assert len(raw_items(dynamodb)) == 1
+
+
+def test_the_lean_loader_builds_the_client_without_a_fallback(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No directory listing of every service for dynamodb; any other service still works."""
+    import botocore.loaders
+    import botocore.session
+
+    from skill.store_dynamodb import lean_loader, make_client
+
+    use_dummy_aws(monkeypatch)
+    client = make_client(REGION, "http://127.0.0.1:9", 0.5)
+    assert client.meta.service_model.service_name == "dynamodb"
+    assert "standard way" not in caplog.text
+    loader = lean_loader(botocore.session.Session())
+    listed: list[str] = []
+    real = botocore.loaders.Loader.list_available_services
+
+    def counting(self: Any, type_name: str) -> Any:
+        listed.append(type_name)
+        return real(self, type_name)
+
+    monkeypatch.setattr(botocore.loaders.Loader, "list_available_services", counting)
+    assert "dynamodb" in loader.list_available_services("service-2") and listed == []
+    assert "sts" in loader.list_available_services("service-2") and listed == ["service-2"]
+    model = loader.load_service_model("dynamodb", "service-2", "2012-08-10")
+    assert {"GetItem", "PutItem", "DeleteItem"} <= set(model["operations"])

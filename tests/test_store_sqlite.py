@@ -29,13 +29,15 @@ from skill.store import (
     ProgressStore,
     ResilientAdapter,
     classify,
-    hashed_user_key,
     make_persistence_adapter,
 )
 from skill.store_sqlite import SqliteAdapter
+from skill.userkey import user_keygen
 
 USER = "amzn1.ask.account.AGF7EXAMPLEUSERIDTHATMUSTNOTLEAK"
 NOW = 1_750_000_000.0
+SECRET = b"a-test-deployment-secret-of-32-chars"
+KEYGEN = user_keygen(lambda: SECRET)
 
 
 def envelope(user_id: str | None = USER) -> RequestEnvelope:
@@ -50,7 +52,7 @@ def db(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def adapter(db: Path) -> Iterator[SqliteAdapter]:
-    a = SqliteAdapter(db, timeout_s=1.0)
+    a = SqliteAdapter(db, timeout_s=1.0, keygen=KEYGEN)
     yield a
     a.close()
 
@@ -72,10 +74,10 @@ def test_round_trip_creates_the_file_in_wal_mode_keyed_by_hash(
     assert adapter.get_attributes(envelope()) == record
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-    assert rows(db)[0][0] == hashed_user_key(envelope())
+    assert rows(db)[0][0] == KEYGEN(envelope())
     on_disk = b"".join(p.read_bytes() for p in db.parent.iterdir())
     assert USER.encode() not in on_disk
-    assert hashed_user_key(envelope()).encode() in on_disk
+    assert KEYGEN(envelope()).encode() in on_disk
 
 
 def test_save_is_an_upsert(adapter: SqliteAdapter, db: Path) -> None:
@@ -106,12 +108,12 @@ def test_corrupt_row_raises_corrupt_record(adapter: SqliteAdapter, db: Path, sto
 
 def test_expired_rows_are_ignored_and_purged(db: Path) -> None:
     clock = [NOW]
-    a = SqliteAdapter(db, retention_s=100, clock=lambda: clock[0])
+    a = SqliteAdapter(db, retention_s=100, clock=lambda: clock[0], keygen=KEYGEN)
     a.save_attributes(envelope(), {"v": 2})
     clock[0] += 101
     assert a.get_attributes(envelope()) == {}
     a.close()
-    SqliteAdapter(db, clock=lambda: clock[0]).get_attributes(envelope("other"))
+    SqliteAdapter(db, clock=lambda: clock[0], keygen=KEYGEN).get_attributes(envelope("other"))
     assert rows(db) == []
 
 
@@ -124,7 +126,7 @@ def test_unopenable_file_raises_persistence_exception(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
     with pytest.raises(PersistenceException):
-        SqliteAdapter(blocker / "progress.db").get_attributes(envelope())
+        SqliteAdapter(blocker / "progress.db", keygen=KEYGEN).get_attributes(envelope())
 
 
 def test_threads_share_one_adapter_safely(adapter: SqliteAdapter) -> None:
@@ -157,7 +159,7 @@ def _writer(path: str, proc: int, barrier: Any, results: Any) -> None:
 
     All start together on a file that does not exist yet, so they also race to create it.
     """
-    a = SqliteAdapter(path, timeout_s=1.5)
+    a = SqliteAdapter(path, timeout_s=1.5, keygen=KEYGEN)
     errors = []
     barrier.wait(timeout=30)
     started = time.perf_counter()
@@ -185,7 +187,7 @@ def test_several_processes_writing_at_once_lose_nothing(db: Path) -> None:
     assert [e for errors, _, _ in outcomes for e in errors] == []  # no "database is locked"
     starts, ends = [o[1] for o in outcomes], [o[2] for o in outcomes]
     assert max(starts) < min(ends), "the writers did not overlap; the test proved nothing"
-    a = SqliteAdapter(db)
+    a = SqliteAdapter(db, keygen=KEYGEN)
     for p in range(PROCESSES):
         for i in range(WRITES):
             assert a.get_attributes(envelope(f"p{p}-{i}")) == {"v": 2, "completed": i, "step": p}
@@ -266,7 +268,7 @@ def test_failing_store_never_raises_and_warns_once_per_kind(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     inner = Failing(_wrapped(sqlite3.OperationalError("database is locked")))
-    resilient = ResilientAdapter(inner)
+    resilient = ResilientAdapter(inner, keygen=KEYGEN)
     with caplog.at_level(logging.DEBUG, logger="skill.store"):
         for _ in range(3):
             assert resilient.get_attributes(envelope()) == {}
@@ -281,9 +283,9 @@ def test_failing_store_never_raises_and_warns_once_per_kind(
         "progress store save",
     ]
     assert all("(busy)" in r.getMessage() for r in warnings)
-    assert hashed_user_key(envelope())[:8] in warnings[0].getMessage()
+    assert KEYGEN(envelope())[:8] in warnings[0].getMessage()
     assert all(USER not in r.getMessage() for r in caplog.records)
-    assert hashed_user_key(envelope()) not in caplog.text
+    assert KEYGEN(envelope()) not in caplog.text
 
 
 def test_warning_repeats_after_the_quiet_period(caplog: pytest.LogCaptureFixture) -> None:
@@ -299,7 +301,7 @@ def test_warning_repeats_after_the_quiet_period(caplog: pytest.LogCaptureFixture
 
 
 def test_request_without_a_user_degrades(caplog: pytest.LogCaptureFixture) -> None:
-    resilient = ResilientAdapter(SqliteAdapter(":memory:"))
+    resilient = ResilientAdapter(SqliteAdapter(":memory:", keygen=KEYGEN))
     assert resilient.try_get(envelope(None)) == ({}, False)
     assert "for user unknown" in caplog.text
 
@@ -316,7 +318,7 @@ def test_non_dict_from_a_backend_is_corrupt_but_the_store_is_available() -> None
 
 
 def test_locked_database_degrades_within_the_timeout(db: Path) -> None:
-    resilient = ResilientAdapter(SqliteAdapter(db, timeout_s=0.2))
+    resilient = ResilientAdapter(SqliteAdapter(db, timeout_s=0.2, keygen=KEYGEN))
     resilient.save_attributes(envelope(), {"v": 2})
     blocker = sqlite3.connect(db, isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
@@ -332,7 +334,7 @@ def test_locked_database_degrades_within_the_timeout(db: Path) -> None:
 
 
 def test_safety_answers_never_reach_the_database(db: Path) -> None:
-    resilient = ResilientAdapter(SqliteAdapter(db))
+    resilient = ResilientAdapter(SqliteAdapter(db, keygen=KEYGEN))
     attributes = Progress().at("full", 0, 1, NOW).to_record() | {
         "safety": {"osteoporosis": "yes"},
         "answers": ["yes", "no"],
@@ -348,11 +350,11 @@ def test_safety_answers_never_reach_the_database(db: Path) -> None:
 
 
 def test_progress_store_resume_after_the_session_ends(db: Path) -> None:
-    first = ProgressStore(SqliteAdapter(db))
+    first = ProgressStore(SqliteAdapter(db, keygen=KEYGEN))
     loaded = first.load(envelope())
     assert (loaded.available, loaded.status) == (True, "empty")
     assert first.save(envelope(), loaded, loaded.progress.at("full", 1, 2, NOW)) is True
-    again = ProgressStore(SqliteAdapter(db)).load(envelope())  # a new process, say
+    again = ProgressStore(SqliteAdapter(db, keygen=KEYGEN)).load(envelope())  # a new process, say
     assert again.progress.has_resumable_routine(NOW + 60)
     assert (again.progress.technique, again.progress.step) == (1, 2)
 
@@ -389,7 +391,7 @@ def test_progress_store_never_overwrites_what_it_could_not_read() -> None:
 
 
 def test_progress_store_forget(db: Path) -> None:
-    store = ProgressStore(SqliteAdapter(db))
+    store = ProgressStore(SqliteAdapter(db, keygen=KEYGEN))
     loaded = store.load(envelope())
     store.save(envelope(), loaded, loaded.progress.intro_heard())
     assert store.forget(envelope()) is True

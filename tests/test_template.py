@@ -139,26 +139,62 @@ def test_environment_names_are_those_settings_reads(expanded: dict[str, Any]) ->
     assert settings.skill_id == "resolved"
 
 
-def test_progress_table_matches_the_dynamodb_adapter(
-    template: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The adapter module builds a boto3 resource at import time, which needs a region.
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    from ask_sdk_dynamodb.adapter import DynamoDbAdapter
+def test_progress_table_matches_the_dynamodb_store(template: dict[str, Any]) -> None:
+    from skill.store_dynamodb import PARTITION_KEY, TTL_ATTRIBUTE
 
     table = the_only(template, "AWS::DynamoDB::Table")["Properties"]
-    key_name = DynamoDbAdapter(table_name="t", dynamodb_resource=object()).partition_key_name
-    assert table["KeySchema"] == [{"AttributeName": key_name, "KeyType": "HASH"}]
-    assert table["AttributeDefinitions"] == [{"AttributeName": key_name, "AttributeType": "S"}]
+    assert table["KeySchema"] == [{"AttributeName": PARTITION_KEY, "KeyType": "HASH"}]
+    assert table["AttributeDefinitions"] == [{"AttributeName": PARTITION_KEY, "AttributeType": "S"}]
     assert table["BillingMode"] == "PAY_PER_REQUEST"
-    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
-    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert table["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
 
 
-def test_log_group_is_the_functions_and_expires(template: dict[str, Any]) -> None:
-    log_group = the_only(template, "AWS::Logs::LogGroup")["Properties"]
-    assert log_group["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${KneeCoachFunction}"}
-    assert log_group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+def test_deleted_progress_is_not_restorable(template: dict[str, Any]) -> None:
+    """Point-in-time recovery would keep "forget me" records restorable for 35 days."""
+    table = the_only(template, "AWS::DynamoDB::Table")["Properties"]
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": False}
+
+
+def test_log_group_exists_before_the_function_and_expires(expanded: dict[str, Any]) -> None:
+    log_group = the_only(expanded, "AWS::Logs::LogGroup")
+    assert log_group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    assert "KneeCoachFunction" not in json.dumps(log_group)  # created first, named by the stack
+    function = the_only(expanded, "AWS::Lambda::Function")["Properties"]
+    assert function["LoggingConfig"]["LogGroup"] == {"Ref": "KneeCoachLogGroup"}
+
+
+def test_concurrency_is_capped_unless_the_operator_opts_out(
+    template: dict[str, Any], expanded: dict[str, Any]
+) -> None:
+    parameter = template["Parameters"]["ReservedConcurrency"]
+    assert parameter["Default"] == 10 and parameter["MinValue"] == 0
+    function = the_only(expanded, "AWS::Lambda::Function")["Properties"]
+    assert function["ReservedConcurrentExecutions"] == {
+        "Fn::If": ["CapConcurrency", {"Ref": "ReservedConcurrency"}, {"Ref": "AWS::NoValue"}]
+    }
+    assert template["Conditions"]["CapConcurrency"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "ReservedConcurrency"}, 0]}]
+    }
+
+
+def test_no_dead_letter_queue_or_tracing_for_a_synchronous_skill(expanded: dict[str, Any]) -> None:
+    """Alexa invokes synchronously; docs/deploy.md says why neither is worth having."""
+    function = the_only(expanded, "AWS::Lambda::Function")["Properties"]
+    assert "DeadLetterConfig" not in function
+    assert function.get("TracingConfig", {"Mode": "PassThrough"}) == {"Mode": "PassThrough"}
+
+
+def test_the_user_key_secret_is_generated_and_reaches_the_function(
+    template: dict[str, Any],
+) -> None:
+    from skill.userkey import MIN_SECRET_CHARS
+
+    secret = the_only(template, "AWS::SecretsManager::Secret")["Properties"]
+    assert secret["GenerateSecretString"]["PasswordLength"] >= MIN_SECRET_CHARS
+    variables = template["Resources"]["KneeCoachFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["KNEE_COACH_USER_KEY_SECRET"] == {
+        "Fn::Sub": "{{resolve:secretsmanager:${UserKeySecret}:SecretString}}"
+    }
 
 
 def test_skill_id_parameter_rejects_anything_but_a_skill_id(template: dict[str, Any]) -> None:

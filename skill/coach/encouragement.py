@@ -8,6 +8,7 @@ did not: after a gap there is a welcome, not a tally of missed days.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Any
 
@@ -74,14 +75,18 @@ def done_card(content: Content, habits: Habits, day: int) -> str:
 
 def progress(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     """ "How am I doing?": this week, this month, days in a row, the usual knee and routine."""
-    state = replace(state, last={"r": "progress", "at": event.at})
+    state = replace(state, last={"r": "progress", "at": repr(float(event.at))})
     return progress_reply(content, state)
 
 
 def progress_reply(content: Content, state: State, **_: Any) -> tuple[State, Reply]:
     """The summary as of when it was asked (``last["at"]``), so "repeat" says the same."""
-    at = state.last.get("at")
-    now = float(at) if isinstance(at, (int, float)) else 0.0
+    try:
+        now = float(state.last.get("at", 0.0))
+    except ValueError:
+        now = 0.0
+    if not math.isfinite(now):
+        now = 0.0
     habits = state.habits
     if not habits.ever():
         key = "progress_none" if state.remembers else "progress_unknown"

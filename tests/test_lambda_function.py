@@ -1,0 +1,96 @@
+"""The Lambda entry point itself: who it answers, and how it logs (the template's LogLevel)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ask_sdk_core.exceptions import AskSdkException
+
+from skill.app import build_skill
+from skill.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+SKILL_ID = "amzn1.ask.skill.00000000-1111-2222-3333-444444444444"
+OTHER = "amzn1.ask.skill.99999999-8888-7777-6666-555555555555"
+
+
+@pytest.fixture(scope="module")
+def lambda_handler() -> Any:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KNEE_COACH_PERSISTENCE", "none")
+        from skill.lambda_function import make_handler
+
+    return make_handler(build_skill(Settings(skill_id=SKILL_ID, persistence="none")))
+
+
+def _launch(context_id: str, session_id: str | None) -> dict[str, Any]:
+    from skill.simulator import Session
+
+    event: dict[str, Any] = json.loads(json.dumps(Session(skill_id=context_id).launch()))
+    if session_id is None:
+        event.pop("session")
+    else:
+        event["session"]["application"]["applicationId"] = session_id
+    return event
+
+
+def test_a_request_for_this_skill_is_answered(lambda_handler: Any) -> None:
+    response = lambda_handler(_launch(SKILL_ID, SKILL_ID), None)
+    assert response["response"]["outputSpeech"]["ssml"].startswith("<speak>")
+
+
+@pytest.mark.parametrize(("context_id", "session_id"), [(SKILL_ID, OTHER), (OTHER, SKILL_ID)])
+def test_a_session_and_context_that_disagree_are_refused(
+    lambda_handler: Any, context_id: str, session_id: str
+) -> None:
+    with pytest.raises(AskSdkException, match="Skill ID Verification failed"):
+        lambda_handler(_launch(context_id, session_id), None)
+
+
+LOGGING_PROBE = """
+import logging, sys
+runtime = logging.StreamHandler(sys.stdout)  # what the Lambda runtime installs before import
+logging.getLogger().addHandler(runtime)
+import skill.lambda_function
+root = logging.getLogger()
+print(logging.getLevelName(logging.getLogger("skill.store").getEffectiveLevel()))
+print(logging.getLevelName(logging.getLogger("botocore").getEffectiveLevel()))
+print(logging.getLevelName(logging.getLogger("boto3").getEffectiveLevel()))
+print(len(root.handlers), root.handlers[0] is runtime)
+"""
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, ["INFO", "WARNING", "WARNING"]),
+        ({"KNEE_COACH_LOG_LEVEL": "DEBUG"}, ["DEBUG", "WARNING", "WARNING"]),
+        ({"KNEE_COACH_LOG_LEVEL": "ERROR"}, ["ERROR", "WARNING", "WARNING"]),
+        (
+            {"KNEE_COACH_LOG_LEVEL": "DEBUG", "KNEE_COACH_LOG_LOGGERS": "botocore"},
+            ["DEBUG", "DEBUG", "WARNING"],
+        ),
+    ],
+)
+def test_the_log_level_applies_on_lambda_to_our_loggers_only(
+    env: dict[str, str], expected: list[str]
+) -> None:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("KNEE_COACH_")}
+    done = subprocess.run(
+        [sys.executable, "-c", LOGGING_PROBE],
+        cwd=REPO,
+        env={**base, "KNEE_COACH_PERSISTENCE": "none", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    lines = done.stdout.split("\n")
+    assert lines[:3] == expected
+    assert lines[3] == "1 True", "the runtime's handler must be the only one (no double lines)"
