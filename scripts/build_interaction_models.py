@@ -35,8 +35,11 @@ SLOT_TYPES: dict[str, str] = {
     intents.ROUTINE_SLOT: intents.ROUTINE_TYPE,
     intents.TECHNIQUE_SLOT: intents.TECHNIQUE_TYPE,
     intents.SIDE_SLOT: intents.SIDE_TYPE,
+    intents.TIME_SLOT: intents.TIME_TYPE,
+    intents.ZONE_SLOT: intents.ZONE_TYPE,
 }
-"""Each slot name has exactly one type in this skill, so samples only need ``{slot}``."""
+"""Each slot name has exactly one type in this skill, so samples only need ``{slot}``.
+Types named ``AMAZON.*`` are Alexa's built-ins and have no values here."""
 
 MIN_CUSTOM_SAMPLES = 8
 _WORD = r"[a-z]+(?:'[a-z]+)*"
@@ -97,14 +100,17 @@ def _content_values(path: Path, key: str) -> list[dict[str, Any]]:
 
 
 def _slot_types(source: Mapping[str, Any], content_dir: Path, source_path: Path) -> list[Any]:
-    sides = [
-        _slot_value(str(s["id"]), str(s["name"]), s.get("synonyms") or [])
-        for s in _items(source, "sides", source_path)
-    ]
+    def listed(key: str) -> list[dict[str, Any]]:
+        return [
+            _slot_value(str(s["id"]), str(s["name"]), s.get("synonyms") or [])
+            for s in _items(source, key, source_path)
+        ]
+
     types = {
         intents.TECHNIQUE_TYPE: _content_values(content_dir / "techniques.yaml", "techniques"),
         intents.ROUTINE_TYPE: _content_values(content_dir / "routines.yaml", "routines"),
-        intents.SIDE_TYPE: sides,
+        intents.SIDE_TYPE: listed("sides"),
+        intents.ZONE_TYPE: listed("time_zones"),
     }
     return [
         {"name": name, "values": sorted(values, key=lambda v: v["id"])}

@@ -370,7 +370,7 @@ def datasource(
     }
 
 
-def cue_document(template: dict[str, Any], parts: list[Part]) -> dict[str, Any]:
+def cue_document(template: dict[str, Any], parts: list[Part], rate: float = 1.0) -> dict[str, Any]:
     """One spoken cue as an APL-for-audio document: speech as SSML, the chime as audio.
 
     APL-for-audio, not the ``ssmlToSpeech`` transformer, because that one refuses
@@ -383,7 +383,7 @@ def cue_document(template: dict[str, Any], parts: list[Part]) -> dict[str, Any]:
 
     def speak() -> None:
         if said:
-            ssml = speech.to_ssml(said)
+            ssml = speech.to_ssml(said, rate)
             items.append(
                 {"type": "Speech", "contentType": "SSML", "content": f"<speak>{ssml}</speak>"}
             )
@@ -433,7 +433,8 @@ def directives(
         plan = timeline(screen_parts(reply))
         plan.commands.append(end_of_hold(reply.view.position))
     sources: dict[str, object] = {
-        f"{CUE_PREFIX}{i}": cue_document(screens.cue, cue) for i, cue in enumerate(plan.cues)
+        f"{CUE_PREFIX}{i}": cue_document(screens.cue, cue, reply.rate)
+        for i, cue in enumerate(plan.cues)
     }
     render = RenderDocumentDirective(
         token=TOKEN,

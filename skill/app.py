@@ -28,8 +28,10 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import Response
+from ask_sdk_model.services.api_client import ApiClient
 
 from skill import handlers
+from skill.api_client import LazyApiClient
 from skill.content import Content, default_content
 from skill.memory import memory_from, progress_after
 from skill.progress import Progress
@@ -130,6 +132,33 @@ def forget_effect(content: Content, store: ProgressStore) -> handlers.Effects:
     return perform
 
 
+ALEXA_API_EFFECTS = frozenset({"remind", "list_reminders", "cancel_reminders"})
+
+
+def reminder_effect(content: Content) -> handlers.Effects:
+    """Make, list or cancel reminders through Alexa's Reminders API, and say what happened."""
+
+    def perform(handler_input: HandlerInput, reply: Reply) -> Reply:
+        if not reply.effects & ALEXA_API_EFFECTS:
+            return reply
+        from skill import alexa_api  # only a turn about reminders loads the service clients
+
+        return alexa_api.carry_out(handler_input, reply, content)
+
+    return perform
+
+
+def both(first: handlers.Effects, second: handlers.Effects) -> handlers.Effects:
+    return lambda handler_input, reply: second(handler_input, first(handler_input, reply))
+
+
+def look_up_time_zone(handler_input: HandlerInput) -> str | None:
+    """The device's time zone, from Alexa's settings service (when the coach needs it)."""
+    from skill import alexa_api
+
+    return alexa_api.time_zone(handler_input)
+
+
 class SkillDisabledHandler(AbstractRequestHandler):
     """The person disabled the skill: delete what it remembered about them."""
 
@@ -179,22 +208,25 @@ def build_skill(
     persistence_adapter: AbstractPersistenceAdapter | None = None,
     content: Content | None = None,
     clock: Clock = time.time,
+    api_client: ApiClient | None = None,
 ) -> CustomSkill:
     """The skill, wired: content, handlers, interceptors, skill ID check, persistence.
 
     ``clock`` is used only for a request that carries no usable timestamp; every other turn
-    runs on Alexa's own request timestamp (:func:`request_time`).
+    runs on Alexa's own request timestamp (:func:`request_time`). ``api_client`` carries the
+    SDK's service clients to Alexa's APIs: ask-sdk-core's ``DefaultApiClient`` by default
+    (:mod:`skill.api_client`), a stand-in for ``knee-coach chat``.
     """
     settings = settings or Settings.from_env()
     content = content or default_content(settings.content_dir)
     store = ProgressStore(persistence_adapter)
-    builder = CustomSkillBuilder()
+    api_client = api_client or LazyApiClient(settings.alexa_api_timeout_s)
+    builder = CustomSkillBuilder(api_client=api_client)
     # The SDK checks every request's application ID against this (None: no check).
     builder.skill_id = settings.skill_id  # type: ignore[assignment]  # SDK annotates it as None
     builder.add_global_request_interceptor(LoadState(content, store, clock))
-    builder.add_request_handler(
-        handlers.CoachRequestHandler(content, forget_effect(content, store))
-    )
+    effects = both(forget_effect(content, store), reminder_effect(content))
+    builder.add_request_handler(handlers.CoachRequestHandler(content, effects, look_up_time_zone))
     builder.add_request_handler(handlers.SessionEndedHandler(content))
     builder.add_request_handler(SkillDisabledHandler(store))
     builder.add_request_handler(handlers.CanFulfillHandler(content))

@@ -5,6 +5,12 @@ a real request envelope, and is answered by the same skill Lambda runs. Pauses i
 speech are shown as ``[pause 20s]`` and really waited out unless ``--fast`` is given.
 Progress is kept in the local SQLite store, so quitting mid-routine and starting the chat
 again offers to resume, as a device would.
+
+Alexa's own API (the device's time zone, reminders) is a stand-in in this process
+(:mod:`skill.alexa_standin`), reached through the SDK's real service clients. When the skill
+asks for the reminders permission, the chat plays Alexa's part: answer "I approve" or "no"
+(``--grant-reminders`` starts with it granted). Every call to the API is shown, and so is the
+reminder that would be created on a real device.
 """
 
 from __future__ import annotations
@@ -16,9 +22,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from skill.simulator import Conversation, SimulatedClock, Turn, wall_clock
+from skill.simulator import PERMISSION_QUESTION, Conversation, SimulatedClock, Turn, wall_clock
+
+if TYPE_CHECKING:
+    from skill.alexa_standin import AlexaStandIn
 
 EXAMPLES = (
     "open knee coach",
@@ -30,6 +39,9 @@ EXAMPLES = (
     "how much is left",
     "go to knee friction",
     "what causes knee pain",
+    "remind me every day at nine",
+    "how am I doing",
+    "speak slower",
     "stop",
 )
 
@@ -46,10 +58,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--script", type=argparse.FileType("r"), help="read lines from a file instead of stdin"
     )
+    parser.add_argument(
+        "--grant-reminders",
+        action="store_true",
+        help="start with the reminders permission already granted (else Alexa asks for it)",
+    )
+    parser.add_argument(
+        "--time-zone",
+        default="America/New_York",
+        help="the device's time zone, as Alexa's settings would report it ('' for none)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    from skill.alexa_standin import AlexaStandIn, StandInApiClient
     from skill.app import build_skill
+    from skill.intents import REMINDERS_SCOPE
     from skill.lambda_function import make_handler
     from skill.logs import configure_logging
     from skill.nlu import default_model
@@ -58,10 +82,16 @@ def run(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     configure_logging(settings.log_level, settings.log_loggers)
-    handler = make_handler(build_skill(settings, make_persistence_adapter(settings)))
+    standin = AlexaStandIn(time_zone=args.time_zone or None)
+    skill = build_skill(
+        settings, make_persistence_adapter(settings), api_client=StandInApiClient(standin)
+    )
+    handler = make_handler(skill)
     options: dict[str, Any] = {"locale": args.locale, "apl": args.screen}
     if args.user:
         options["user_id"] = args.user
+    if args.grant_reminders:
+        options["granted"] = {REMINDERS_SCOPE}
     # Real time, unless --fast skips the waiting: then time passes as if each reply played out.
     clock = SimulatedClock(wall_clock()) if args.fast else wall_clock
     conversation = Conversation(handler, default_model(args.locale), clock, **options)
@@ -86,14 +116,27 @@ def run(args: argparse.Namespace) -> int:
             break
         if not interactive:
             print(f"you> {text}")
+        seen = len(standin.calls)
         turn = conversation.say(text)
         show(turn, wait=wait, speak=speak, raw=args.json)
+        show_api(standin, seen)
         # A screen speaking a timed step sends its end-of-hold event once done: the skill
         # answers with the next prompt (or, in keep-going mode, the next technique).
         while conversation.screen_speaking:
             turn = conversation.screen_finishes() or turn
             show(turn, wait=wait, speak=speak, raw=args.json)
     return 0
+
+
+def show_api(standin: AlexaStandIn, seen: int, out: TextIO | None = None) -> None:
+    """The calls this turn made to Alexa's API, and any reminder they created."""
+    from skill.alexa_standin import describe
+
+    out = out or sys.stdout
+    for call in standin.calls[seen:]:
+        print(f"       [Alexa API: {call}]", file=out)
+        if call.method == "POST" and isinstance(call.body, dict):
+            print(f"       [reminder that would be created: {describe(call.body)}]", file=out)
 
 
 def show(
@@ -114,10 +157,18 @@ def show(
         if pause:
             print(f"       ... {pause:g} s ...", file=out, flush=True)
             wait(pause)
+    if turn.asks_permission is not None:
+        print(f"alexa> {PERMISSION_QUESTION}", file=out)
+        print("       (Alexa is asking: say 'I approve' or 'no')", file=out)
     card = turn.card
-    if card:
-        print(f"       [card: {card.get('title')}] {card.get('content', '')}", file=out)
-    if turn.screen_event is not None:
+    if card.get("type") == "AskForPermissionsConsent":
+        print(f"       [card: allow {', '.join(card.get('permissions') or [])}]", file=out)
+    elif card:
+        body = card.get("content") or card.get("text") or ""
+        print(f"       [card: {card.get('title')}] {body}", file=out)
+    if turn.asks_permission is not None:
+        pass  # Alexa holds the session while it asks (said above)
+    elif turn.screen_event is not None:
         print("       (mic closed while the screen speaks; it tells the skill when done)", file=out)
     elif (
         not turn.spoken

@@ -19,7 +19,7 @@ from ask_sdk_core.dispatch_components import (
 )
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest, Response
-from ask_sdk_model.ui import SimpleCard
+from ask_sdk_model.ui import AskForPermissionsConsentCard, SimpleCard, StandardCard
 
 from skill import coach, intents, speech
 from skill.content import Content
@@ -53,6 +53,8 @@ class RequestScope:
 
 Effects = Callable[[HandlerInput, Reply], Reply]
 """Carries out a reply's side effects before it is spoken; may amend it (e.g. a failed delete)."""
+Lookup = Callable[[HandlerInput], "str | None"]
+"""Finds the device's time zone (Alexa's settings service) when the coach asks for it."""
 
 
 def scope(handler_input: HandlerInput) -> RequestScope:
@@ -95,6 +97,16 @@ INTENT_EVENTS: dict[str, str] = {
     intents.CANCEL: On.STOP,
     intents.NAVIGATE_HOME: On.STOP,
     intents.FALLBACK: On.FALLBACK,
+    intents.PROGRESS: On.PROGRESS,
+    intents.SPEAK_SLOWER: On.SPEAK_SLOWER,
+    intents.SPEAK_FASTER: On.SPEAK_FASTER,
+    intents.NORMAL_SPEED: On.SPEAK_NORMAL,
+    intents.SET_REMINDER: On.REMIND,
+    intents.REMIND_TOMORROW: On.REMIND,
+    intents.REMINDER_TIME: On.TIME,
+    intents.TIME_ZONE: On.TIME_ZONE,
+    intents.LIST_REMINDERS: On.LIST_REMINDERS,
+    intents.CANCEL_REMINDERS: On.CANCEL_REMINDERS,
 }
 
 INTENT_VALUES: dict[str, str] = {intents.MEANT_NO: "no", intents.MEANT_YES: "yes"}
@@ -104,6 +116,7 @@ SLOT_FOR_EVENT = {
     On.START: intents.ROUTINE_SLOT,
     On.GO_TO: intents.TECHNIQUE_SLOT,
     On.SIDE: intents.SIDE_SLOT,
+    On.TIME_ZONE: intents.ZONE_SLOT,
 }
 
 
@@ -152,6 +165,48 @@ def content_lookup(content: Content, slot_name: str) -> dict[str, str]:
 APL_RUNTIME_ERROR = "Alexa.Presentation.APL.RuntimeError"
 
 
+def slot_value(request: IntentRequest, slot_name: str) -> str | None:
+    """A slot's value as Alexa resolved it (built-in types such as ``AMAZON.TIME``)."""
+    slot = ((request.intent.slots if request.intent else None) or {}).get(slot_name)
+    value = getattr(slot, "value", None)
+    return str(value) if value else None
+
+
+def reminder_plan(request: IntentRequest) -> str:
+    """ "Remind me every day at nine" as a plan spec; "tomorrow" is a one-off."""
+    from skill.reminder import Plan, parse_time  # reminder turns only: a launch never needs it
+
+    daily = request.intent is None or request.intent.name != intents.REMIND_TOMORROW
+    return Plan(daily, parse_time(slot_value(request, intents.TIME_SLOT))).spec()
+
+
+def reminders_granted(handler_input: HandlerInput) -> bool:
+    """Whether this request says the person has granted the reminders permission."""
+    system = getattr(getattr(handler_input.request_envelope, "context", None), "system", None)
+    permissions = getattr(getattr(system, "user", None), "permissions", None)
+    scope = (getattr(permissions, "scopes", None) or {}).get(intents.REMINDERS_SCOPE)
+    status = getattr(getattr(scope, "status", None), "value", None)
+    if status is not None:
+        return bool(status == "GRANTED")
+    return bool(getattr(permissions, "consent_token", None))
+
+
+def permission_event(request: Any) -> Event:
+    """Alexa's answer to its own permission question (``Connections.Response`` for AskFor)."""
+    code = str(getattr(getattr(request, "status", None), "code", ""))
+    payload = getattr(request, "payload", None) or {}
+    answer = payload.get("status") if isinstance(payload, dict) else None
+    value = str(answer) if code == "200" and answer else "ERROR"
+    token = getattr(request, "token", None)
+    return Event(On.PERMISSION, value, detail=str(token) if token else None)
+
+
+def card_thrown(handler_input: HandlerInput) -> bool:
+    """Alexa already sent the permission card itself (a device that cannot ask by voice)."""
+    payload = getattr(handler_input.request_envelope.request, "payload", None)
+    return isinstance(payload, dict) and bool(payload.get("isCardThrown"))
+
+
 def event_for(handler_input: HandlerInput, content: Content) -> Event | None:
     """The coach event this request means, or ``None`` if it is not one the coach handles.
 
@@ -168,6 +223,8 @@ def event_for(handler_input: HandlerInput, content: Content) -> Event | None:
         return apl.touch_event(getattr(request, "arguments", None))
     if request_type == APL_RUNTIME_ERROR:
         return Event(On.SCREEN_ERROR)
+    if request_type == "Connections.Response":
+        return permission_event(request) if getattr(request, "name", None) == "AskFor" else None
     if not isinstance(request, IntentRequest) or request.intent is None:
         return None
     name = str(request.intent.name)
@@ -180,6 +237,10 @@ def event_for(handler_input: HandlerInput, content: Content) -> Event | None:
         return Event(On.FALLBACK)
     if name in INTENT_VALUES:
         return Event(event_kind, INTENT_VALUES[name])
+    if event_kind == On.REMIND:
+        return Event(On.REMIND, reminder_plan(request))
+    if event_kind == On.TIME:
+        return Event(On.TIME, slot_value(request, intents.TIME_SLOT))
     slot_name = SLOT_FOR_EVENT.get(event_kind)
     return Event(event_kind, slot_id(request, slot_name, content) if slot_name else None)
 
@@ -200,6 +261,8 @@ def render(
     answer to a screen that just failed). A silent reply is an empty response.
     """
     builder = handler_input.response_builder
+    if reply.ask_for is not None:
+        return ask_for_permission(handler_input, reply.ask_for)
     if reply.silent:
         return builder.response
     envelope = handler_input.request_envelope
@@ -222,16 +285,42 @@ def render(
         builder.set_should_end_session(reply.end_session)
     for directive in directives:
         builder.add_directive(directive)
-    builder.set_card(SimpleCard(title=reply.view.title, content=speech.card_text(reply)))
+    if reply.consent_card and not card_thrown(handler_input):
+        builder.set_card(AskForPermissionsConsentCard(permissions=[intents.REMINDERS_SCOPE]))
+    elif reply.view.kind == "done":  # the summary stays in the Alexa app as a Standard card
+        builder.set_card(StandardCard(title=reply.view.title, text=speech.card_text(reply)))
+    else:
+        builder.set_card(SimpleCard(title=reply.view.title, content=speech.card_text(reply)))
+    return builder.response
+
+
+def ask_for_permission(handler_input: HandlerInput, token: str) -> Response:
+    """Hand the turn to Alexa, which asks for the reminders permission in its own words.
+
+    The response carries only the ``Connections.SendRequest`` directive: no speech, no card,
+    and the session neither closed nor kept by us; Alexa answers with ``Connections.Response``.
+    """
+    from ask_sdk_model.interfaces.connections import SendRequestDirective
+
+    payload: dict[str, object] = {
+        "@type": "AskForPermissionsConsentRequest",
+        "@version": "1",
+        "permissionScope": intents.REMINDERS_SCOPE,
+    }
+    builder = handler_input.response_builder
+    builder.add_directive(SendRequestDirective(name="AskFor", payload=payload, token=token))
     return builder.response
 
 
 class CoachRequestHandler(AbstractRequestHandler):
     """Launch and every intent the coach knows: translate, step the machine, render."""
 
-    def __init__(self, content: Content, effects: Effects | None = None) -> None:
+    def __init__(
+        self, content: Content, effects: Effects | None = None, lookup: Lookup | None = None
+    ) -> None:
         self.content = content
         self.effects = effects
+        self.lookup = lookup
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         event = event_for(handler_input, self.content)
@@ -241,8 +330,14 @@ class CoachRequestHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = scope(handler_input)
         assert turn.event is not None  # set by can_handle
-        event = replace(turn.event, at=turn.now)
-        turn.after, turn.reply = coach.handle(self.content, turn.before or State(), event)
+        event = replace(turn.event, at=turn.now, granted=reminders_granted(handler_input))
+        before = turn.before or State()
+        turn.after, turn.reply = coach.handle(self.content, before, event)
+        if "time_zone" in turn.reply.effects and self.lookup is not None:
+            # The coach needs the device's time zone: look it up once, then ask it again.
+            found = self.lookup(handler_input)
+            before = replace(before, tz=found or before.tz, tz_checked=True)
+            turn.after, turn.reply = coach.handle(self.content, before, event)
         if turn.reply.effects and self.effects is not None:
             turn.reply = self.effects(handler_input, turn.reply)
         # After a screen error, answer by voice alone: the same document could fail again.

@@ -25,6 +25,16 @@ MEANT_YES = "MeantYesIntent"
 UNDO_ANSWER = "UndoAnswerIntent"
 LIGHTER = "LighterPressureIntent"
 SKIP_TECHNIQUE = "SkipTechniqueIntent"
+PROGRESS = "ProgressIntent"
+SPEAK_SLOWER = "SpeakSlowerIntent"
+SPEAK_FASTER = "SpeakFasterIntent"
+NORMAL_SPEED = "NormalSpeedIntent"
+SET_REMINDER = "SetReminderIntent"
+REMIND_TOMORROW = "RemindTomorrowIntent"
+REMINDER_TIME = "ReminderTimeIntent"
+TIME_ZONE = "TimeZoneIntent"
+LIST_REMINDERS = "ListRemindersIntent"
+CANCEL_REMINDERS = "CancelRemindersIntent"
 
 # Built-in intents
 YES = "AMAZON.YesIntent"
@@ -50,6 +60,11 @@ BUILT_IN = (
 ROUTINE_SLOT, ROUTINE_TYPE = "routine", "ROUTINE_NAME"
 TECHNIQUE_SLOT, TECHNIQUE_TYPE = "technique", "TECHNIQUE_NAME"
 SIDE_SLOT, SIDE_TYPE = "side", "KNEE_SIDE"
+TIME_SLOT, TIME_TYPE = "time", "AMAZON.TIME"
+ZONE_SLOT, ZONE_TYPE = "zone", "TIME_ZONE"
+
+# The one permission the skill asks for (voice permission; declared in skill-package/skill.json)
+REMINDERS_SCOPE = "alexa::alerts:reminders:skill:readwrite"
 
 # Information topics each have their own intent; the intent name is declared with the
 # topic in content/topics.yaml, so adding a topic is a content change plus utterances.

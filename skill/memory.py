@@ -2,12 +2,14 @@
 
 Two pure functions: what the coach should know at the start of a session
 (:func:`memory_from`), and what the record should say after a turn (:func:`progress_after`).
-Only routine position, preferences, the intro flag and completion counts cross this bridge;
-the coach's safety-check phase has no field to go into.
+Only routine position, preferences (knee, pace, speaking rate), the intro flag, completion
+times, the time zone and the reminder bookkeeping (offered when, answered how) cross this
+bridge; the coach's safety-check phase has no field to go into.
 """
 
 from __future__ import annotations
 
+from skill.habits import habits_from
 from skill.progress import Progress
 from skill.reply import Reply
 from skill.state import ROUTINE, Memory, State
@@ -31,10 +33,14 @@ def memory_from(progress: Progress, now: float, available: bool = True) -> Memor
         keep_going=progress.keep_going,
         pace=progress.pace,
         resume=resume,
-        completed_this_week=progress.completions_this_week(now),
         remembers=available,
         last_routine=progress.last_routine,
         learned=progress.learned,
+        rate=progress.rate,
+        time_zone=progress.time_zone,
+        habits=habits_from(progress.completions, progress.time_zone),
+        reminders=progress.reminders,
+        offered_at=progress.offered_at,
     )
 
 
@@ -64,7 +70,21 @@ def progress_after(
         progress = progress.practised(state.routine, state.learned)
     if state.heard_intro:
         progress = progress.intro_heard()
-    return progress.with_preferences(side=state.side, keep_going=state.keep_going, pace=state.pace)
+    if "offered" in reply.effects:
+        progress = progress.offered(now)
+    # A reminder counts as set only once Alexa's API has made it (the effects layer drops
+    # "remind" from a reply whose reminder failed); "no thanks" and cancelling both decline.
+    if "remind" in reply.effects:
+        progress = progress.with_reminders("set")
+    elif reply.effects & {"declined", "cancel_reminders"}:
+        progress = progress.with_reminders("declined")
+    return progress.with_preferences(
+        side=state.side,
+        keep_going=state.keep_going,
+        pace=state.pace,
+        rate=state.rate,
+        time_zone=state.tz,
+    )
 
 
 def _moved_or_stale(progress: Progress, position: tuple[str, int, int], now: float) -> bool:

@@ -51,8 +51,76 @@ _NATIVE_PHRASES: Mapping[str, Sequence[str]] = {
 """Phrases Alexa's own built-in model knows for built-ins our model may not extend."""
 
 _SLOT_REF = re.compile(r"\{([a-z_]+)\}")
+_BUILT_IN_TYPE = "AMAZON."
 _WILD = r"[a-z0-9]+(?: [a-z0-9]+){0,3}"
 """Any phrase of one to four words: what Alexa would put in a slot it cannot resolve."""
+
+
+# --------------------------------------------------------------------------- AMAZON.TIME
+# Alexa resolves a spoken time to "HH:MM", or to MO / AF / EV / NI for a vague part of the
+# day; the simulator does the same for the phrases people type.
+
+_HOURS = _NUMBERS[1:13]
+_UNITS = "one|two|three|four|five|six|seven|eight|nine"
+_TEENS = "|".join(_NUMBERS[10:20])
+_MINUTE = rf"(?:oh (?:{_UNITS})|{_TEENS}|(?:twenty|thirty|forty|fifty)(?: (?:{_UNITS}))?|\d\d)"
+_MARK = (
+    r"(?:am|a m|pm|p m|oclock|o clock|in the morning|in the afternoon|in the evening"
+    r"|at night|tonight)"
+)
+_VAGUE = {
+    "morning": "MO", "in the morning": "MO", "this morning": "MO",
+    "afternoon": "AF", "in the afternoon": "AF", "this afternoon": "AF",
+    "evening": "EV", "in the evening": "EV", "this evening": "EV", "tonight": "EV",
+    "night": "NI", "at night": "NI",
+}  # fmt: skip
+_HOUR = "|".join(_HOURS)
+TIME_PHRASE = (
+    rf"(?:(?:{_HOUR})(?: {_MINUTE})?(?: {_MARK})?|(?:half past|quarter past|quarter to) "
+    rf"(?:{_HOUR})(?: {_MARK})?|noon|midday|midnight|{'|'.join(sorted(_VAGUE, key=len)[::-1])})"
+)
+"""Every time phrase the simulator resolves (normalised words), as a regular expression."""
+_PARTS = re.compile(
+    rf"(?:(?P<rel>half past|quarter past|quarter to) )?(?P<hour>{_HOUR})"
+    rf"(?: (?P<minute>{_MINUTE}))?(?: (?P<mark>{_MARK}))?"
+)
+
+
+def time_value(spoken: str) -> str | None:
+    """The ``AMAZON.TIME`` value Alexa would give for a (normalised) time phrase."""
+    if spoken in _VAGUE:
+        return _VAGUE[spoken]
+    if spoken in ("noon", "midday", "midnight"):
+        return "00:00" if spoken == "midnight" else "12:00"
+    found = _PARTS.fullmatch(spoken)
+    if found is None:
+        return None
+    hour, minute = _HOURS.index(found["hour"]) + 1, _minute(found["minute"])
+    relation = found["rel"]
+    if relation:
+        minute = {"half past": 30, "quarter past": 15, "quarter to": 45}[relation]
+        hour = hour - 1 if relation == "quarter to" else hour
+        hour = hour or 12
+    mark = found["mark"] or ""
+    if mark in ("pm", "p m", "in the afternoon", "in the evening", "at night", "tonight"):
+        hour = hour % 12 + 12
+    elif mark in ("am", "a m", "in the morning"):
+        hour = hour % 12
+    return f"{hour:02d}:{minute:02d}"
+
+
+def _minute(words: str | None) -> int:
+    if not words:
+        return 0
+    if words.isdigit():
+        return int(words)
+    total = 0
+    for word in words.split():
+        total += 0 if word == "oh" else _NUMBERS.index(word) if word in _NUMBERS else _TENS[word]
+    return total
+
+
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
 
 
 def normalise(text: str) -> str:
@@ -185,6 +253,9 @@ class InteractionModel:
         slots = {}
         for slot, slot_type in sample.slot_types.items():
             spoken = found.group(f"s_{slot}")
+            if slot_type.startswith(_BUILT_IN_TYPE):
+                slots[slot] = SlotValue(spoken, time_value(spoken))
+                continue
             value = self._values[slot_type].get(spoken)
             slots[slot] = SlotValue(
                 spoken, value.id if value else None, value.name if value else None
@@ -202,12 +273,16 @@ class InteractionModel:
                 if ref is None:
                     parts.append(re.escape(normalise(token)))
                     continue
+                if slot_types[ref[1]].startswith(_BUILT_IN_TYPE):  # AMAZON.TIME
+                    parts.append(f"(?P<s_{ref[1]}>{TIME_PHRASE})")
+                    continue
                 phrases = sorted(self._values[slot_types[ref[1]]], key=lambda p: (-len(p), p))
                 body = _WILD if wild else "|".join(re.escape(p) for p in phrases)
                 parts.append(f"(?P<s_{ref[1]}>{body})")
             return re.compile(" ".join(parts))
 
-        wild_ok = bool(slot_types) and len(literal_words) >= 2
+        custom = [t for t in slot_types.values() if not t.startswith(_BUILT_IN_TYPE)]
+        wild_ok = bool(custom) and len(literal_words) >= 2
         return _Sample(
             intent=intent,
             text=sample,

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
+
+from skill.habits import is_time_zone_name
 
 SCHEMA_VERSION = 2
 """Version written by :meth:`Progress.to_record`. v1 was the design sketch's session-state shape."""
@@ -29,9 +31,9 @@ SCHEMA_VERSION = 2
 DAY_S = 24 * 3600
 RESUME_MAX_AGE_S = 7 * DAY_S
 """An unfinished routine older than this is not offered for resume."""
-WEEK_S = 7 * DAY_S
-MAX_COMPLETIONS_KEPT = 20
-"""Completion times kept for "this week" encouragement; older ones are only counted."""
+MAX_COMPLETIONS_KEPT = 100
+"""Completion times kept for progress (days in a row, this week, this month); older ones are
+only counted. A hundred is more than three months of one routine a day."""
 ACTIVE_GRANULARITY_S = 60
 """``last_active`` moves in steps of a minute so idle turns (repeat, help) cause no write."""
 CLOCK_SKEW_S = 300
@@ -39,6 +41,9 @@ CLOCK_SKEW_S = 300
 
 SIDES = ("left", "right", "both")
 PACE_RANGE = (0.25, 4.0)
+RATE_RANGE = (0.5, 2.0)
+"""Speaking rates a record may hold (1.0 is Alexa's normal speed)."""
+REMINDER_CHOICES = ("set", "declined")
 MAX_INDEX = 999
 MAX_COMPLETED = 1_000_000
 MAX_EPOCH = 2**40
@@ -61,6 +66,10 @@ ALLOWED_KEYS = frozenset(
         "last_active",
         "last_routine",
         "learned",
+        "rate",
+        "time_zone",
+        "reminders",
+        "offered_at",
     }
 )
 """Every key a stored record may have. The persistence layer drops anything else on write."""
@@ -89,7 +98,7 @@ class Progress:
     """They have heard the full introduction and disclaimer once (they get the short one next)."""
     completed_routines: int = 0
     completions: tuple[int, ...] = field(default=())
-    """Epoch seconds of the most recent completions, oldest first, at most 20."""
+    """Epoch seconds of the most recent completions, oldest first, at most 100."""
     last_active: int = 0
     """Epoch seconds of the last change, minute granularity; 0 when never active."""
     last_routine: str | None = None
@@ -97,6 +106,15 @@ class Progress:
     time"); None until the person has done any step at all."""
     learned: tuple[str, ...] = ()
     """Ids of the techniques they have done (their introductions get shorter), oldest first."""
+    rate: float = 1.0
+    """Speaking rate ("speak slower"), separate from the hold ``pace``."""
+    time_zone: str | None = None
+    """The device's IANA time zone, once learned (for calendar days and reminders)."""
+    reminders: str | None = None
+    """``set`` after they asked for a reminder, ``declined`` after a no (or cancelling them):
+    either way the skill stops offering one. None: never answered."""
+    offered_at: int = 0
+    """Epoch seconds of the last reminder offer (at most one a week); 0 when never offered."""
 
     def __post_init__(self) -> None:
         problems = _problems(self)
@@ -142,6 +160,10 @@ class Progress:
             "last_active": self.last_active,
             "last_routine": self.last_routine,
             "learned": list(self.learned),
+            "rate": self.rate,
+            "time_zone": self.time_zone,
+            "reminders": self.reminders,
+            "offered_at": self.offered_at,
         }
         assert record.keys() <= ALLOWED_KEYS
         return record
@@ -154,10 +176,6 @@ class Progress:
             return False
         age = now - self.last_active
         return -CLOCK_SKEW_S <= age <= max_age
-
-    def completions_this_week(self, now: float) -> int:
-        """Routines finished in the last seven days (rolling: the user's time zone is unknown)."""
-        return sum(1 for t in self.completions if -CLOCK_SKEW_S <= now - t < WEEK_S)
 
     # ---- changes ---------------------------------------------------------------------
 
@@ -189,6 +207,8 @@ class Progress:
         side: str | None = None,
         keep_going: bool | None = None,
         pace: float | None = None,
+        rate: float | None = None,
+        time_zone: str | None = None,
     ) -> Progress:
         """Change the given preferences; arguments left as None keep their value."""
         return replace(
@@ -196,7 +216,17 @@ class Progress:
             side=self.side if side is None else side,
             keep_going=self.keep_going if keep_going is None else keep_going,
             pace=self.pace if pace is None else float(pace),
+            rate=self.rate if rate is None else float(rate),
+            time_zone=self.time_zone if time_zone is None else time_zone,
         )
+
+    def offered(self, now: float) -> Progress:
+        """A reminder was offered just now (the next offer waits a week)."""
+        return replace(self, offered_at=int(now))
+
+    def with_reminders(self, choice: str) -> Progress:
+        """They set a reminder (``set``) or said no to one (``declined``)."""
+        return self if self.reminders == choice else replace(self, reminders=choice)
 
     def practised(self, routine: str, learned: tuple[str, ...]) -> Progress:
         """They did a step of ``routine``, and have done the ``learned`` techniques so far."""
@@ -259,6 +289,8 @@ def _parse_current(record: Mapping[str, Any]) -> tuple[Progress, frozenset[str]]
     learned, bad_learned = _learned(record.get("learned"))
     if bad_learned:
         repaired.add("learned")
+    time_zone = _choice(record, "time_zone", is_time_zone_name, repaired)
+    reminders = _choice(record, "reminders", REMINDER_CHOICES.__contains__, repaired)
     progress = Progress(
         routine=routine,
         technique=technique,
@@ -272,8 +304,23 @@ def _parse_current(record: Mapping[str, Any]) -> tuple[Progress, frozenset[str]]
         last_active=take("last_active", _int_in(record.get("last_active"), 0, MAX_EPOCH), 0),
         last_routine=last_routine,
         learned=learned,
+        rate=take("rate", _float_in(record.get("rate"), *RATE_RANGE), base.rate),
+        time_zone=time_zone,
+        reminders=reminders,
+        offered_at=take("offered_at", _int_in(record.get("offered_at"), 0, MAX_EPOCH), 0),
     )
     return progress, frozenset(repaired)
+
+
+def _choice(
+    record: Mapping[str, Any], name: str, valid: Callable[[Any], bool], repaired: set[str]
+) -> Any:
+    """An optional field that is either None or passes ``valid``; anything else is repaired."""
+    value = record.get(name)
+    if value is None or valid(value):
+        return value
+    repaired.add(name)
+    return None
 
 
 def _position(record: Mapping[str, Any]) -> tuple[str | None, int, int]:
@@ -388,4 +435,12 @@ def _problems(p: Progress) -> list[str]:
         isinstance(t, str) and _ROUTINE_ID.fullmatch(t) for t in p.learned
     ):
         problems.append("learned")
+    if _float_in(p.rate, *RATE_RANGE) is None:
+        problems.append(f"rate {p.rate!r} outside {RATE_RANGE}")
+    if p.time_zone is not None and not is_time_zone_name(p.time_zone):
+        problems.append(f"time zone {p.time_zone!r}")
+    if p.reminders is not None and p.reminders not in REMINDER_CHOICES:
+        problems.append(f"reminders {p.reminders!r}")
+    if _int_in(p.offered_at, 0, MAX_EPOCH) is None:
+        problems.append("offered_at")
     return problems

@@ -7,7 +7,10 @@ escapes anything and the renderer is the only place that knows Alexa's SSML limi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from skill.reminder import Reminder
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,18 @@ class Reply:
     view: View
     end_session: bool = False
     effects: frozenset[str] = field(default_factory=frozenset)
-    """Side effects for the handler layer: ``completed`` (a routine finished), ``forget``."""
+    """Side effects for the handler layer: ``completed`` (a routine finished), ``forget``,
+    ``remind`` (make :attr:`reminder`), ``list_reminders``, ``cancel_reminders``, ``offered``
+    and ``declined`` (the reminder offer), ``time_zone`` (look it up and ask the coach again)."""
+    rate: float = 1.0
+    """Speaking rate for everything said (SSML ``<prosody rate>``); set by the coach's entry."""
+    reminder: Reminder | None = None
+    """The reminder to make, with the ``remind`` effect."""
+    ask_for: str | None = None
+    """Hand the turn to Alexa's own permission question (``Connections.SendRequest``
+    ``AskFor`` the reminders scope); the value is the token Alexa brings back."""
+    consent_card: bool = False
+    """Send the card that lets the person grant the reminders permission in the Alexa app."""
     closing: str | None = None
     """The closing prompt (say next, or pause) when it is the last of ``parts``.
 
@@ -72,8 +86,11 @@ class Reply:
 
     @property
     def silent(self) -> bool:
-        """Nothing to say and nothing to show: the answer to an event that came too late."""
-        return not self.parts
+        """Nothing to say and nothing to show: the answer to an event that came too late.
+
+        (A turn handed to Alexa's permission question says nothing either, but is not silent.)
+        """
+        return not self.parts and self.ask_for is None
 
     @property
     def text(self) -> str:

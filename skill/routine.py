@@ -13,6 +13,9 @@ from skill.reply import Part, Pause, Say, Sound
 
 HOLD_END_SOUND = "soundbank://soundlibrary/musical/amzn_sfx_bell_short_chime_01"
 PACES = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
+"""Hold lengths ("slower", "faster"), as multiples of the content's holds."""
+RATES = (0.7, 0.85, 1.0, 1.15, 1.3)
+"""Speaking rates ("speak slower", "speak faster"), as multiples of Alexa's normal speed."""
 
 
 # --------------------------------------------------------------------------- routine shape

@@ -56,6 +56,8 @@ class Settings:
     dynamodb_endpoint_url: str | None = None
     """Talk to a local DynamoDB (moto, DynamoDB Local) instead of AWS; unset on Lambda."""
     store_timeout_s: float = 1.5
+    alexa_api_timeout_s: float = 2.0
+    """Longest wait for one call to Alexa's own APIs (reminders, the device's time zone)."""
     user_key_secret: str | None = None
     """Per-deployment secret for the HMAC that keys progress by user (Lambda: from the template).
 
@@ -105,6 +107,7 @@ class Settings:
             "aws_region": get("AWS_REGION") or env.get("AWS_REGION") or None,
             "dynamodb_endpoint_url": get("DYNAMODB_ENDPOINT"),
             "store_timeout_s": float(get("STORE_TIMEOUT_S") or base.store_timeout_s),
+            "alexa_api_timeout_s": float(get("ALEXA_API_TIMEOUT_S") or base.alexa_api_timeout_s),
             "user_key_secret": get("USER_KEY_SECRET"),
             "user_key_secret_file": _path(get("USER_KEY_SECRET_FILE")),
             "host": get("HOST") or base.host,

@@ -16,7 +16,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from skill import intents
-from skill.nlu import InteractionModel, Match, default_model
+from skill.intents import REMINDERS_SCOPE
+from skill.nlu import InteractionModel, Match, default_model, normalise
 from skill.timing import ANSWER_SECONDS, SOUND_SECONDS, WORDS_PER_SECOND
 
 Envelope = dict[str, Any]
@@ -24,6 +25,14 @@ Invoke = Callable[[Envelope, Any], dict[str, Any]]
 Clock = Callable[[], datetime]
 
 LOCAL_USER_ID = "amzn1.ask.account.LOCAL-CHAT-USER"
+LOCAL_DEVICE_ID = "local-device"
+API_ENDPOINT = "https://api.amazonalexa.com"
+PERMISSION_QUESTION = (
+    "Do you give Knee Coach permission to create and edit reminders? You can say I approve, or no."
+)
+"""What Alexa itself asks when a skill sends the AskFor directive (the skill has no say in it)."""
+_APPROVALS = frozenset({"i approve", "approve", "yes", "yeah", "yep", "sure", "ok", "okay"})
+_REFUSALS = frozenset({"no", "nope", "no thanks", "no thank you", "i dont approve", "deny"})
 LOCAL_SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
 SIMULATED_START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 """Where a simulated clock starts unless told otherwise: a Monday morning, UTC."""
@@ -66,7 +75,9 @@ def slot_payload(model: InteractionModel, match: Match) -> dict[str, Any]:
     for name, slot_type in model.slots_of(match.intent).items():
         slot: dict[str, Any] = {"name": name, "confirmationStatus": "NONE"}
         value = match.slots.get(name)
-        if value is not None:
+        if value is not None and slot_type.startswith("AMAZON."):
+            slot["value"] = value.id or value.spoken  # a built-in type resolves in place
+        elif value is not None:
             slot["value"] = value.spoken
             authority = f"amzn1.er-authority.echo-sdk.{LOCAL_SKILL_ID}.{slot_type}"
             if value.id is not None:
@@ -98,13 +109,23 @@ class Session:
     new: bool = True
     open: bool = True
     clock: Clock = wall_clock
+    api_endpoint: str = API_ENDPOINT
+    """Where the skill's service clients send Alexa API calls (a local stand-in in tests)."""
+    api_token: str = "local-api-access-token"
+    granted: set[str] = field(default_factory=set)
+    """Permission scopes the person has granted the skill (shared by every session)."""
 
     def envelope(self, request: dict[str, Any]) -> Envelope:
         interfaces: dict[str, Any] = {}
         if self.apl:
             interfaces["Alexa.Presentation.APL"] = {"runtime": {"maxVersion": self.apl_version}}
         application = {"applicationId": self.skill_id}
-        user = {"userId": self.user_id}
+        user: dict[str, Any] = {"userId": self.user_id}
+        if self.granted:
+            user["permissions"] = {
+                "consentToken": self.api_token,
+                "scopes": {scope: {"status": "GRANTED"} for scope in sorted(self.granted)},
+            }
         return {
             "version": "1.0",
             "session": {
@@ -118,9 +139,9 @@ class Session:
                 "System": {
                     "application": application,
                     "user": user,
-                    "device": {"deviceId": "local-device", "supportedInterfaces": interfaces},
-                    "apiEndpoint": "https://api.amazonalexa.com",
-                    "apiAccessToken": "local",
+                    "device": {"deviceId": LOCAL_DEVICE_ID, "supportedInterfaces": interfaces},
+                    "apiEndpoint": self.api_endpoint,
+                    "apiAccessToken": self.api_token,
                 },
             },
             "request": {
@@ -149,6 +170,24 @@ class Session:
                 "type": "Alexa.Presentation.APL.UserEvent",
                 "token": "kneeCoach",
                 "arguments": list(arguments),
+            }
+        )
+
+    def permission_answer(
+        self, status: str, token: str | None, card: bool = False, code: str = "200"
+    ) -> Envelope:
+        """Alexa's ``Connections.Response`` after it asked for the reminders permission."""
+        return self.envelope(
+            {
+                "type": "Connections.Response",
+                "name": "AskFor",
+                "status": {"code": code, "message": "OK" if code == "200" else "Error"},
+                "payload": {
+                    "permissionScope": REMINDERS_SCOPE,
+                    "status": status,
+                    "isCardThrown": card,
+                },
+                "token": token or "",
             }
         )
 
@@ -237,6 +276,18 @@ class Turn:
     def directives(self) -> list[dict[str, Any]]:
         return list(self.response.get("response", {}).get("directives") or [])
 
+    @property
+    def asks_permission(self) -> dict[str, Any] | None:
+        """The ``Connections.SendRequest`` AskFor directive, when the skill hands Alexa the turn."""
+        return next(
+            (
+                d
+                for d in self.directives
+                if d.get("type") == "Connections.SendRequest" and d.get("name") == "AskFor"
+            ),
+            None,
+        )
+
 
 class Conversation:
     """A person talking to the skill through a simulated device, across sessions.
@@ -258,14 +309,32 @@ class Conversation:
         self.invoke = invoke
         self.model = model or default_model()
         self.clock: Clock = clock or SimulatedClock()
+        session.setdefault("granted", set())  # one person: what they grant outlasts a session
         self.session_options = {**session, "clock": self.clock}
         self.session = Session(**self.session_options)
         self._sent_at: datetime | None = None
         self._last: Turn | None = None
         self._earlier_screen: Turn | None = None
+        self.asking: dict[str, Any] | None = None
+        """Alexa's own permission question, while it waits for the person's answer."""
 
     def say(self, text: str) -> Turn:
-        """Type what the person says; opening phrases start a new session like Alexa does."""
+        """Type what the person says; opening phrases start a new session like Alexa does.
+
+        While Alexa is asking for a permission (the skill sent ``AskFor``), the words answer
+        Alexa, not the skill: "I approve" or "yes" grants it, "no" denies it, anything else
+        leaves it unanswered. The skill then hears Alexa's ``Connections.Response``.
+        """
+        if self.asking is not None:
+            words = normalise(text)
+            status = (
+                "ACCEPTED"
+                if words in _APPROVALS
+                else "DENIED"
+                if words in _REFUSALS
+                else "NOT_ANSWERED"
+            )
+            return self.answer_permission(status)
         if self.model.is_launch(text):
             return self.launch()
         if not self.session.open:
@@ -274,6 +343,7 @@ class Conversation:
         return self.send_intent(self.model.match(text) or Match(intents.FALLBACK))
 
     def launch(self) -> Turn:
+        self.asking = None
         self.session = Session(**self.session_options)
         return self._send("LaunchRequest", self.session.launch())
 
@@ -281,6 +351,14 @@ class Conversation:
         envelope = self.session.intent(match.intent, slot_payload(self.model, match))
         heard = match.intent + "".join(f" {k}={v.spoken!r}" for k, v in match.slots.items())
         return self._send(heard, envelope)
+
+    def answer_permission(self, status: str, card: bool = False) -> Turn:
+        """Alexa tells the skill how its permission question went (granting it if accepted)."""
+        asked, self.asking = self.asking or {}, None
+        if status == "ACCEPTED":
+            self.session.granted.add(str(asked.get("payload", {}).get("permissionScope")))
+        envelope = self.session.permission_answer(status, asked.get("token"), card)
+        return self._send(f"Connections.Response {status}", envelope)
 
     def touch(self, *arguments: Any) -> Turn:
         return self._send(f"touch {arguments}", self.session.user_event(*arguments))
@@ -335,7 +413,12 @@ class Conversation:
         return self._send(str(envelope["request"]["type"]), envelope, absorb=kind != "exception")
 
     def end_session(self, reason: str = "EXCEEDED_MAX_REPROMPTS") -> Turn:
-        """The person went quiet: Alexa closes the session and tells the skill."""
+        """The person went quiet: Alexa closes the session and tells the skill.
+
+        If Alexa was asking for a permission, its silence is an answer: ``NOT_ANSWERED``.
+        """
+        if self.asking is not None:
+            return self.answer_permission("NOT_ANSWERED")
         turn = self._send("SessionEndedRequest", self.session.ended(reason))
         self.session.open = False
         return turn
@@ -360,6 +443,9 @@ class Conversation:
             self._earlier_screen = self._last
         self._sent_at, self._last = sent_at, turn
         self.session.absorb(response)
+        self.asking = turn.asks_permission
+        if self.asking is not None:
+            self.session.open = True  # Alexa holds the session while it asks
         if isinstance(self.clock, SimulatedClock):
             self.clock.advance(turn.seconds + THINK_SECONDS)
         return turn
@@ -404,18 +490,26 @@ def screen_ssml(directives: list[dict[str, Any]]) -> str:
 
 
 def ssml_seconds(ssml: str) -> float:
-    """How long Alexa takes to play some SSML: words at the speaking rate, breaks, sounds."""
+    """How long Alexa takes to play some SSML: words at the speaking rate, breaks, sounds.
+
+    Words inside ``<prosody rate="N%">`` are spoken at N % of the normal rate.
+    """
     breaks = sum(
         float(value) / (1000 if unit == "ms" else 1) for value, unit in _BREAK.findall(ssml)
     )
     sounds = len(_AUDIO.findall(ssml)) * SOUND_SECONDS
-    words = len(_TAG.sub(" ", ssml).split())
-    return words / WORDS_PER_SECOND + breaks + sounds
+    slowed = sum(
+        len(_TAG.sub(" ", text).split()) / (WORDS_PER_SECOND * int(percent) / 100)
+        for percent, text in _PROSODY.findall(ssml)
+    )
+    words = len(_TAG.sub(" ", _PROSODY.sub(" ", ssml)).split())
+    return words / WORDS_PER_SECOND + slowed + breaks + sounds
 
 
 _TAG = re.compile(r"<[^>]+>")
 _BREAK = re.compile(r'<break time="([\d.]+)(m?s)"/>')
 _AUDIO = re.compile(r"<audio [^>]*/>")
+_PROSODY = re.compile(r'<prosody rate="(\d+)%">(.*?)</prosody>', re.DOTALL)
 
 
 def plain_text(ssml: str) -> str:

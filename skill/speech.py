@@ -5,6 +5,9 @@ every text is escaped (``&``, ``<``, ``>``, quotes); a ``<break>`` lasts at most
 silences become a chain of breaks; at most five ``<audio>`` tags per response; output speech
 at most 8000 characters (if a reply would pass that, trailing parts are dropped and a warning
 logged, so the person still hears a valid response).
+
+The person's speaking rate ("speak slower") wraps each spoken text in ``<prosody rate>``;
+silences and sounds stay outside it, so a hold lasts exactly as long at any speaking rate.
 """
 
 from __future__ import annotations
@@ -48,16 +51,27 @@ def breaks(seconds: float) -> str:
     return "".join(tags)
 
 
-def _render_part(part: Part) -> str:
+def prosody_rate(rate: float) -> str:
+    """A speaking rate as SSML wants it: a whole percentage of the normal rate."""
+    return f"{round(rate * 100)}%"
+
+
+def _render_part(part: Part, rate: float = 1.0) -> str:
     if isinstance(part, Say):
-        return part.text.translate(_TEXT)
+        text = part.text.translate(_TEXT)
+        if rate == 1.0:
+            return text
+        return f'<prosody rate="{prosody_rate(rate)}">{text}</prosody>'
     if isinstance(part, Pause):
         return breaks(part.seconds)
     return f'<audio src="{part.url.translate(_ATTRIBUTE)}"/>'
 
 
-def to_ssml(parts: Iterable[Part]) -> str:
-    """The inner SSML for some parts (the SDK adds ``<speak>``), always within the limits."""
+def to_ssml(parts: Iterable[Part], rate: float = 1.0) -> str:
+    """The inner SSML for some parts (the SDK adds ``<speak>``), always within the limits.
+
+    ``rate`` is the speaking rate for the spoken text (1.0: Alexa's normal speed).
+    """
     rendered: list[str] = []
     audio = 0
     length = _SPEAK_TAGS
@@ -66,7 +80,7 @@ def to_ssml(parts: Iterable[Part]) -> str:
             audio += 1
             if audio > MAX_AUDIO_TAGS:
                 continue
-        piece = _render_part(part)
+        piece = _render_part(part, rate)
         if length + len(piece) + 1 > MAX_SPEECH_CHARS:
             log.warning("speech over %d characters; dropping the rest", MAX_SPEECH_CHARS)
             break
@@ -76,11 +90,11 @@ def to_ssml(parts: Iterable[Part]) -> str:
 
 
 def speech(reply: Reply) -> str:
-    return to_ssml(reply.parts)
+    return to_ssml(reply.parts, reply.rate)
 
 
 def reprompt(reply: Reply) -> str | None:
-    return to_ssml([Say(reply.reprompt)]) if reply.reprompt else None
+    return to_ssml([Say(reply.reprompt)], reply.rate) if reply.reprompt else None
 
 
 def card_text(reply: Reply) -> str:

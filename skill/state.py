@@ -16,7 +16,8 @@ from types import UnionType
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from skill.content import Content
-from skill.routine import PACES, valid_position
+from skill.habits import Habits, is_time_zone_name
+from skill.routine import PACES, RATES, valid_position
 
 STATE_VERSION = 3
 
@@ -66,6 +67,16 @@ class On:
     END = "end"  # the session ended (silence, "exit"): no reply is spoken
     HOLD_DONE = "hold_done"  # value: the position the screen finished speaking (View.position)
     SCREEN_ERROR = "screen_error"  # the screen could not show or play the last response
+    PROGRESS = "progress"  # "how am I doing?"
+    SPEAK_SLOWER = "speak_slower"
+    SPEAK_FASTER = "speak_faster"
+    SPEAK_NORMAL = "speak_normal"
+    REMIND = "remind"  # value: what they asked for, e.g. "daily 09:00" (see skill.reminder)
+    TIME = "time"  # value: an AMAZON.TIME value ("19:00", "EV"), said on its own
+    TIME_ZONE = "time_zone"  # value: an IANA time zone name, or the unresolved words prefixed "?"
+    LIST_REMINDERS = "list_reminders"
+    CANCEL_REMINDERS = "cancel_reminders"
+    PERMISSION = "permission"  # value: ACCEPTED / DENIED / NOT_ANSWERED / ERROR; detail: token
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,10 @@ class Event:
     value: str | None = None
     at: float = 0.0
     """When Alexa heard it: the request's timestamp in epoch seconds (0 when unknown)."""
+    detail: str | None = None
+    """A second value: the token a permission answer (``Connections.Response``) carries back."""
+    granted: bool = False
+    """The person has granted the reminders permission (read from this request)."""
 
 
 @dataclass(frozen=True)
@@ -86,13 +101,17 @@ class Memory:
     pace: float = 1.0
     resume: tuple[str, int, int] | None = None
     """(routine id, set index, step index) of an unfinished routine worth offering."""
-    completed_this_week: int = 0
     remembers: bool = False
     """The store answered, so where the person stops will be offered next time."""
     last_routine: str | None = None
     """The routine of the last step they did; set once they have done any step at all."""
     learned: tuple[str, ...] = ()
     """Techniques they have done before (introduced shortly from then on)."""
+    rate: float = 1.0
+    time_zone: str | None = None
+    habits: Habits = field(default_factory=Habits)
+    reminders: str | None = None
+    offered_at: int = 0
 
 
 # --------------------------------------------------------------------------- state
@@ -127,7 +146,6 @@ class State:
     """What the person asked for before the safety check: (routine id, technique id)."""
     pending: str | None = None
     heard_intro: bool = False
-    week: int = 0
     remembers: bool = False
     """Progress will be kept (the store works and they have not said "forget me")."""
     returning: bool = False
@@ -149,6 +167,24 @@ class State:
     answered: int | None = None
     """The safety question the last turn answered, kept one turn only, so "I meant no" and
     "that was a mistake" can take it again. Never stored."""
+    rate: float = 1.0
+    """Speaking rate: 1.0 is Alexa's normal speed (see :data:`skill.routine.RATES`)."""
+    habits: Habits = field(default_factory=Habits)
+    """Finished routines by calendar day: days in a row, this week, this month."""
+    tz: str | None = None
+    """The device's time zone, when known (saved, looked up this session, or answered)."""
+    tz_checked: bool = False
+    """Alexa's settings service was asked for the time zone this session."""
+    usual: str | None = None
+    """The routine practised last (the "usual routine" of the progress summary)."""
+    reminders: str | None = None
+    """``set`` or ``declined`` once they answered about reminders (no offer after either)."""
+    offered: int = 0
+    """Epoch seconds of the last reminder offer."""
+    asked: bool = False
+    """Alexa asked for the reminders permission this session: don't ask again."""
+    plan: str | None = None
+    """The reminder being set up while a time, time zone or permission is awaited."""
 
     def to_dict(self) -> dict[str, Any]:
         data = {k: v for k, v in self.__dict__.items()}
@@ -158,6 +194,7 @@ class State:
         data["learned"] = list(self.learned)
         data["marks"] = list(self.marks)
         data["next_at"] = list(self.next_at) if self.next_at else None
+        data["habits"] = self.habits.to_list()
         return data
 
     @classmethod
@@ -183,10 +220,22 @@ class State:
             values["side"] = None
         if values["pace"] not in PACES:
             values["pace"] = 1.0
-        if values["pending"] != "forget":
+        if values["pending"] not in PENDING:
             values["pending"] = None
+        if values["rate"] not in RATES:
+            values["rate"] = 1.0
+        if values["tz"] is not None and not is_time_zone_name(values["tz"]):
+            values["tz"] = None
+        if values["reminders"] not in (None, *REMINDERS):
+            values["reminders"] = None
         state = cls(**values)
         return state if _consistent(state, content) else fresh
+
+
+PENDING = frozenset({"forget", "offer", "remind_time", "time_zone", "permission"})
+"""Questions a state can be waiting on: deleting progress, the reminder offer, a reminder's
+time, the time zone, or Alexa's own permission question."""
+REMINDERS = ("set", "declined")
 
 
 # --------------------------------------------------------------------------- validation
@@ -208,7 +257,8 @@ def checked(value: Any, kind: Any) -> Any:
     Strict on purpose: a bool is not an int, a string is not a bool, numbers are finite and
     integers JSON-safe, and containers have exactly their declared shape. Supports what state
     fields use: ``bool``, ``int``, ``float``, ``str``, ``None``, unions, ``tuple[...]`` (fixed or
-    ``...``), ``dict[K, V]`` and ``Any`` (any JSON value with finite numbers).
+    ``...``), ``dict[K, V]``, NamedTuples (as the list of their fields) and ``Any`` (any JSON
+    value with finite numbers).
     """
     return checker(kind)(value)
 
@@ -230,6 +280,8 @@ def checker(kind: Any) -> Check:
         return _fixed_tuple(tuple(checker(arg) for arg in args))
     if origin is dict:
         return _dict_of(checker(args[0]), checker(args[1]))
+    if isinstance(kind, type) and issubclass(kind, tuple) and hasattr(kind, "_fields"):
+        return _named_tuple(kind)
     raise TypeError(f"State field type {kind!r} has no validation rule in skill.state.checker")
 
 
@@ -297,6 +349,17 @@ def _fixed_tuple(items: tuple[Check, ...]) -> Check:
         if not isinstance(value, (list, tuple)) or len(value) != len(items):
             raise _unusable(value, f"a list of {len(items)}")
         return tuple(item(x) for item, x in zip(items, value, strict=True))
+
+    return check
+
+
+def _named_tuple(kind: Any) -> Check:
+    """A NamedTuple (such as :class:`~skill.habits.Habits`), sent as the list of its fields."""
+    hints = get_type_hints(kind)
+    items = _fixed_tuple(tuple(checker(hints[name]) for name in kind._fields))
+
+    def check(value: Any) -> Any:
+        return kind(*items(value))
 
     return check
 
@@ -391,8 +454,13 @@ def fresh_state(memory: Memory, content: Content | None = None) -> State:
         pace=memory.pace if memory.pace in PACES else 1.0,
         resume=resume,
         heard_intro=memory.heard_intro,
-        week=memory.completed_this_week,
         remembers=memory.remembers,
         returning=memory.last_routine is not None,
         learned=learned,
+        rate=memory.rate if memory.rate in RATES else 1.0,
+        habits=memory.habits,
+        tz=memory.time_zone,
+        usual=routine,
+        reminders=memory.reminders,
+        offered=memory.offered_at,
     )

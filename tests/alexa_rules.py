@@ -146,6 +146,8 @@ def response_problems(
         if quiet and response.get("shouldEndSession") is not None:
             problems.append("a quiet answer must leave the session as it is")
         return problems
+    if ask_for(response) is not None:
+        return problems + ask_for_problems(response)
     if "outputSpeech" not in response and _screen_speaks(response):
         problems += _screen_problems(response)
     else:
@@ -195,10 +197,46 @@ def _speech_problems(response: dict[str, Any]) -> list[str]:
     return problems
 
 
+REMINDERS_SCOPE = "alexa::alerts:reminders:skill:readwrite"
+
+
+def ask_for(response: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``Connections.SendRequest`` AskFor directive of a response, if it has one."""
+    for directive in response.get("directives") or []:
+        if directive.get("type") == "Connections.SendRequest" and directive.get("name") == "AskFor":
+            return dict(directive)
+    return None
+
+
+def ask_for_problems(response: dict[str, Any]) -> list[str]:
+    """A turn handed to Alexa's permission question (voice permissions for reminders).
+
+    Alexa speaks its own question and answers with ``Connections.Response``; the skill's
+    response carries only the directive: the AskFor payload for a scope the skill declares,
+    no speech, reprompt or card of its own, and ``shouldEndSession`` left unset.
+    """
+    directive = ask_for(response) or {}
+    payload = directive.get("payload") or {}
+    problems = []
+    if payload.get("@type") != "AskForPermissionsConsentRequest" or payload.get("@version") != "1":
+        problems.append(f"AskFor payload is not an AskForPermissionsConsentRequest v1: {payload}")
+    if payload.get("permissionScope") != REMINDERS_SCOPE:
+        problems.append(f"AskFor asks for {payload.get('permissionScope')!r}")
+    for key in ("outputSpeech", "reprompt", "card", "shouldEndSession"):
+        if response.get(key) is not None:
+            problems.append(f"an AskFor response must not carry {key}")
+    if len(response.get("directives") or []) != 1:
+        problems.append("an AskFor response carries other directives")
+    return problems
+
+
 def _card_problems(card: Any) -> list[str]:
     if not isinstance(card, dict):
         return ["no card for the Alexa app"]
     kind = card.get("type")
+    if kind == "AskForPermissionsConsent":
+        scopes = card.get("permissions") or []
+        return [] if scopes == [REMINDERS_SCOPE] else [f"consent card asks for {scopes}"]
     body = str(card.get("content" if kind == "Simple" else "text") or "")
     problems = []
     if kind not in ("Simple", "Standard"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from ask_sdk_core.skill import CustomSkill
@@ -45,6 +46,53 @@ def _no_certificate_downloads(monkeypatch: pytest.MonkeyPatch) -> None:
         raise certcache.CertFetchError("network disabled in tests")
 
     monkeypatch.setattr(certcache, "download", refuse)
+
+
+@pytest.fixture(autouse=True)
+def _no_calls_to_alexa_beyond_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The skill's service clients may reach a stand-in on 127.0.0.1, never Alexa's real API.
+
+    A request envelope that names ``https://api.amazonalexa.com`` (the simulator's default)
+    gets the error a network failure would give, at once, instead of a call leaving the machine.
+    """
+    from ask_sdk_core.exceptions import ApiClientException
+
+    from skill.api_client import LazyApiClient
+
+    invoke = LazyApiClient.invoke
+
+    def loopback_only(self: LazyApiClient, request: Any) -> Any:
+        if urlsplit(str(request.url)).hostname != "127.0.0.1":
+            raise ApiClientException("network disabled in tests")
+        return invoke(self, request)
+
+    monkeypatch.setattr(LazyApiClient, "invoke", loopback_only)
+
+
+@pytest.fixture(scope="session")
+def alexa_api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One HTTPS stand-in for Alexa's API on 127.0.0.1 (free port) for the whole run."""
+    from alexa_api_server import serving
+
+    from skill.alexa_standin import AlexaStandIn
+
+    with serving(AlexaStandIn(), tmp_path_factory.mktemp("alexa-api")) as running:
+        yield running
+
+
+@pytest.fixture
+def alexa_api(alexa_api_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The stand-in, fresh for this test, its certificate trusted by ``requests``.
+
+    Point a simulated session at it with ``api_endpoint=alexa_api.url`` and
+    ``api_token=API_TOKEN``; ``alexa_api.standin`` holds what was asked and created.
+    """
+    from alexa_api_server import API_TOKEN
+
+    alexa_api_server.standin.reset(token=API_TOKEN)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(alexa_api_server.ca_file))
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    return alexa_api_server
 
 
 @pytest.fixture(scope="module")

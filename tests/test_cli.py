@@ -110,6 +110,36 @@ def test_help_lists_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None
     assert "chat" in out and "serve" in out
 
 
+def test_chat_plays_alexas_permission_question_and_shows_the_reminder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = run_chat(
+        tmp_path,
+        ["open knee coach", "remind me every day at 7 pm", "i approve", "list my reminders"],
+        capsys,
+    )
+    assert "Do you give Knee Coach permission to create and edit reminders?" in out
+    assert "(heard: Connections.Response ACCEPTED)" in out
+    assert "I'll remind you every day at 7 PM." in out
+    assert "[Alexa API: POST /v1/alerts/reminders]" in out
+    assert "[reminder that would be created: SCHEDULED_ABSOLUTE every day from " in out
+    assert "T19:00:00 (America/New_York): 'Time for your knee routine." in out
+    assert "You have one Knee Coach reminder: every day at 7 PM." in out
+
+
+def test_chat_can_start_with_the_permission_granted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = tmp_path / "said.txt"
+    script.write_text("ask knee coach to remind me tomorrow at 8 am\nquit\n", encoding="utf-8")
+    argv = ["chat", "--fast", "--grant-reminders", "--time-zone", "Europe/London"]
+    assert cli.main([*argv, "--script", str(script)]) == 0
+    out = capsys.readouterr().out
+    assert "permission" not in out
+    assert "I'll remind you tomorrow at 8 AM." in out
+    assert "SCHEDULED_ABSOLUTE once from " in out and "(Europe/London)" in out
+
+
 @pytest.mark.parametrize(("level", "warned"), [("INFO", True), ("ERROR", False)])
 def test_chat_honours_the_log_level(tmp_path: Path, level: str, warned: bool) -> None:
     """A store that cannot be opened warns at INFO and WARNING, and is silent at ERROR."""

@@ -68,7 +68,8 @@ def test_a_stale_file_that_is_not_yaml_is_named(tmp_path: Path) -> None:
 
 
 def test_the_request_path_imports_no_heavy_module() -> None:
-    """A cold voice-only start answers without YAML, XML, HTTP, SQLite, boto3 or APL models.
+    """A cold voice-only start answers without YAML, XML, HTTP, SQLite, boto3, APL models,
+    or the clients for Alexa's own APIs (reminders, time zone).
 
     Each of these once sat on the request path and cost milliseconds and megabytes of every
     cold start (docs/performance.md); this keeps them off it.
@@ -78,7 +79,8 @@ def test_the_request_path_imports_no_heavy_module() -> None:
         "from skill.lambda_function import lambda_handler\n"
         "lambda_handler(json.load(sys.stdin), None)\n"
         "heavy = ('yaml', 'xml', 'urllib.request', 'http', 'email', 'ssl', 'sqlite3', 'boto3',\n"
-        "         'skill.apl', 'ask_sdk_model.interfaces.alexa.presentation.apl')\n"
+        "         'skill.apl', 'ask_sdk_model.interfaces.alexa.presentation.apl',\n"
+        "         'requests', 'skill.alexa_api', 'skill.reminder', 'zoneinfo')\n"
         "found = [m for m in sys.modules for h in heavy if m == h or m.startswith(h + '.')]\n"
         "print(json.dumps(sorted(found)))\n"
     )

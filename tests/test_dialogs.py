@@ -38,6 +38,15 @@ Two more top-level keys: ``persistence: true`` keeps progress (SQLite in a tempo
 directory) across the dialog's sessions, for a person who comes back; ``safety_style:
 statements`` runs the dialog with that safety-check style and its own interaction model.
 
+Alexa's own API (time zone, reminders) is a stand-in served over HTTPS on 127.0.0.1, named by
+every request's ``apiEndpoint``, so the SDK's real service clients answer each turn. More top
+level keys: ``progress`` seeds the kept record first (``completions`` as ISO times, other
+fields as stored; implies persistence); ``alexa`` sets the stand-in up: ``time_zone`` (null:
+none known), ``granted: true`` (the reminders permission is already granted), ``fail``
+(operation → HTTP status), ``limit``; a turn may change it too. While Alexa asks for the
+permission (the skill sent ``AskFor``), "i approve" or "no" answer Alexa, and the skill hears
+Alexa's ``Connections.Response``.
+
 ``expect`` keys (all optional, checked on the last of ``times`` turns; ``says`` and
 ``not_says`` are case-insensitive substrings of what is spoken, by Alexa or by a screen):
 ``says``, ``not_says``, ``open`` (the mic stays open), ``heard`` (the intent or request
@@ -45,13 +54,18 @@ the model matched), ``card`` (substring of the card's title or text), ``reprompt
 (substring of the reprompt), ``screen_speaks`` (the APL document speaks this turn, mic
 closed, and sends its end-of-hold event after), ``silent`` (nothing said, shown or changed),
 ``can_fulfill`` (YES, NO or MAYBE) with ``slots`` (slot name: [canUnderstand, canFulfill]),
-``shows`` (an APL document is sent).
+``shows`` (an APL document is sent), ``ssml`` (substrings of the raw SSML), ``card_type``,
+``asks_permission`` (the turn is handed to Alexa's permission question), ``api`` (the
+calls the stand-in received this turn, each ``METHOD /path`` or its start), ``reminder`` (the
+reminder this turn created: ``daily``, ``first`` local time, ``time_zone``, ``text``; method,
+path, bearer token and trigger type are always checked), ``stored`` (stored record fields).
 
 No turn of any dialog may log an ERROR (an unhandled exception, or worse).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -60,14 +74,19 @@ from typing import Any
 
 import pytest
 import yaml
+from alexa_api_server import API_TOKEN
 from alexa_rules import check_response
+from ask_sdk_core.serialize import DefaultSerializer
+from ask_sdk_model import RequestEnvelope
 
+from skill.alexa_standin import REMINDERS_PATH, AlexaStandIn
 from skill.app import build_skill
 from skill.content import Content
 from skill.lambda_function import make_handler
 from skill.nlu import InteractionModel, Match, SlotValue
+from skill.progress import Progress
 from skill.settings import Settings
-from skill.simulator import Conversation, SimulatedClock, Turn, plain_text
+from skill.simulator import REMINDERS_SCOPE, Conversation, Session, SimulatedClock, Turn, plain_text
 from skill.store import make_persistence_adapter
 from skill.walkthrough import pass_safety_check
 
@@ -77,10 +96,13 @@ DIALOGS = Path(__file__).parent / "dialogs"
 DIALOG_FILES = sorted(DIALOGS.glob("*.yaml"))
 ACTIONS = ("say", "launch", "end_session", "pass_safety_check", "screen_done", "intent")
 ACTIONS += ("can_fulfill", "device")
-TURN_KEYS = {*ACTIONS, "slots", "times", "expect", "after", "wait"}
+TURN_KEYS = {*ACTIONS, "slots", "times", "expect", "after", "wait", "alexa"}
 EXPECT_KEYS = {"says", "not_says", "open", "heard", "card", "reprompt", "screen_speaks"}
 EXPECT_KEYS |= {"silent", "can_fulfill", "slots", "shows"}
+EXPECT_KEYS |= {"ssml", "card_type", "asks_permission", "api", "reminder", "stored"}
 TOP_KEYS = {"name", "turns", "start", "device", "apl_version", "persistence", "safety_style"}
+TOP_KEYS |= {"progress", "alexa"}
+ALEXA_KEYS = {"time_zone", "granted", "fail", "limit"}
 
 
 def _moment(value: Any) -> datetime:
@@ -102,6 +124,7 @@ def _load(path: Path) -> dict[str, Any]:
     assert not set(data) - TOP_KEYS, f"{path.name}: unknown keys {sorted(set(data) - TOP_KEYS)}"
     assert isinstance(data.get("turns"), list) and data["turns"], f"{path.name}: needs turns"
     assert data.get("safety_style", "questions") in ("questions", "statements"), path.name
+    assert not set(data.get("alexa") or {}) - ALEXA_KEYS, f"{path.name}: unknown alexa keys"
     for i, turn in enumerate(data["turns"]):
         unknown = set(turn) - TURN_KEYS
         assert not unknown, f"{path.name}: turn {i + 1} has unknown keys {sorted(unknown)}"
@@ -118,6 +141,8 @@ def _match(turn: dict[str, Any], action: str) -> Match:
 
 
 def _play(conversation: Conversation, turn: dict[str, Any]) -> Turn:
+    if "alexa" in turn:
+        _set_up(conversation, alexa=turn["alexa"])
     if "after" in turn:
         conversation.cut_after(float(turn["after"]))
     if "wait" in turn:
@@ -165,7 +190,8 @@ def _check(result: Turn, expect: dict[str, Any], where: str) -> None:
         heard = result.heard.split()[0]
         assert heard == expect["heard"], f"{context}\n  expected to hear {expect['heard']}"
     if "card" in expect:
-        card = f"{result.card.get('title', '')} {result.card.get('content', '')}".lower()
+        body = result.card.get("content") or result.card.get("text") or ""
+        card = f"{result.card.get('title', '')} {body}".lower()
         assert str(expect["card"]).lower() in card, f"{context}\n  card: {result.card}"
     if "reprompt" in expect:
         reprompt = plain_text(result.reprompt).lower()
@@ -188,6 +214,74 @@ def _check(result: Turn, expect: dict[str, Any], where: str) -> None:
             k: [v["canUnderstand"], v["canFulfill"]] for k, v in answer.get("slots", {}).items()
         }
         assert found == (expect.get("slots") or {}), f"{context}\n  slots: {found}"
+    for text in _as_list(expect.get("ssml", [])):
+        assert text in result.ssml, f"{context}\n  ssml: {result.ssml}"
+    if "card_type" in expect:
+        assert result.card.get("type") == expect["card_type"], f"{context}\n  {result.card}"
+    if "asks_permission" in expect:
+        asks = result.asks_permission is not None
+        assert asks is expect["asks_permission"], f"{context}\n  {result.directives}"
+
+
+def _set_up(conversation: Conversation, alexa: dict[str, Any]) -> None:
+    """Tell the stand-in (and the device) what this person's Alexa knows and allows."""
+    standin = STANDIN[0]
+    if "time_zone" in alexa:
+        standin.time_zone = alexa["time_zone"]
+    if "fail" in alexa:
+        standin.fail = dict(alexa["fail"] or {})
+    if "limit" in alexa:
+        standin.limit = int(alexa["limit"])
+    if alexa.get("granted") is True:
+        conversation.session.granted.add(REMINDERS_SCOPE)
+    elif alexa.get("granted") is False:
+        conversation.session.granted.discard(REMINDERS_SCOPE)
+
+
+STANDIN: list[AlexaStandIn] = []
+"""The stand-in of the running dialog (set by :func:`test_dialog`)."""
+
+
+def _envelope() -> RequestEnvelope:
+    """A request envelope of the simulated person, to key their stored record."""
+    payload = json.dumps(Session().launch())
+    envelope: RequestEnvelope = DefaultSerializer().deserialize(payload, RequestEnvelope)
+    return envelope
+
+
+def _seed(adapter: Any, fields: dict[str, Any]) -> None:
+    fields = dict(fields)
+    stamps = [int(_moment(value).timestamp()) for value in fields.pop("completions", [])]
+    record = Progress(completions=tuple(sorted(stamps)), **fields).to_record()
+    adapter.save_attributes(_envelope(), record)
+
+
+def _check_api(result: Turn, expect: dict[str, Any], calls: list[Any], context: str) -> None:
+    """What reached Alexa's API this turn, and the reminder it created."""
+    if "api" in expect:  # each call starts as listed (a DELETE ends with a random token)
+        wanted = list(expect["api"])
+        said = [str(call) for call in calls]
+        matches = len(said) == len(wanted) and all(map(str.startswith, said, wanted))
+        assert matches, f"{context}\n  api: {said}"
+    for call in calls:  # every call carries this request's token, as a bearer token
+        assert call.authorization == f"Bearer {API_TOKEN}", f"{context}\n  {call}"
+    wanted = expect.get("reminder")
+    if wanted is None:
+        return
+    posts = [c for c in calls if c.method == "POST" and c.path == REMINDERS_PATH]
+    assert posts, f"{context}\n  no reminder was created: {calls}"
+    body = posts[-1].body
+    trigger = body["trigger"]
+    assert trigger["type"] == "SCHEDULED_ABSOLUTE", f"{context}\n  {trigger}"
+    assert trigger["timeZoneId"] == wanted["time_zone"], f"{context}\n  {trigger}"
+    rules = (trigger.get("recurrence") or {}).get("recurrenceRules") or []
+    first = (trigger.get("recurrence") or {}).get("startDateTime") or trigger["scheduledTime"]
+    assert str(first).startswith(wanted["first"]), f"{context}\n  {trigger}"
+    hour, minute = int(wanted["first"][11:13]), int(wanted["first"][14:16])
+    daily = [f"FREQ=DAILY;BYHOUR={hour};BYMINUTE={minute};BYSECOND=0;INTERVAL=1"]
+    assert rules == (daily if wanted["daily"] else []), f"{context}\n  {trigger}"
+    spoken = body["alertInfo"]["spokenInfo"]["content"][0]
+    assert wanted["text"] in spoken["text"] and spoken["locale"] == "en-US", f"{context}"
 
 
 def device_options(dialog: dict[str, Any]) -> dict[str, Any]:
@@ -201,49 +295,69 @@ def device_options(dialog: dict[str, Any]) -> dict[str, Any]:
 
 def _person(
     dialog: dict[str, Any],
-    conversation: Callable[..., Conversation],
+    handler: Handler,
     tmp_path: Path,
     content: Content,
     statements: tuple[Content, InteractionModel, Handler],
-) -> Conversation:
-    """The dialog's person: its device, clock, safety style and (maybe) kept progress."""
+    alexa_api: Any,
+) -> tuple[Conversation, Any]:
+    """The dialog's person (device, clock, safety style, kept progress) and their store.
+
+    Their requests name the stand-in for Alexa's API, with a bearer token it insists on.
+    """
     options = device_options(dialog)
     start = dialog.get("start")
     clock = SimulatedClock(_moment(start)) if start else SimulatedClock()
-    said, model = content, None
+    said, model, adapter = content, None, None
     if dialog.get("safety_style") == "statements":
         said, model, handler = statements
-    if dialog.get("persistence"):
+    if dialog.get("persistence") or dialog.get("progress"):
         settings = Settings(persistence="sqlite", sqlite_path=tmp_path / "progress.db")
-        skill = build_skill(settings, make_persistence_adapter(settings), content=said)
-        handler = make_handler(skill)
-    elif model is None:
-        return conversation(clock=clock, **options)
-    return Conversation(handler, model, clock=clock, **options)
+        adapter = make_persistence_adapter(settings)
+        handler = make_handler(build_skill(settings, adapter, content=said))
+        if dialog.get("progress"):
+            _seed(adapter, dialog["progress"])
+    person = Conversation(
+        handler, model, clock=clock, api_endpoint=alexa_api.url, api_token=API_TOKEN, **options
+    )
+    _set_up(person, dialog.get("alexa") or {})
+    return person, adapter
 
 
 @pytest.mark.parametrize("path", DIALOG_FILES, ids=[p.stem for p in DIALOG_FILES])
 def test_dialog(
     path: Path,
-    conversation: Callable[..., Conversation],
+    handler: Handler,
     caplog: pytest.LogCaptureFixture,
     tmp_path: Path,
     content: Content,
     statements: tuple[Content, InteractionModel, Handler],
+    alexa_api: Any,
 ) -> None:
     dialog = _load(path)
-    person = _person(dialog, conversation, tmp_path, content, statements)
+    STANDIN[:] = [alexa_api.standin]
+    person, adapter = _person(dialog, handler, tmp_path, content, statements, alexa_api)
     for number, turn in enumerate(dialog["turns"], start=1):
         what = next(f"{k}: {turn[k]}" for k in ACTIONS if k in turn)
         result: Turn | None = None
+        calls: list[Any] = []
         with caplog.at_level(logging.WARNING):
             for _ in range(int(turn.get("times", 1))):
+                before = len(alexa_api.standin.calls)
                 result = _play(person, turn)
+                calls = alexa_api.standin.calls[before:]
         assert result is not None
         where = f"{path.name} turn {number} ({what!r})"
         errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
         assert not errors, f"{where} logged errors: {errors}"
-        _check(result, turn.get("expect") or {}, where)
+        expect = turn.get("expect") or {}
+        _check(result, expect, where)
+        _check_api(result, expect, calls, where)
+        if "stored" in expect:
+            assert adapter is not None, f"{where}: 'stored' needs persistence"
+            record = adapter.get_attributes(_envelope())
+            for key, value in expect["stored"].items():
+                assert record.get(key) == value, f"{where}\n  stored {key}: {record.get(key)!r}"
 
 
 def test_there_are_enough_dialogs() -> None:

@@ -162,6 +162,7 @@ def _sample_patterns() -> list[re.Pattern[str]]:
         for value in slot_type["values"]:
             names += [value["name"]["value"], *value["name"].get("synonyms", [])]
         words[slot_type["name"]] = names
+    words["AMAZON.TIME"] = ["nine", "seven pm", "noon"]  # a built-in type: a few of its phrases
     patterns = []
     for intent in language["intents"]:
         slot_types = {slot["name"]: slot["type"] for slot in intent.get("slots", [])}

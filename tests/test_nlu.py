@@ -18,6 +18,7 @@ LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
 US = InteractionModel.load(MODELS_DIR / "en-US.json")
 
 R, T, S = i.ROUTINE_SLOT, i.TECHNIQUE_SLOT, i.SIDE_SLOT
+TIME, ZONE = i.TIME_SLOT, i.ZONE_SLOT
 
 # (typed text, intent, {slot: value id}); an intent of None means nothing matched.
 CASES: list[tuple[str, str | None, dict[str, str | None]]] = [
@@ -203,6 +204,29 @@ CASES: list[tuple[str, str | None, dict[str, str | None]]] = [
     ("never mind", i.CANCEL, {}),
     ("home", i.NAVIGATE_HOME, {}),
     ("go home", i.NAVIGATE_HOME, {}),
+    # coming back: progress, the speaking rate (not the hold pace), reminders
+    ("how am I doing?", i.PROGRESS, {}),
+    ("what's my progress", i.PROGRESS, {}),
+    ("speak slower", i.SPEAK_SLOWER, {}),
+    ("Can you talk more slowly please", i.SPEAK_SLOWER, {}),
+    ("slower", i.SLOWER, {}),
+    ("speak faster", i.SPEAK_FASTER, {}),
+    ("normal speed", i.NORMAL_SPEED, {}),
+    ("remind me every day at nine", i.SET_REMINDER, {TIME: "09:00"}),
+    ("remind me every day at 7:30 pm", i.SET_REMINDER, {TIME: "19:30"}),
+    ("set a daily reminder", i.SET_REMINDER, {}),
+    ("remind me tomorrow at 7 pm", i.REMIND_TOMORROW, {TIME: "19:00"}),
+    ("seven thirty in the evening", i.REMINDER_TIME, {TIME: "19:30"}),
+    ("quarter to eight", i.REMINDER_TIME, {TIME: "07:45"}),
+    ("at noon", i.REMINDER_TIME, {TIME: "12:00"}),
+    ("in the evening", i.REMINDER_TIME, {TIME: "EV"}),
+    ("9am", i.REMINDER_TIME, {TIME: "09:00"}),
+    ("twelve am", i.REMINDER_TIME, {TIME: "00:00"}),
+    ("I'm on Pacific time", i.TIME_ZONE, {ZONE: "America/Los_Angeles"}),
+    ("UK time", i.TIME_ZONE, {ZONE: "Europe/London"}),
+    ("list my reminders", i.LIST_REMINDERS, {}),
+    ("stop reminding me", i.CANCEL_REMINDERS, {}),
+    ("cancel my reminder", i.CANCEL_REMINDERS, {}),
     # nothing Alexa's model would recognise → the simulator sends FallbackIntent
     ("the weather in paris", None, {}),
     ("banana", None, {}),
@@ -303,6 +327,8 @@ def _samples(locale: str) -> list[tuple[str, str, dict[str, str]]]:
         t["name"]: [(p, v["id"]) for v in t["values"] for p in _value_phrases(v)]
         for t in model["types"]
     }
+    # Alexa's own AMAZON.TIME: a few phrases and the value Alexa gives each
+    values[i.TIME_TYPE] = [("nine", "09:00"), ("seven thirty pm", "19:30"), ("noon", "12:00")]
     cases = []
     for intent in model["intents"]:
         types = {s["name"]: s["type"] for s in intent.get("slots", [])}

@@ -33,6 +33,11 @@ def sample() -> Progress:
         completed_routines=3,
         completions=(NOW - 3 * DAY, NOW - DAY),
         last_active=NOW,
+        rate=0.85,
+        time_zone="Europe/London",
+        last_routine="quick",
+        reminders="declined",
+        offered_at=NOW - DAY,
     )
 
 
@@ -112,7 +117,7 @@ def test_a_bad_position_is_dropped_whole(bad: dict[str, Any]) -> None:
 
 
 def test_bad_completion_times_are_dropped_and_the_rest_sorted_and_bounded() -> None:
-    stamps: list[Any] = [NOW - i for i in range(30)] + ["yesterday", -5, None]
+    stamps: list[Any] = [NOW - i for i in range(MAX_COMPLETIONS_KEPT + 10)] + ["yesterday", None]
     loaded = Progress.load(sample().to_record() | {"completions": stamps})
     assert loaded.status == "repaired"
     kept = loaded.progress.completions
@@ -256,15 +261,6 @@ def test_completions_are_bounded_but_the_count_is_not() -> None:
     assert progress.completed_routines == MAX_COMPLETIONS_KEPT + 5
 
 
-def test_completions_this_week_is_a_rolling_seven_days() -> None:
-    progress = Progress()
-    for t in (NOW - 8 * DAY, NOW - 6 * DAY, NOW - DAY, NOW):
-        progress = progress.completed(t)
-    assert progress.completions_this_week(NOW) == 3
-    assert progress.completions_this_week(NOW + 6 * DAY + 1) == 1
-    assert progress.completions_this_week(NOW + 30 * DAY) == 0
-
-
 def test_idle_turns_within_a_minute_change_nothing() -> None:
     progress = Progress().at("full", 0, 1, NOW)
     assert progress.touched(NOW + 59) is progress
@@ -296,3 +292,40 @@ def test_preferences_and_intro() -> None:
 def test_invalid_values_fail_where_they_are_made(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         Progress(**kwargs)
+
+
+# ---- coming back: speaking rate, time zone, reminder bookkeeping -------------------------
+
+
+def test_a_record_from_before_these_fields_reads_cleanly_with_defaults() -> None:
+    old = {k: v for k, v in sample().to_record().items() if k not in COMING_BACK_KEYS}
+    loaded = Progress.load(old)
+    assert loaded.status == "ok"
+    progress = loaded.progress
+    assert (progress.rate, progress.time_zone) == (1.0, None)
+    assert (progress.reminders, progress.offered_at) == (None, 0)
+
+
+@pytest.mark.parametrize(
+    ("key", "bad"),
+    [("rate", 9), ("rate", "slow"), ("time_zone", "../../etc"), ("time_zone", 5),
+     ("reminders", "maybe"), ("offered_at", -1)],
+)  # fmt: skip
+def test_bad_coming_back_fields_are_repaired_to_defaults(key: str, bad: object) -> None:
+    loaded = Progress.load(sample().to_record() | {key: bad})
+    assert loaded.status == "repaired"
+    assert getattr(loaded.progress, key) == getattr(Progress(), key)
+
+
+def test_the_reminder_bookkeeping_changes() -> None:
+    progress = Progress().offered(NOW).with_reminders("set")
+    assert (progress.offered_at, progress.reminders) == (NOW, "set")
+    assert progress.with_reminders("set") is progress
+    assert (
+        Progress().with_preferences(rate=0.7, time_zone="Asia/Kolkata").time_zone == "Asia/Kolkata"
+    )
+    with pytest.raises(ValueError, match="reminders"):
+        Progress(reminders="perhaps")
+
+
+COMING_BACK_KEYS = {"rate", "time_zone", "reminders", "offered_at"}

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from alexa_rules import ssml_in, ssml_problems
+from alexa_rules import ask_for, ask_for_problems, ssml_in, ssml_problems
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -28,7 +28,7 @@ from skill import intents
 from skill.content import Content
 from skill.nlu import Match, SlotValue, default_model
 from skill.settings import Settings
-from skill.simulator import Session, slot_payload
+from skill.simulator import REMINDERS_SCOPE, Session, slot_payload
 from skill.state import SIDES, State
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -47,6 +47,7 @@ SLOT_VALUES: dict[str, list[tuple[str, str]]] = {
     t["name"]: [(v["name"]["value"], v.get("id") or v["name"]["value"]) for v in t["values"]]
     for t in LANGUAGE_MODEL["types"]
 }
+SLOT_VALUES["AMAZON.TIME"] = [("nine", "09:00"), ("seven pm", "19:00"), ("in the evening", "EV")]
 TOUCH_ACTIONS = ["start", "pause", "resume", "repeat", "previous", "next", "yes", "no", "side"]
 EVIL_WORDS = st.text(
     alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=30
@@ -102,6 +103,12 @@ one_request = st.one_of(
         st.just("ended"), st.sampled_from(["USER_INITIATED", "EXCEEDED_MAX_REPROMPTS", "ERROR"])
     ),
     st.tuples(st.just("touch"), touch_arguments),
+    # Alexa's answer to its own permission question, expected or not, with or without a token
+    st.tuples(
+        st.just("permission"),
+        st.sampled_from(["ACCEPTED", "DENIED", "NOT_ANSWERED", "500"]),
+        st.sampled_from([None, "daily 09:00", "once 19:30", "daily now", "nonsense"]),
+    ),
 )
 
 
@@ -140,6 +147,12 @@ class Device:
             return self.session.ended(action[1])
         if kind == "touch":
             return self.session.user_event(*action[1])
+        if kind == "permission":
+            status, token = action[1], action[2]
+            if status == "ACCEPTED":
+                self.session.granted.add(REMINDERS_SCOPE)
+            code = "500" if status == "500" else "200"
+            return self.session.permission_answer(status, token, code=code)
         match, strip = action[1], action[2]
         slots = slot_payload(MODEL, match)
         if strip:
@@ -185,6 +198,8 @@ def problems_with(envelope: dict[str, Any], answer: dict[str, Any], content: Con
         if speech or response.get("reprompt") or response.get("card"):
             problems.append("a SessionEndedRequest answer carries speech, reprompt or card")
         return problems
+    if ask_for(response) is not None:
+        return problems + ask_for_problems(response)
     directives = response.get("directives") or []
     screen = any(str(d.get("type", "")).startswith("Alexa.Presentation.APL") for d in directives)
     ends = response.get("shouldEndSession")
@@ -212,7 +227,9 @@ def problems_with(envelope: dict[str, Any], answer: dict[str, Any], content: Con
             else:
                 problems += ssml_problems(reprompt, "reprompt")
     card = response.get("card") or {}
-    if not card.get("title") or not (card.get("content") or card.get("text")):
+    if card.get("type") == "AskForPermissionsConsent":
+        problems += [] if card.get("permissions") else ["consent card without permissions"]
+    elif not card.get("title") or not (card.get("content") or card.get("text")):
         problems.append(f"no card with a title and text: {card!r:.120}")
     return problems
 

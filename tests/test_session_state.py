@@ -43,6 +43,13 @@ TAINTS: dict[str, Any] = {
     "week": "3",
     "side": ["left"],
     "paused": "false",
+    "rate": 0.5,
+    "tz": "Mars/Olympus_Mons",
+    "habits": [3, "2024-05-01"],
+    "pending": "launch_missiles",
+    "reminders": "maybe",
+    "offered": math.inf,
+    "plan": 7,
 }
 
 

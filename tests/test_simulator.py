@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 
 from skill.simulator import (
+    REMINDERS_SCOPE,
     SIMULATED_START,
     THINK_SECONDS,
     Conversation,
+    Session,
     SimulatedClock,
     ssml_seconds,
 )
@@ -57,3 +59,34 @@ def test_a_cut_and_a_wait_move_the_next_request(handler: Any) -> None:
     person.say("no")
     assert seen[:2] == ["2026-03-02T18:30:00Z", "2026-03-02T18:30:03Z"]
     assert seen[2] > "2026-03-02T19:30:03Z" and seen[2] < "2026-03-02T19:31:00Z"
+
+
+def test_slower_speech_takes_longer_on_the_simulated_clock() -> None:
+    words = "one two three four five"
+    normal = ssml_seconds(f'<speak>{words} <break time="2s"/></speak>')
+    slow = ssml_seconds(f'<speak><prosody rate="50%">{words}</prosody> <break time="2s"/></speak>')
+    assert (normal, slow) == (4.0, 6.0)  # 5 words at 2.5 words/s (halved), plus the 2 s break
+
+
+def test_granted_permissions_appear_in_every_request_of_the_person() -> None:
+    import json
+
+    from ask_sdk_core.handler_input import HandlerInput
+    from ask_sdk_core.serialize import DefaultSerializer
+    from ask_sdk_model import RequestEnvelope
+
+    from skill.handlers import reminders_granted
+
+    def granted(envelope: dict[str, Any]) -> bool:
+        parsed = DefaultSerializer().deserialize(json.dumps(envelope), RequestEnvelope)
+        return reminders_granted(HandlerInput(request_envelope=parsed))
+
+    yes = Session(granted={REMINDERS_SCOPE}).launch()
+    user = yes["context"]["System"]["user"]
+    assert user["permissions"]["scopes"] == {REMINDERS_SCOPE: {"status": "GRANTED"}}
+    assert granted(yes)
+    assert not granted(Session().launch())
+    user["permissions"]["scopes"][REMINDERS_SCOPE]["status"] = "DENIED"
+    assert not granted(yes)  # the scope's status wins over the consent token
+    del user["permissions"]["scopes"]
+    assert granted(yes)  # no scopes listed: a consent token means granted

@@ -278,3 +278,13 @@ def test_screen_devices_are_declared_because_the_skill_renders_apl(
     viewports = next(i for i in interfaces if i["type"] == "ALEXA_PRESENTATION_APL")
     shapes = {v["shape"] for v in viewports["supportedViewports"]}
     assert shapes == {"ROUND", "RECTANGLE"}
+
+
+def test_the_manifest_declares_the_permission_the_skill_asks_for() -> None:
+    """AskFor and the consent card only work for a scope the manifest declares."""
+    from skill.intents import REMINDERS_SCOPE
+
+    permissions = load_manifest()["manifest"]["permissions"]
+    assert permissions == [{"name": REMINDERS_SCOPE}]
+    built = build_skill_package.with_endpoint(load_manifest(), FUNCTION_ARN)
+    assert built["manifest"]["permissions"] == permissions

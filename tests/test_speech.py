@@ -187,3 +187,31 @@ def test_checker_rejects_each_broken_rule(response: dict[str, Any], problem: str
 def test_checker_rejects_speech_on_a_session_ended_answer() -> None:
     with pytest.raises(AlexaRuleError, match="must not carry outputSpeech"):
         check_response(envelope("<speak>Hi</speak>"), session_ended=True)
+
+
+# --------------------------------------------------------------------------- speaking rate
+
+
+def test_the_speaking_rate_wraps_words_but_never_silences_or_sounds() -> None:
+    parts = [Say("Hold it."), Pause(12), Sound(CHIME), Say("And relax.")]
+    ssml = speech.to_ssml(parts, rate=0.85)
+    assert ssml == (
+        '<prosody rate="85%">Hold it.</prosody> <break time="10s"/><break time="2s"/> '
+        f'<audio src="{CHIME}"/> <prosody rate="85%">And relax.</prosody>'
+    )
+    assert not ssml_problems(f"<speak>{ssml}</speak>")
+    assert speech.to_ssml(parts) == speech.to_ssml(parts, rate=1.0)
+    assert "prosody" not in speech.to_ssml(parts)
+
+
+def test_the_reprompt_is_said_at_the_same_rate() -> None:
+    reply = Reply((Say("Ready?"),), "Say next.", VIEW, rate=1.15)
+    assert speech.speech(reply) == '<prosody rate="115%">Ready?</prosody>'
+    assert speech.reprompt(reply) == '<prosody rate="115%">Say next.</prosody>'
+
+
+def test_the_character_limit_counts_the_prosody_tags() -> None:
+    many = [Say("word " * 40) for _ in range(60)]
+    ssml = f"<speak>{speech.to_ssml(many, rate=0.7)}</speak>"
+    assert len(ssml) <= speech.MAX_SPEECH_CHARS and not ssml_problems(ssml)
+    assert ssml.count("<prosody") == ssml.count("</prosody>")

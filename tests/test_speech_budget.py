@@ -139,7 +139,7 @@ def run_routine(
         turns.append(person.say(f"start the {routine} routine"))
     turns.append(person.say(side))
     for _ in range(MAX_TURNS):
-        if not turns[-1].open:
+        if not turns[-1].open or "remind you" in turns[-1].text:  # the end, or its reminder offer
             return turns
         turns.append(person.say("next"))
     raise AssertionError("the routine did not end")

@@ -168,7 +168,9 @@ def test_every_event_in_every_phase_answers_in_the_statements_style(content: Con
     for name, state in phase_states(said):
         for event in events(said):
             new, reply = coach.handle(said, state, event)
-            assert reply.text.strip() and reply.view.title, (name, event)
+            # a turn handed to Alexa's own permission question says nothing itself
+            assert reply.text.strip() or reply.ask_for, (name, event)
+            assert reply.view.title, (name, event)
             assert State.from_dict(json.loads(json.dumps(new.to_dict())), said) == new
 
 

@@ -10,6 +10,9 @@ values and render the :class:`~skill.reply.Reply`; the coach only decides what h
 - :mod:`~skill.coach.pain`: "it hurts", in any phase;
 - :mod:`~skill.coach.prompts`: what every phase shares, e.g. the prompt for where they are,
   and how much of the last reply was heard (:func:`settle`, from the request's time).
+- :mod:`~skill.coach.encouragement`: progress people can hear ("how am I doing?");
+- :mod:`~skill.coach.reminders`: daily reminders (time, permission, time zone, offer);
+- :mod:`~skill.coach.voice`: the speaking rate ("speak slower").
 
 Every reply is built by a named *replayable* function, so "repeat" re-renders exactly the
 last thing said from state instead of caching markup. What a session is in lives in
@@ -21,7 +24,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from skill.coach import pain, routine_steps, safety_check, talk
+from skill.coach import (
+    encouragement,
+    pain,
+    reminders,
+    routine_steps,
+    safety_check,
+    talk,
+    voice,
+)
 from skill.coach.prompts import (
     ask_question,
     ask_side,
@@ -45,8 +56,12 @@ def handle(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     First the request's time tells how much of the last reply was heard (:func:`settle`);
     the reply is then stamped with that time, so the next request can tell the same. Every
     reply but a silent one says which buttons a screen shows (:func:`screen_actions`).
+
+    Every reply carries the person's speaking rate, so all of it is said at that rate.
     """
     state, reply = _step(content, state, event)
+    if reply.rate != state.rate:
+        reply = replace(reply, rate=state.rate)
     if reply.silent:
         return state, reply
     state = replace(state, sent_at=event.at)
@@ -62,7 +77,7 @@ def screen_actions(state: State, reply: Reply) -> tuple[str, ...]:
     if reply.end_session:
         return ()
     repeat = ("repeat",) if str(state.last.get("r")) in _REPLAYS else ()
-    if state.pending == "forget":
+    if state.pending in ("forget", "offer"):
         return ("yes", "no")
     if state.phase == SAFETY:
         return ("yes", "no", *repeat)
@@ -96,6 +111,10 @@ def _dispatch(
         event = Event(On.YES, at=event.at)  # "go on" answers "shall we go on?"
     if state.pending == "forget" and event.kind in (On.YES, On.NO, On.UNSURE):
         return talk.answer_forget(content, replace(state, pending=None), event)
+    if state.pending in reminders.PENDING:
+        reminder_answer = reminders.answer(content, state, event)
+        if reminder_answer is not None:
+            return reminder_answer
     state = replace(state, pending=None)
     opens_routine = state.phase == IDLE and not state.checked and event.kind in _OPENS_ROUTINE
     if (state.phase == NEW and event.kind not in _WITHOUT_LAUNCH) or opens_routine:
@@ -152,12 +171,24 @@ _HANDLERS: dict[str, Handler] = {
     On.SKIP: routine_steps.skip_technique,
     On.HOLD_DONE: routine_steps.hold_done,
     On.SCREEN_ERROR: talk.screen_error,
+    On.PROGRESS: encouragement.progress,
+    On.SPEAK_SLOWER: voice.speaking_rate,
+    On.SPEAK_FASTER: voice.speaking_rate,
+    On.SPEAK_NORMAL: voice.speaking_rate,
+    On.REMIND: reminders.remind,
+    On.TIME: reminders.out_of_turn,
+    On.TIME_ZONE: reminders.out_of_turn,
+    On.LIST_REMINDERS: reminders.list_reminders,
+    On.CANCEL_REMINDERS: reminders.cancel_reminders,
+    On.PERMISSION: reminders.permission,
 }
 
 _WITHOUT_LAUNCH = frozenset(
     {
         On.TOPIC, On.DISCLAIMER, On.HELP, On.STOP, On.FALLBACK, On.FORGET, On.WHERE,
         On.REPEAT, On.PAIN, On.UNSURE, On.UNDO, On.HOLD_DONE, On.SCREEN_ERROR,
+        On.PROGRESS, On.SPEAK_SLOWER, On.SPEAK_FASTER, On.SPEAK_NORMAL,
+        On.REMIND, On.TIME, On.TIME_ZONE, On.LIST_REMINDERS, On.CANCEL_REMINDERS, On.PERMISSION,
     }
 )  # fmt: skip
 """Events a brand-new session answers directly instead of starting the safety check."""
@@ -179,5 +210,7 @@ _REPLAYS: dict[str, Callable[..., tuple[State, Reply]]] = {
     "explain": lambda c, s: talk.explain(c, s, Event(On.EXPLAIN)),
     "help": talk.help_reply,
     "unsure": safety_check.unsure_reply,
+    "progress": encouragement.progress_reply,
+    "rate": voice.rate_reply,
 }
 """What "repeat" re-renders, by the descriptor each reply leaves in ``State.last``."""

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from skill.coach import encouragement, reminders
 from skill.coach.prompts import (
     after_run,
     ask_question,
@@ -34,7 +35,7 @@ from skill.coach.prompts import (
 )
 from skill.content import Content
 from skill.reply import Part, Reply, Say, View, silence
-from skill.routine import PACES, Set, hold_parts, minutes_words, ordinal, paced
+from skill.routine import PACES, Set, hold_parts, minutes_words, paced
 from skill.state import ADVISED, DONE, ROUTINE, SAFETY, SIDE, Event, On, State
 from skill.timing import ANSWER_SECONDS, marks, parts_seconds
 
@@ -120,7 +121,8 @@ def play(
     groups = step_groups(content, state, all_sets, intro=intro, brief=brief)
     prompt = routine_prompt(content, state, all_sets)
     parts = [*lead, *(part for group in groups for part in group), Say(prompt)]
-    state = replace(state, marks=tuple(marks(groups, start=parts_seconds(lead))))
+    start = parts_seconds(lead, state.rate)  # what was heard is counted at the speaking rate
+    state = replace(state, marks=tuple(marks(groups, start=start, rate=state.rate)))
     view = step_view(content, state, all_sets, state.step + run - 1)
     return state, Reply(tuple(parts), content.prompt("reprompt_routine"), view, closing=prompt)
 
@@ -178,15 +180,17 @@ def replay_step(content: Content, state: State, **_: Any) -> tuple[State, Reply]
 
 
 def seconds_to_end(
-    content: Content, state: State, index: int, step: int, rate: float = 1.0
+    content: Content, state: State, index: int, step: int, rate: float | None = None
 ) -> float:
     """How long the routine takes from (set, step) to its end when the person says "next" at once.
 
     Computed from the replies themselves: every step reply the routine would give from here,
-    spoken at ``rate`` times the default speaking rate, plus every hold at the person's pace,
+    spoken at ``rate`` times the default speaking rate (by default, the person's own), plus
+    every hold at the person's pace,
     the answer after each reply, and the closing words. Announced lengths use this, so they
     are as true as the content.
     """
+    rate = state.rate if rate is None else rate
     total = 0.0
     probe = replace(state, phase=ROUTINE, index=index, step=step, marks=(), paused=False)
     while True:
@@ -205,14 +209,19 @@ def seconds_to_end(
 def next_step(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     if state.phase != ROUTINE:
         return not_now(content, state)
-    return advance(content, state, [])
+    return advance(content, state, [], event.at)
 
 
-def advance(content: Content, state: State, lead: Sequence[Part]) -> tuple[State, Reply]:
-    """Move past what was last spoken: the next step, the next leg or technique, or the end."""
+def advance(
+    content: Content, state: State, lead: Sequence[Part], now: float = 0.0
+) -> tuple[State, Reply]:
+    """Move past what was last spoken: the next step, the next leg or technique, or the end.
+
+    ``now`` (the request's timestamp) dates a finished routine.
+    """
     position = after_run(content, state)
     if position is None:
-        return finish(content, state)
+        return finish(content, state, now)
     index, step = position
     return play(content, replace(state, index=index, step=step), lead)
 
@@ -245,8 +254,10 @@ def go_to(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     if state.phase == ADVISED:
         return with_prompt(content, state, content.prompt("advised_no_routine"))
     if state.phase in (SAFETY, SIDE):
-        want = (state.want[0] if state.want else state.routine, technique.id)
-        state = replace(state, want=want, resume=None)
+        routine_id = state.want[0] if state.want else state.routine
+        if technique.id not in {i.technique.id for i in content.routine(routine_id).items}:
+            routine_id = content.routines[0].id  # as in the routine: the full one has it
+        state = replace(state, want=(routine_id, technique.id), resume=None)
         if state.phase == SIDE:
             return ask_side(content, state)
         return ask_question(content, state, [Say(content.prompt("safety_first"))], full=False)
@@ -270,7 +281,7 @@ def skip_technique(content: Content, state: State, event: Event) -> tuple[State,
     later = (i for i in range(state.index + 1, len(all_sets)) if all_sets[i].technique.id != this)
     index = next(later, None)
     if index is None:
-        return finish(content, state)
+        return finish(content, state, event.at)
     lead = [Say(content.prompt("skipping"))]
     return play(content, replace(state, index=index, step=0), lead)
 
@@ -284,12 +295,30 @@ def lighter(content: Content, state: State, event: Event) -> tuple[State, Reply]
     return play(content, replace(state, step=step), lead, intro=False, brief=True, replay=True)
 
 
-def finish(content: Content, state: State) -> tuple[State, Reply]:
+def finish(content: Content, state: State, now: float = 0.0) -> tuple[State, Reply]:
+    """The routine is done: say so, count it, and maybe offer a daily reminder."""
     p = content.prompt
-    week = state.week + 1
-    text = f"{p('finished')} {p('closing')} {p('week_count', ordinal=ordinal(week))} {p('goodbye')}"
-    state = replace(state, phase=DONE, index=0, step=0, run=1, heard=1, week=week, last={})
-    view = View("done", p("done_title"), text)
+    day = encouragement.today(state, now)
+    habits = state.habits.after(day)
+    state = replace(
+        state,
+        phase=DONE,
+        index=0,
+        step=0,
+        run=1,
+        heard=1,
+        habits=habits,
+        usual=state.routine,
+        last={},
+    )
+    said = f"{p('finished')} {p('closing')} {encouragement.finish_line(content, habits, day)}"
+    view = View("done", p("done_title"), encouragement.done_card(content, habits, day))
+    if reminders.may_offer(state, now):
+        state = replace(state, pending="offer", offered=int(now))
+        effects = frozenset({"completed", "offered"})
+        text = f"{said} {p('reminder_offer')}"
+        return state, Reply((Say(text),), p("offer_reprompt"), view, effects=effects)
+    text = f"{said} {p('goodbye')}"
     return state, Reply(
         (Say(text),), None, view, end_session=True, effects=frozenset({"completed"})
     )
@@ -301,7 +330,7 @@ def session_end(content: Content, state: State, event: Event) -> tuple[State, Re
     If every step of the routine had been heard to the end, the routine counts as done.
     """
     if state.phase == ROUTINE and resume_point(content, state) is None:
-        state = finish(content, state)[0]
+        state = finish(content, state, event.at)[0]
         return state, replace(silence(), effects=frozenset({"completed"}))
     return state, silence()
 
@@ -349,14 +378,19 @@ def resume(content: Content, state: State, event: Event) -> tuple[State, Reply]:
         return not_now(content, state)
     if state.phase != ROUTINE:
         return with_prompt(content, state, content.prompt("nothing_to_resume"))
-    return go_on(content, state)
+    return go_on(content, state, now=event.at)
 
 
-def go_on(content: Content, state: State, lead: Sequence[Part] = ()) -> tuple[State, Reply]:
-    """Play on from :func:`~skill.coach.prompts.resume_point` (or finish, if all was heard)."""
+def go_on(
+    content: Content, state: State, lead: Sequence[Part] = (), now: float = 0.0
+) -> tuple[State, Reply]:
+    """Play on from :func:`~skill.coach.prompts.resume_point` (or finish, if all was heard).
+
+    ``now`` (the request's timestamp) dates a routine that finishes here.
+    """
     target = resume_point(content, state)
     if target is None:
-        return finish(content, state)
+        return finish(content, state, now)
     index, step = target
     state = replace(state, index=index, step=step)
     current = sets(content, state)[index]
@@ -389,8 +423,8 @@ def keep_going(content: Content, state: State, event: Event) -> tuple[State, Rep
     if state.phase != ROUTINE:
         return with_prompt(content, replace(state, last={"r": "mode"}), ack)
     if state.paused:
-        return go_on(content, state, [Say(ack)])
-    return advance(content, state, [Say(ack)])
+        return go_on(content, state, [Say(ack)], event.at)
+    return advance(content, state, [Say(ack)], event.at)
 
 
 def step_by_step(content: Content, state: State, event: Event) -> tuple[State, Reply]:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from skill.coach import encouragement
 from skill.coach.prompts import (
     ask_question,
     ask_side,
@@ -56,6 +57,9 @@ def launch(content: Content, state: State, event: Event) -> tuple[State, Reply]:
         state = replace(state, routine=state.want[0])
     compact = state.returning
     lead = [Say(_welcome(content, state))]
+    progress = encouragement.launch_line(content, state, event.at)
+    if progress:
+        lead.append(Say(progress))
     lead.append(Say(p("disclaimer_short" if state.heard_intro else "disclaimer_new")))
     if not compact and content.safety.style == "questions":
         lead.append(Say(content.safety.intro))

@@ -25,6 +25,7 @@ from skill.coach.prompts import (
 )
 from skill.coach.routine_steps import finish, start, where_minutes
 from skill.content import Content, Topic
+from skill.habits import Habits
 from skill.reply import Part, Reply, Say, View
 from skill.state import DONE, IDLE, NEW, ROUTINE, SAFETY, SIDE, Event, On, State
 
@@ -186,8 +187,17 @@ def answer_forget(content: Content, state: State, event: Event) -> tuple[State, 
     if event.kind != On.YES:
         return with_prompt(content, state, content.prompt("forget_kept"))
     state = replace(
-        state, resume=None, heard_intro=False, week=0, last={}, remembers=False,
-        returning=False, learned=(),
-    )  # fmt: skip
+        state,
+        resume=None,
+        heard_intro=False,
+        habits=Habits(),
+        usual=None,
+        reminders=None,
+        offered=0,
+        last={},
+        remembers=False,
+        returning=False,
+        learned=(),
+    )
     state, reply = with_prompt(content, state, content.prompt("forget_done"))
     return state, replace(reply, effects=frozenset({"forget"}))

@@ -1,0 +1,235 @@
+"""Daily reminders as a dialog: ask for what is missing, let Alexa ask for permission, set one.
+
+Pure, like the rest of the coach. It decides what to say and which reminder to make; the
+handler layer carries that out through Alexa's own APIs (:mod:`skill.alexa_api`) and amends
+the reply honestly when they fail. What a reminder needs, in order:
+
+1. a time ("every day at nine"; "at this time of day" after a routine), asked for if missing;
+2. the reminders permission: when this request does not carry it, the reply hands the turn to
+   Alexa's own question (``ask_for``), once a session; the answer comes back as
+   :data:`On.PERMISSION <skill.state.On.PERMISSION>`;
+3. the device's time zone: the ``time_zone`` effect asks the handler to look it up (Alexa's
+   settings service) and step the coach again; if nobody knows it, the person is asked.
+
+After a finished routine the coach may offer a reminder: only when progress is kept (so a
+"no" can be remembered), never again after a no or once one is set, at most once a week.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from skill.coach.prompts import ask_question, with_prompt
+from skill.content import Content
+from skill.habits import known_zone
+from skill.reply import Part, Reply, Say, View
+from skill.state import DONE, SAFETY, Event, On, State
+
+if TYPE_CHECKING:  # the module itself is imported where it is used: a launch never needs it
+    from skill.reminder import Listed, Plan, Reminder
+
+PENDING = frozenset({"offer", "remind_time", "time_zone", "permission"})
+OFFER_EVERY_S = 7 * 24 * 3600
+"""The reminder offer after a routine comes at most this often."""
+
+
+def may_offer(state: State, now: float) -> bool:
+    """Whether the end of this routine may offer a daily reminder."""
+    return (
+        state.remembers
+        and state.reminders is None
+        and not state.asked
+        and now - state.offered >= OFFER_EVERY_S
+    )
+
+
+def time_words(content: Content, time: tuple[int, int]) -> str:
+    """A time of day as Alexa should say it: "9 AM", "7:30 PM", "noon"."""
+    hour, minute = time
+    if minute == 0 and hour in (0, 12):
+        return content.prompt("time_midnight" if hour == 0 else "time_noon")
+    clock = f"{hour % 12 or 12}" + (f":{minute:02d}" if minute else "")
+    return content.prompt("time_am" if hour < 12 else "time_pm", clock=clock)
+
+
+def listed_words(content: Content, listed: Sequence[Listed]) -> str:
+    """What "list my reminders" says about the skill's reminders as Alexa reports them."""
+    p = content.prompt
+    if not listed:
+        return p("reminders_none")
+    whens = [
+        p("reminder_daily_at" if item.daily else "reminder_once_at", time=time_words(content, t))
+        if (t := item.time) is not None
+        else p("reminder_some_time")
+        for item in listed
+    ]
+    if len(whens) == 1:
+        return p("reminders_one", when=whens[0])
+    return p("reminders_many", count=len(whens), when=", ".join(whens))
+
+
+# ----- asking for a reminder
+
+
+def remind(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    """ "Remind me every day at nine", "set a daily reminder", "remind me tomorrow at 7 pm"."""
+    from skill.reminder import Plan
+
+    return set_up(content, state, event, Plan.parse(event.value) or Plan())
+
+
+def set_up(content: Content, state: State, event: Event, plan: Plan) -> tuple[State, Reply]:
+    """Take the reminder one step further: time, then permission, then time zone, then set."""
+    from skill.reminder import make
+
+    p = content.prompt
+    state = replace(state, pending=None, plan=None)
+    if not plan.complete:
+        return _ask(content, replace(state, plan=plan.spec(), pending="remind_time"), "time")
+    if not event.granted:
+        if state.asked:  # Alexa asked once this session: explain instead of asking again
+            return _answer(content, state, p("permission_how"), consent_card=True)
+        state = replace(state, asked=True, plan=plan.spec(), pending="permission", last={})
+        view = View("info", p("reminders_title"), p("permission_how"))
+        return state, Reply((), None, view, ask_for=plan.spec())
+    if not state.tz_checked:
+        # Ask the handler to look the device's time zone up and step again. What follows is
+        # the answer only if nobody can: from the time zone kept from before, or by asking.
+        state, reply = set_up(content, replace(state, tz_checked=True), event, plan)
+        return state, replace(reply, effects=reply.effects | {"time_zone"})
+    zone = state.tz if known_zone(state.tz) else None
+    if zone is None:
+        return _ask(content, replace(state, plan=plan.spec(), pending="time_zone"), "zone")
+    reminder = make(plan, p("reminder_text"), event.at, zone)
+    key = "reminder_set_daily" if plan.daily else "reminder_set_once"
+    text = p(key, time=time_words(content, reminder.time))
+    state = replace(state, reminders="set")
+    return _answer(content, state, text, effects=frozenset({"remind"}), reminder=reminder)
+
+
+def offer_accepted(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    from skill.reminder import Plan
+
+    return set_up(content, state, event, Plan(daily=True, now=True))
+
+
+def answer(content: Content, state: State, event: Event) -> tuple[State, Reply] | None:
+    """An answer to the reminder question the state is waiting on, or None if it is not one."""
+    from skill.reminder import Plan, parse_time
+
+    p = content.prompt
+    if event.kind == On.REPEAT and state.pending in _QUESTIONS:
+        return _ask(content, state, _QUESTIONS[str(state.pending)])
+    if event.kind == On.NO and state.pending in ("offer", "remind_time", "time_zone"):
+        effects = frozenset({"declined"}) if state.pending == "offer" else frozenset()
+        state = replace(state, pending=None, plan=None)
+        if effects:
+            state = replace(state, reminders="declined")
+        return _answer(content, state, p("reminder_not_now"), effects=effects)
+    plan = Plan.parse(state.plan) or Plan()
+    if state.pending == "offer" and event.kind == On.YES:
+        return offer_accepted(content, state, event)
+    if state.pending == "remind_time" and event.kind in (On.TIME, On.YES):
+        time = parse_time(event.value)
+        if time is None:  # "yes", or a vague "in the evening": ask for the time itself
+            return _ask(content, state, "time")
+        return set_up(content, state, event, plan.at(time))
+    if state.pending == "time_zone" and event.kind == On.TIME_ZONE:
+        if known_zone(event.value):
+            return set_up(content, replace(state, tz=event.value), event, plan)
+        state = replace(state, pending=None, plan=None)
+        return _answer(content, state, p("reminder_zone_unknown"))
+    if state.pending == "time_zone" and event.kind == On.YES:
+        return _ask(content, state, "zone")
+    return None
+
+
+def permission(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    """Alexa's permission question was answered (or could not be asked)."""
+    from skill.reminder import Plan
+
+    p = content.prompt
+    plan = Plan.parse(state.plan) or Plan.parse(event.detail) or Plan()
+    state = replace(state, asked=True, pending=None, plan=None)
+    if event.value == "ACCEPTED":
+        return set_up(content, state, replace(event, granted=True), plan)
+    if event.value in ("DENIED", "NOT_ANSWERED"):
+        text = f"{p('permission_declined')} {p('permission_how')}"
+        return _answer(content, state, text, consent_card=True)
+    return _answer(content, state, p("permission_error"))
+
+
+def out_of_turn(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    """A time or a time zone said when no reminder is being set up: not understood."""
+    if state.phase == SAFETY:
+        return ask_question(content, state, [Say(content.prompt("fallback_safety"))])
+    return with_prompt(content, state, content.prompt("fallback"))
+
+
+# ----- the reminders they have
+
+
+def list_reminders(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    """ "List my reminders": the handler fills in the list from Alexa's API."""
+    p = content.prompt
+    state = replace(state, last={})
+    if not event.granted:  # without the permission the skill cannot have made any
+        return _answer(content, state, p("reminders_none"))
+    # Said as is only if the API could not be asked; the handler replaces it with the list.
+    return _answer(
+        content, state, p("reminders_list_failed"), effects=frozenset({"list_reminders"})
+    )
+
+
+def cancel_reminders(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    """ "Cancel my reminder", "stop reminding me": delete them, and stop offering them."""
+    p = content.prompt
+    state = replace(state, reminders="declined", last={})
+    if not event.granted:
+        text = p("reminders_nothing_to_cancel")
+        return _answer(content, state, text, effects=frozenset({"declined"}))
+    # The handler deletes them and says so; this is what is said if it cannot.
+    text = p("reminders_cancel_failed")
+    return _answer(content, state, text, effects=frozenset({"cancel_reminders"}))
+
+
+# ----- helpers
+
+_QUESTIONS = {"offer": "offer", "remind_time": "time", "time_zone": "zone"}
+_ASK_KEYS = {"offer": "reminder_offer", "time": "reminder_ask_time", "zone": "reminder_ask_zone"}
+
+
+def _ask(
+    content: Content, state: State, question: str, lead: Sequence[Part] = ()
+) -> tuple[State, Reply]:
+    text = content.prompt(_ASK_KEYS[question])
+    reprompt = content.prompt("offer_reprompt") if question == "offer" else text
+    view = View("question", content.prompt("reminders_title"), text)
+    return replace(state, last={}), Reply((*lead, Say(text)), reprompt, view)
+
+
+def _answer(
+    content: Content,
+    state: State,
+    text: str,
+    effects: frozenset[str] = frozenset(),
+    *,
+    consent_card: bool = False,
+    reminder: Reminder | None = None,
+) -> tuple[State, Reply]:
+    """``text`` first, then what comes next: the phase's prompt, or goodbye after a routine.
+
+    The answer is always the first part, so the handler can replace it with what really
+    happened if Alexa's API says otherwise.
+    """
+    p = content.prompt
+    if state.phase == DONE:
+        view = View("info", p("reminders_title"), text)
+        parts = (Say(text), Say(p("goodbye")))
+        reply = Reply(parts, None, view, end_session=True, effects=effects)
+    else:
+        state, reply = with_prompt(content, state, text, title="reminders_title")
+        reply = replace(reply, effects=effects)
+    return state, replace(reply, consent_card=consent_card, reminder=reminder)
