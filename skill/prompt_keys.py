@@ -75,6 +75,7 @@ PROMPT_KEYS: tuple[str, ...] = (
     "welcome_back",
     "welcome_back_resume",
     "welcome_back_same",
+    "hello_back",
     "disclaimer_full",
     "disclaimer_new",
     "disclaimer_short",

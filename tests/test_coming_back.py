@@ -80,8 +80,8 @@ def test_without_a_run_the_week_is_counted(content: Content) -> None:
     ("history", "expected"),
     [
         ([], None),
-        ([TODAY - 2, TODAY - 1], "2 days in a row."),
-        ([TODAY - 1, TODAY], "2 days in a row."),
+        ([TODAY - 2, TODAY - 1], "2 days in a row!"),
+        ([TODAY - 1, TODAY], "2 days in a row!"),
         ([TODAY - 2], None),  # the week's count waits for the end of the routine
         ([TODAY - 30, TODAY - 10], "Good to have you back."),
         ([TODAY - 3], "Good to have you back."),

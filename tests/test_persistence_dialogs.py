@@ -285,7 +285,7 @@ def returning_launch(person: Person, step: int, technique: str) -> Turn:
     """A returning user with a resumable routine: where they'll be, short disclaimer, one check."""
     launch = person.launch()
     says(launch, "welcome back", f"we'll go on at step {step} of {technique}")
-    says(launch, "not medical advice", "quick check", *COMPACT_NAMES)
+    says(launch, "not medical advice", "any osteoporosis", *COMPACT_NAMES)
     does_not_say(launch, "i'm not a doctor", "five quick")  # the full versions
     assert launch.open
     return launch
@@ -347,7 +347,7 @@ def test_the_step_named_at_stop_is_the_step_named_on_return(
     says(first.say("stop"), f"stopping here, at step {step} of {technique}")
     again = person()
     returning_launch(again, step, technique)
-    says(again.say("repeat"), "quick check")  # the question again
+    says(again.say("repeat"), "any osteoporosis")  # the question again
     resumed = again.say("no")
     does_not_say(resumed, "sit with your leg")
     says(resumed, "technique 2 of 6: thigh tapping" if keep_going else "step 4")
@@ -379,7 +379,7 @@ def test_start_over_instead_of_resume_restarts_and_rewrites_the_position(
     returning_launch(again, 4, "thigh tapping")
     # "start over" at the check: from the beginning, once the check is answered
     asked = again.say("start over")
-    says(asked, "starting over", "quick check")
+    says(asked, "starting over", "any osteoporosis")
     restart = again.say("no")
     says(restart, "outside thigh glide", "say next for step 4")
     does_not_say(restart, "thigh tapping", "keep the taps light")
@@ -822,7 +822,7 @@ def test_an_old_v1_record_is_migrated(person: Callable[..., Person]) -> None:
         ' "pace": 1.5, "phase": "routine"}',
     )
     launch = me.launch()
-    says(launch, "welcome to knee coach", "medical advice", "quick check")  # did steps before
+    says(launch, "welcome to knee coach", "medical advice", "any osteoporosis")  # did steps before
     record = me.stored()
     assert record["v"] == 2 and record["keep_going"] is True and record["pace"] == 1.5
     assert "mode" not in record and "phase" not in record

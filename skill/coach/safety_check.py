@@ -56,10 +56,7 @@ def launch(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     if state.want:  # a one-shot wish: the routine launch announces is the one wished for
         state = replace(state, routine=state.want[0])
     compact = state.returning
-    lead = [Say(_welcome(content, state))]
-    progress = encouragement.launch_line(content, state, event.at)
-    if progress:
-        lead.append(Say(progress))
+    lead = [Say(_welcome(content, state, event.at))]
     lead.append(Say(p("disclaimer_short" if state.heard_intro else "disclaimer_new")))
     if not compact and content.safety.style == "questions":
         lead.append(Say(content.safety.intro))
@@ -67,18 +64,25 @@ def launch(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     return ask_question(content, state, lead)
 
 
-def _welcome(content: Content, state: State) -> str:
-    """Who is back, and (for a returning person) what comes once the check is done."""
+def _welcome(content: Content, state: State, now: float) -> str:
+    """Who is back, and (for a returning person) what comes once the check is done.
+
+    What they have done lately (a run of days, a welcome after a gap) is the greeting itself,
+    not a sentence more: every word here delays the first hold (tests/test_speech_budget.py).
+    """
     p = content.prompt
+    lately = encouragement.launch_line(content, state, now)
+    hello = lately or p("hello_back")
     if state.returning and not state.want and state.resume:
         routine_id, index, step = state.resume
         where = position_words(content, replace(state, routine=routine_id), index, step)
-        return p("welcome_back_resume", **where)
+        return p("welcome_back_resume", hello=hello, **where)
     if state.returning and not state.want and state.side:
         routine = content.routine(state.routine).name
-        return p("welcome_back_same", routine=routine, side=side_words(content, state.side))
+        side = side_words(content, state.side)
+        return p("welcome_back_same", hello=hello, routine=routine, side=side)
     if state.heard_intro:
-        return p("welcome_back")
+        return lately or p("welcome_back")
     one_knee = replace(state, side=None, learned=())
     return p("welcome_new", minutes=minutes_words(content, seconds_to_end(content, one_knee, 0, 0)))
 
