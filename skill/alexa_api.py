@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -195,10 +194,9 @@ def _cancel(handler_input: HandlerInput, reply: Reply, content: Content) -> Repl
 
 def amended(reply: Reply, text: str, drop: str = "", consent: bool = False) -> Reply:
     """The reply with its first part (the answer) replaced by ``text``."""
-    return replace(
-        reply,
+    return reply._replace(
         parts=(Say(text), *reply.parts[1:]),
-        view=replace(reply.view, text=text),
+        view=reply.view._replace(text=text),
         effects=reply.effects - {drop},
         reminder=None if drop == "remind" else reply.reminder,
         consent_card=reply.consent_card or consent,

@@ -245,7 +245,7 @@ def screen_parts(reply: Reply) -> list[Part]:
     with the microphone open; spoken by the document it would be heard with the mic closed.
     """
     parts = list(reply.parts)
-    if reply.closing and parts and parts[-1] == Say(reply.closing):
+    if reply.closing and parts and isinstance(parts[-1], Say) and parts[-1].text == reply.closing:
         parts.pop()
     return parts
 

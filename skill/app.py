@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
@@ -81,7 +80,7 @@ class LoadState(AbstractRequestInterceptor):
         fresh = fresh_state(memory, self.content)
         state = State.from_dict(raw, self.content, fresh) if raw else fresh
         if cached is not None and stored.available and not cached.available:
-            state = replace(state, remembers=True)  # the store is back: progress is kept again
+            state = state._replace(remembers=True)  # the store is back: progress is kept again
         turn.stored, turn.before = stored, state
 
     def _load(self, envelope: Any, now: float, retries: int) -> StoredProgress:
@@ -90,7 +89,7 @@ class LoadState(AbstractRequestInterceptor):
         if stored.available:
             return stored
         wait = min(RETRY_MAX_S, RETRY_FIRST_S * 2 ** min(retries, 8))
-        return replace(stored, retry_at=now + wait, retries=retries)
+        return stored._replace(retry_at=now + wait, retries=retries)
 
 
 class SaveState(AbstractResponseInterceptor):
@@ -127,7 +126,7 @@ def forget_effect(content: Content, store: ProgressStore) -> handlers.Effects:
     def perform(handler_input: HandlerInput, reply: Reply) -> Reply:
         if "forget" not in reply.effects or store.forget(handler_input.request_envelope):
             return reply
-        return replace(reply, parts=(Say(content.prompt("forget_failed")), *reply.parts[1:]))
+        return reply._replace(parts=(Say(content.prompt("forget_failed")), *reply.parts[1:]))
 
     return perform
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from typing import Any
 
 from ask_sdk_core.dispatch_components import (
@@ -37,18 +36,24 @@ SCOPE_KEY = "knee_coach"
 """Request attribute holding the :class:`RequestScope` shared by interceptors and handlers."""
 
 
-@dataclass
 class RequestScope:
-    """What one request's interceptors and handler hand each other, typed in one place."""
+    """What one request's interceptors and handler hand each other, typed in one place.
 
-    now: float = 0.0
-    """Alexa's timestamp of this request, epoch seconds (set by the request interceptor)."""
-    before: State | None = None
-    event: Event | None = None
-    after: State | None = None
-    reply: Reply | None = None
-    stored: Any = None
-    """The progress record as loaded (:class:`skill.store.StoredProgress`), if any."""
+    A plain class (mutable, filled in as the request goes), not a dataclass, which would
+    compile generated methods at import for nothing (a cold start cost).
+    """
+
+    __slots__ = ("after", "before", "event", "now", "reply", "stored")
+
+    def __init__(self) -> None:
+        self.now: float = 0.0
+        """Alexa's timestamp of this request, epoch seconds (set by the request interceptor)."""
+        self.before: State | None = None
+        self.event: Event | None = None
+        self.after: State | None = None
+        self.reply: Reply | None = None
+        self.stored: Any = None
+        """The progress record as loaded (:class:`skill.store.StoredProgress`), if any."""
 
 
 Effects = Callable[[HandlerInput, Reply], Reply]
@@ -330,13 +335,13 @@ class CoachRequestHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = scope(handler_input)
         assert turn.event is not None  # set by can_handle
-        event = replace(turn.event, at=turn.now, granted=reminders_granted(handler_input))
+        event = turn.event._replace(at=turn.now, granted=reminders_granted(handler_input))
         before = turn.before or State()
         turn.after, turn.reply = coach.handle(self.content, before, event)
         if "time_zone" in turn.reply.effects and self.lookup is not None:
             # The coach needs the device's time zone: look it up once, then ask it again.
             found = self.lookup(handler_input)
-            before = replace(before, tz=found or before.tz, tz_checked=True)
+            before = before._replace(tz=found or before.tz, tz_checked=True)
             turn.after, turn.reply = coach.handle(self.content, before, event)
         if turn.reply.effects and self.effects is not None:
             turn.reply = self.effects(handler_input, turn.reply)

@@ -2,37 +2,37 @@
 
 Keeping the reply as data (text, pauses, sounds) instead of markup means the coach never
 escapes anything and the renderer is the only place that knows Alexa's SSML limits.
+
+The records are NamedTuples rather than frozen dataclasses: as immutable and as typed, but a
+dataclass generates and compiles its methods' source when its module is imported, which for
+these five cost a Lambda cold start about 4 ms (docs/performance.md). Build changes with
+``_replace``, and check a part's type with isinstance: as tuples, ``Say("x") == Sound("x")``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from skill.reminder import Reminder
 
 
-@dataclass(frozen=True)
-class Say:
+class Say(NamedTuple):
     text: str
 
 
-@dataclass(frozen=True)
-class Pause:
+class Pause(NamedTuple):
     seconds: float
 
 
-@dataclass(frozen=True)
-class Sound:
+class Sound(NamedTuple):
     url: str
 
 
 Part = Say | Pause | Sound
 
 
-@dataclass(frozen=True)
-class View:
+class View(NamedTuple):
     """What a screen shows for this turn (APL on Echo Show; the card in the Alexa app)."""
 
     kind: str
@@ -55,17 +55,16 @@ class View:
     the coach for every reply. ``None``: the screen picks the usual buttons for ``kind``."""
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return self._asdict()
 
 
-@dataclass(frozen=True)
-class Reply:
+class Reply(NamedTuple):
     parts: tuple[Part, ...]
     reprompt: str | None
     """Spoken when the person says nothing; ``None`` only when the session ends."""
     view: View
     end_session: bool = False
-    effects: frozenset[str] = field(default_factory=frozenset)
+    effects: frozenset[str] = frozenset()
     """Side effects for the handler layer: ``completed`` (a routine finished), ``forget``,
     ``remind`` (make :attr:`reminder`), ``list_reminders``, ``cancel_reminders``, ``offered``
     and ``declined`` (the reminder offer), ``time_zone`` (look it up and ask the coach again)."""

@@ -6,7 +6,7 @@ the coach, the screens and the tests can all ask the same questions of the conte
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from skill.content import Content, Routine, Technique
 from skill.reply import Part, Pause, Say, Sound
@@ -21,8 +21,7 @@ RATES = (0.7, 0.85, 1.0, 1.15, 1.3)
 # --------------------------------------------------------------------------- routine shape
 
 
-@dataclass(frozen=True)
-class Set:
+class Set(NamedTuple):
     """One technique on one leg, with the holds this routine gives its steps."""
 
     number: int
@@ -34,13 +33,31 @@ class Set:
     first_leg: bool
 
 
-def routine_sets(routine: Routine, side: str | None) -> list[Set]:
+def routine_sets(routine: Routine, side: str | None) -> tuple[Set, ...]:
+    """The routine's sets for this side: one per technique, or per technique and leg.
+
+    Asked several times a turn (and many times over when a length is worked out), so each
+    answer is kept: content never changes once loaded, and the answer is immutable.
+    """
+    key = (id(routine), side)
+    known = _SETS.get(key)
+    if known is not None and known[0] is routine:
+        return known[1]
     sets: list[Set] = []
     for number, item in enumerate(routine.items, start=1):
         legs: tuple[str | None, ...] = ("right", "left") if side == "both" else (None,)
+        holds = item.holds()
         for i, leg in enumerate(legs):
-            sets.append(Set(number, item.technique, item.holds(), leg, first_leg=i == 0))
-    return sets
+            sets.append(Set(number, item.technique, holds, leg, first_leg=i == 0))
+    if len(_SETS) >= _SETS_KEPT:
+        _SETS.clear()
+    _SETS[key] = (routine, tuple(sets))
+    return _SETS[key][1]
+
+
+_SETS: dict[tuple[int, str | None], tuple[Routine, tuple[Set, ...]]] = {}
+"""Routine sets by (routine object, side); the routine itself is kept to check identity."""
+_SETS_KEPT = 64
 
 
 def valid_position(content: Content, position: tuple[str, int, int], side: str | None) -> bool:

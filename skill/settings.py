@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 """Where ``content/`` and ``interaction_models/`` sit, both in a checkout and in the Lambda zip."""
 
 ENV_PREFIX = "KNEE_COACH_"
+DEFAULT_SQLITE_PATH = Path.home() / ".knee-coach" / "progress.db"
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -33,9 +33,12 @@ def _names(value: str | None) -> tuple[str, ...]:
     return tuple(name.strip() for name in (value or "").split(",") if name.strip())
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Process-wide configuration; build one with :meth:`from_env`, adjust with :meth:`with_`."""
+class Settings(NamedTuple):
+    """Process-wide configuration; build one with :meth:`from_env`, adjust with :meth:`with_`.
+
+    A NamedTuple, not a frozen dataclass: as immutable and typed, without compiling generated
+    methods at import (a cold start cost, docs/performance.md).
+    """
 
     content_dir: Path = REPO_ROOT / "content"
     models_dir: Path = REPO_ROOT / "interaction_models"
@@ -50,7 +53,7 @@ class Settings:
 
     persistence: str = "sqlite"
     """Where progress is kept: ``sqlite`` (default, local file), ``dynamodb`` or ``none``."""
-    sqlite_path: Path = field(default_factory=lambda: Path.home() / ".knee-coach" / "progress.db")
+    sqlite_path: Path = DEFAULT_SQLITE_PATH
     dynamodb_table: str = "KneeCoachProgress"
     aws_region: str | None = None
     dynamodb_endpoint_url: str | None = None
@@ -130,4 +133,4 @@ class Settings:
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with some settings changed (command-line flags win over the environment)."""
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        return self._replace(**{k: v for k, v in changes.items() if v is not None})

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -54,5 +53,5 @@ def shown_in(reply: Reply, locale: str | None) -> Reply:
     if not words:
         return reply
     view = reply.view
-    shown = replace(view, title=respell(view.title, words), text=respell(view.text, words))
-    return replace(reply, view=shown)
+    shown = view._replace(title=respell(view.title, words), text=respell(view.text, words))
+    return reply._replace(view=shown)

@@ -11,9 +11,8 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
 from types import UnionType
-from typing import Any, Union, get_args, get_origin, get_type_hints
+from typing import Any, NamedTuple, Union, get_args, get_origin, get_type_hints
 
 from skill.content import Content
 from skill.habits import Habits, is_time_zone_name
@@ -79,8 +78,7 @@ class On:
     PERMISSION = "permission"  # value: ACCEPTED / DENIED / NOT_ANSWERED / ERROR; detail: token
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     kind: str
     value: str | None = None
     at: float = 0.0
@@ -91,8 +89,7 @@ class Event:
     """The person has granted the reminders permission (read from this request)."""
 
 
-@dataclass(frozen=True)
-class Memory:
+class Memory(NamedTuple):
     """What the persistent store knows about this person (never anything about health)."""
 
     heard_intro: bool = False
@@ -109,7 +106,7 @@ class Memory:
     """Techniques they have done before (introduced shortly from then on)."""
     rate: float = 1.0
     time_zone: str | None = None
-    habits: Habits = field(default_factory=Habits)
+    habits: Habits = Habits()
     reminders: str | None = None
     offered_at: int = 0
 
@@ -117,8 +114,7 @@ class Memory:
 # --------------------------------------------------------------------------- state
 
 
-@dataclass(frozen=True)
-class State:
+class State(NamedTuple):
     """Session state; :meth:`to_dict` is what goes into session attributes.
 
     Safety answers are not in here. A "yes" only moves the phase to ``advised`` (the
@@ -130,7 +126,7 @@ class State:
     compact: bool = False
     checked: bool = False
     routine: str = "full"
-    index: int = 0
+    index: int = 0  # type: ignore[assignment]  # a field, where tuple has a method of that name
     """Position in the routine's sets (one set per technique, two per technique for both knees)."""
     step: int = 0
     run: int = 1
@@ -139,7 +135,7 @@ class State:
     keep_going: bool = False
     pace: float = 1.0
     paused: bool = False
-    last: dict[str, str] = field(default_factory=dict)
+    last: dict[str, str] = {}  # noqa: RUF012  # never changed in place: replaced by _replace
     """What to replay on "repeat": ``{"r": kind}``, plus ``"id"`` for a topic."""
     resume: tuple[str, int, int] | None = None
     want: tuple[str, str | None] | None = None
@@ -169,7 +165,7 @@ class State:
     "that was a mistake" can take it again. Never stored."""
     rate: float = 1.0
     """Speaking rate: 1.0 is Alexa's normal speed (see :data:`skill.routine.RATES`)."""
-    habits: Habits = field(default_factory=Habits)
+    habits: Habits = Habits()
     """Finished routines by calendar day: days in a row, this week, this month."""
     tz: str | None = None
     """The device's time zone, when known (saved, looked up this session, or answered)."""
@@ -187,7 +183,7 @@ class State:
     """The reminder being set up while a time, time zone or permission is awaited."""
 
     def to_dict(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.__dict__.items()}
+        data = self._asdict()
         data["v"] = STATE_VERSION
         data["resume"] = list(self.resume) if self.resume else None
         data["want"] = list(self.want) if self.want else None
@@ -211,7 +207,7 @@ class State:
         if not isinstance(data, dict) or data.get("v") != STATE_VERSION:
             return fresh
         try:
-            values = {name: check(data[name]) for name, check in _FIELD_CHECKS.items()}
+            values = {name: check(data[name]) for name, check in field_checks().items()}
         except (KeyError, Unusable):
             return fresh
         values["run"] = max(1, values["run"])
@@ -266,7 +262,8 @@ def checked(value: Any, kind: Any) -> Any:
 @functools.cache
 def checker(kind: Any) -> Check:
     """The check for ``kind``, built once (every turn checks every field); ``TypeError`` for a
-    type with no rule, so a new State field of an unsupported type fails at import."""
+    type with no rule, so a new State field of an unsupported type fails on first use (and in
+    the tests, which check every field)."""
     origin, args = get_origin(kind), get_args(kind)
     if kind is Any:
         return _json_value
@@ -387,9 +384,15 @@ def _json_value(value: Any) -> Any:
     raise Unusable(f"{type(value).__name__} is not JSON")
 
 
-_HINTS = get_type_hints(State)
-_FIELD_CHECKS: dict[str, Check] = {f.name: checker(_HINTS[f.name]) for f in fields(State) if f.init}
-"""One check per State field, read from its annotation (a new field needs no code here)."""
+@functools.cache
+def field_checks() -> dict[str, Check]:
+    """One check per State field, read from its annotation (a new field needs no code here).
+
+    Built on first use, not at import: a launch has no session attributes to check, and
+    reading annotations evaluates each one, which a cold start should not pay for.
+    """
+    hints = get_type_hints(State)
+    return {name: checker(hints[name]) for name in State._fields}
 
 
 def _consistent(state: State, content: Content) -> bool:

@@ -22,8 +22,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.exceptions import PersistenceException
@@ -240,8 +239,7 @@ class ResilientAdapter(AbstractPersistenceAdapter):
             return "unknown"
 
 
-@dataclass(frozen=True)
-class StoredProgress:
+class StoredProgress(NamedTuple):
     """What :meth:`ProgressStore.load` found.
 
     ``available`` False means the store could not be read: do not offer resume, and nothing will

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -104,7 +103,7 @@ def phase_states(content: Content) -> Iterator[tuple[str, State]]:
     yield "new", fresh
     yield "safety-first", walk(content, fresh, On.LAUNCH)[0]
     yield "safety-last", walk(content, fresh, On.LAUNCH, *all_clear(content)[1:])[0]
-    returning = replace(fresh, heard_intro=True, returning=True, side="left")
+    returning = fresh._replace(heard_intro=True, returning=True, side="left")
     yield "safety-compact", walk(content, returning, On.LAUNCH)[0]
     yield "side", walk(content, fresh, On.LAUNCH, *all_clear(content))[0]
     yield "advised", walk(content, fresh, On.LAUNCH, hold_off(content))[0]
@@ -118,7 +117,7 @@ def phase_states(content: Content) -> Iterator[tuple[str, State]]:
     last = walk(content, routine, Event(On.GO_TO, content.techniques[-1].id), On.NEXT)[0]
     yield "routine-last-step", last
     yield "routine-slowest", walk(content, routine, *[On.SLOWER] * 8)[0]
-    resuming = replace(walk(content, returning, On.LAUNCH)[0], resume=("full", 2, 1))
+    resuming = walk(content, returning, On.LAUNCH)[0]._replace(resume=("full", 2, 1))
     yield "routine-resumed", walk(content, resuming, all_clear(content)[0])[0]
     yield "routine-after-pain", walk(content, routine, On.PAIN)[0]
     yield "advised-pain", walk(content, fresh, On.LAUNCH, On.PAIN)[0]
@@ -129,10 +128,10 @@ def phase_states(content: Content) -> Iterator[tuple[str, State]]:
     yield "remind-time-pending", walk(content, routine, Event(On.REMIND, "daily"))[0]
     asking = walk(content, routine, Event(On.REMIND, "daily 09:00", granted=False))[0]
     yield "permission-pending", asking
-    unknown_zone = replace(routine, tz_checked=True)
+    unknown_zone = routine._replace(tz_checked=True)
     granted = Event(On.REMIND, "daily 09:00", granted=True)
     yield "time-zone-pending", walk(content, unknown_zone, granted)[0]
-    done = replace(last, remembers=True)
+    done = last._replace(remembers=True)
     yield "offer-pending", walk(content, done, Event(On.NEXT, at=1.8e9))[0]
 
 
@@ -301,7 +300,7 @@ def test_state_round_trips_through_session_attributes(content: Content) -> None:
         On.KEEP_GOING,
         Event(On.TOPIC, "benefits"),
     )
-    state = replace(state, resume=("full", 3, 1), want=("quick", "knee_friction"))
+    state = state._replace(resume=("full", 3, 1), want=("quick", "knee_friction"))
     data = state.to_dict()
     assert data["v"] == STATE_VERSION
     assert State.from_dict(json.loads(json.dumps(data)), content) == state
@@ -502,9 +501,9 @@ def test_stop_mid_routine_summarises_and_ends(content: Content) -> None:
 
 def test_stop_promises_a_pick_up_only_when_progress_is_kept(content: Content) -> None:
     hint = content.prompt("stop_resume_hint")
-    kept = replace(routine_state(content), remembers=True)
+    kept = routine_state(content)._replace(remembers=True)
     assert hint in walk(content, kept, On.STOP)[1].text
-    assert hint not in walk(content, replace(kept, remembers=False), On.STOP)[1].text
+    assert hint not in walk(content, kept._replace(remembers=False), On.STOP)[1].text
     forgotten, _ = walk(content, kept, On.FORGET, On.YES)
     assert not forgotten.remembers
     assert hint not in walk(content, forgotten, On.STOP)[1].text
@@ -548,7 +547,7 @@ def test_seconds_to_end_counts_down_through_the_routine(content: Content) -> Non
     assert 0 < left(state) < before
     # Slower speech (issue 14's speaking rate) makes it longer; the holds stay as they are.
     assert left(state, rate=0.8) > left(state) > left(state, rate=1.25)
-    slower = replace(state, pace=1.5)
+    slower = state._replace(pace=1.5)
     assert left(slower) > left(state)
 
 

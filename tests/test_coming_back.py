@@ -8,7 +8,6 @@ asks the handler layer for. The same flows run end to end, against Alexa's API s
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
@@ -40,7 +39,7 @@ def step(content: Content, state: State, *events: Event) -> tuple[State, Reply]:
 
 
 def idle(**fields: object) -> State:
-    return replace(State(phase=IDLE, checked=True, tz=NY, remembers=True), **fields)  # type: ignore[arg-type]
+    return State(phase=IDLE, checked=True, tz=NY, remembers=True)._replace(**fields)  # type: ignore[arg-type]
 
 
 def last_step(content: Content, **fields: object) -> State:
@@ -49,7 +48,7 @@ def last_step(content: Content, **fields: object) -> State:
     last = len(routine.items) - 1
     steps = len(routine.items[-1].technique.steps)
     state = State(phase=ROUTINE, checked=True, side="left", index=last, step=steps - 1, tz=NY)
-    return replace(state, **fields)  # type: ignore[arg-type]
+    return state._replace(**fields)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- progress
@@ -178,7 +177,7 @@ def test_the_rate_is_separate_from_the_hold_pace(content: Content) -> None:
 
 def test_announced_lengths_count_the_rate(content: Content) -> None:
     normal = idle()
-    slow = replace(normal, rate=RATES[0])
+    slow = normal._replace(rate=RATES[0])
     _, at_normal = step(content, normal, Event(On.WHERE))
     _, at_slow = step(content, slow, Event(On.WHERE))
 
@@ -207,7 +206,7 @@ def test_a_request_without_the_permission_hands_the_turn_to_alexa(content: Conte
 def test_the_permission_answer_carries_the_plan_when_the_session_lost_it(
     content: Content,
 ) -> None:
-    fresh = replace(idle(), tz_checked=True)
+    fresh = idle()._replace(tz_checked=True)
     _, reply = step(content, fresh, Event(On.PERMISSION, "ACCEPTED", at=NOW, detail="once 19:30"))
     assert reply.reminder is not None and not reply.reminder.daily
     assert "tomorrow at 7:30 PM" in reply.text
@@ -244,7 +243,7 @@ def test_the_time_zone_is_looked_up_then_asked_for(content: Content) -> None:
     unknown = idle(tz=None)
     _, first = step(content, unknown, Event(On.REMIND, "daily 09:00", granted=True))
     assert "time_zone" in first.effects  # the handler looks it up and asks again
-    looked_up = replace(unknown, tz_checked=True)
+    looked_up = unknown._replace(tz_checked=True)
     state, ask = step(content, looked_up, Event(On.REMIND, "daily 09:00", granted=True))
     assert state.pending == "time_zone" and "Which time zone" in ask.text
     assert "time_zone" not in ask.effects and ask.reminder is None
@@ -252,7 +251,7 @@ def test_the_time_zone_is_looked_up_then_asked_for(content: Content) -> None:
     assert done.reminder is not None and done.reminder.time_zone == "Europe/London"
     assert state.tz == "Europe/London"
     _, unknown_zone = step(
-        content, replace(state, pending="time_zone", plan="daily 09:00"), Event(On.TIME_ZONE, "?x")
+        content, state._replace(pending="time_zone", plan="daily 09:00"), Event(On.TIME_ZONE, "?x")
     )
     assert "don't know that time zone" in unknown_zone.text and unknown_zone.reminder is None
 
@@ -272,12 +271,12 @@ def test_the_offer_comes_at_most_weekly_and_never_after_an_answer(content: Conte
     assert reply.effects == {"declined"} and answered.reminders == "declined"
     assert reply.end_session and "no reminder" in reply.text
     # unanswered, the offer waits a week; after a "no" or a reminder it never returns
-    later = replace(state, phase=ROUTINE, pending=None)
+    later = state._replace(phase=ROUTINE, pending=None)
     assert not reminders.may_offer(later, NOW + WEEK - 1)
     assert reminders.may_offer(later, NOW + WEEK)
-    assert not reminders.may_offer(replace(later, reminders="declined"), NOW + 9 * WEEK)
-    assert not reminders.may_offer(replace(later, reminders="set"), NOW + 9 * WEEK)
-    assert not reminders.may_offer(replace(later, remembers=False), NOW + 9 * WEEK)
+    assert not reminders.may_offer(later._replace(reminders="declined"), NOW + 9 * WEEK)
+    assert not reminders.may_offer(later._replace(reminders="set"), NOW + 9 * WEEK)
+    assert not reminders.may_offer(later._replace(remembers=False), NOW + 9 * WEEK)
 
 
 def test_yes_to_the_offer_sets_a_reminder_at_this_time_of_day_and_says_goodbye(
@@ -334,8 +333,8 @@ def test_what_was_heard_is_timed_at_the_speaking_rate(content: Content) -> None:
     """A slower voice takes longer to say a step: "pause" a few seconds in has heard less."""
     slow, normal = idle(rate=RATES[0]), idle()
     events = (Event(On.START, at=NOW), Event(On.SIDE, "left", at=NOW))
-    slow_state, _ = step(content, replace(slow, phase=IDLE), *events)
-    normal_state, _ = step(content, replace(normal, phase=IDLE), *events)
+    slow_state, _ = step(content, slow._replace(phase=IDLE), *events)
+    normal_state, _ = step(content, normal._replace(phase=IDLE), *events)
     assert slow_state.marks and normal_state.marks
     ratio = [s / n for s, n in zip(slow_state.marks, normal_state.marks, strict=True) if n]
     assert all(r > 1.0 for r in ratio), (slow_state.marks, normal_state.marks)

@@ -134,7 +134,7 @@ def test_a_field_type_without_a_rule_fails_at_import_not_in_a_session() -> None:
         state_module.checker(set[str])
     with pytest.raises(TypeError, match="no validation rule"):
         state_module.checker(tuple[str, list[int]] | None)
-    assert set(state_module._FIELD_CHECKS) == set(State().to_dict()) - {"v"}
+    assert set(state_module.field_checks()) == set(State().to_dict()) - {"v"}
 
 
 JSON_ANYTHING = st.recursive(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from dataclasses import replace
 
 import pytest
 from conftest import styled
@@ -219,7 +218,7 @@ def test_a_paused_routine_where_everything_was_heard_only_finishes(content: Cont
     state, _ = walk(content, State(), On.LAUNCH, *[On.NO] * 5, Event(On.SIDE, "left"))
     last = content.techniques[-1].id
     state, _ = walk(content, state, Event(On.GO_TO, last), On.NEXT)
-    heard = replace(state, next_at=None, marks=())  # the last step, heard to its end
+    heard = state._replace(next_at=None, marks=())  # the last step, heard to its end
     _, paused = walk(content, heard, On.PAUSE)
     assert content.prompt("next_finish") in paused.text
     _, where = walk(content, heard, On.WHERE)

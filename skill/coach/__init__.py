@@ -22,7 +22,6 @@ last thing said from state instead of caching markup. What a session is in lives
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 from skill.coach import (
     encouragement,
@@ -61,11 +60,11 @@ def handle(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     """
     state, reply = _step(content, state, event)
     if reply.rate != state.rate:
-        reply = replace(reply, rate=state.rate)
+        reply = reply._replace(rate=state.rate)
     if reply.silent:
         return state, reply
-    state = replace(state, sent_at=event.at)
-    return state, replace(reply, view=replace(reply.view, actions=screen_actions(state, reply)))
+    state = state._replace(sent_at=event.at)
+    return state, reply._replace(view=reply.view._replace(actions=screen_actions(state, reply)))
 
 
 def screen_actions(state: State, reply: Reply) -> tuple[str, ...]:
@@ -96,7 +95,7 @@ def _step(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     state = settle(content, state, event.at)
     if event.kind == On.END:
         return routine_steps.session_end(content, state, event)
-    answered, state = state.answered, replace(state, answered=None)
+    answered, state = state.answered, state._replace(answered=None)
     return _dispatch(content, state, event, answered)
 
 
@@ -104,24 +103,24 @@ def _dispatch(
     content: Content, state: State, event: Event, answered: int | None
 ) -> tuple[State, Reply]:
     if event.kind == On.UNDO and (answered is not None or not event.value):
-        return safety_check.undo(content, replace(state, pending=None), event, answered)
+        return safety_check.undo(content, state._replace(pending=None), event, answered)
     if event.kind == On.UNDO:  # "I meant no" with no answer to change is just "no"
         event = Event(On.YES if event.value == "yes" else On.NO, at=event.at)
     if state.phase == SAFETY and statements(content) and event.kind in (On.RESUME, On.NEXT):
         event = Event(On.YES, at=event.at)  # "go on" answers "shall we go on?"
     if state.pending == "forget" and event.kind in (On.YES, On.NO, On.UNSURE):
-        return talk.answer_forget(content, replace(state, pending=None), event)
+        return talk.answer_forget(content, state._replace(pending=None), event)
     if state.pending in reminders.PENDING:
         reminder_answer = reminders.answer(content, state, event)
         if reminder_answer is not None:
             return reminder_answer
-    state = replace(state, pending=None)
+    state = state._replace(pending=None)
     opens_routine = state.phase == IDLE and not state.checked and event.kind in _OPENS_ROUTINE
     if (state.phase == NEW and event.kind not in _WITHOUT_LAUNCH) or opens_routine:
         # A one-shot ("ask knee coach to start the quick routine") opens a session
         # straight into an intent: greet and run the safety check first, keeping the wish.
         wish = _wish(content, state, event)
-        return safety_check.launch(content, replace(state, want=wish), event)
+        return safety_check.launch(content, state._replace(want=wish), event)
     return _HANDLERS.get(event.kind, talk.fallback)(content, state, event)
 
 

@@ -9,7 +9,6 @@ did not: after a gap there is a welcome, not a tally of missed days.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from typing import Any
 
 from skill.coach.prompts import side_words, with_prompt
@@ -75,7 +74,7 @@ def done_card(content: Content, habits: Habits, day: int) -> str:
 
 def progress(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     """ "How am I doing?": this week, this month, days in a row, the usual knee and routine."""
-    state = replace(state, last={"r": "progress", "at": repr(float(event.at))})
+    state = state._replace(last={"r": "progress", "at": repr(float(event.at))})
     return progress_reply(content, state)
 
 

@@ -14,8 +14,6 @@ in the same "hold off" phase a safety answer leads to, with the same general adv
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from skill.coach.prompts import sets, step_view, with_prompt
 from skill.content import Content
 from skill.reply import Reply, Say
@@ -25,9 +23,9 @@ from skill.state import ADVISED, ROUTINE, Event, State
 def pain(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     p = content.prompt
     if state.phase == ROUTINE:
-        state = replace(state, paused=True, last={"r": "paused"})
-        view = replace(step_view(content, state, sets(content, state), state.step), paused=True)
+        state = state._replace(paused=True, last={"r": "paused"})
+        view = step_view(content, state, sets(content, state), state.step)._replace(paused=True)
         choices = p("pain_choices")
         return state, Reply((Say(p("pain_routine")), Say(choices)), choices, view)
-    state = replace(state, phase=ADVISED, question=0, want=None, last={"r": "advice"})
+    state = state._replace(phase=ADVISED, question=0, want=None, last={"r": "advice"})
     return with_prompt(content, state, p("pain_before"), title="safety_title")

@@ -11,7 +11,6 @@ each other.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 from skill.content import Content
@@ -64,14 +63,14 @@ def ask_question(
     ask = question_text(content, state, full)
     reprompt = f"{question_text(content, state, full=False)} {content.prompt('answer_yes_no')}"
     view = View("question", content.prompt("safety_title"), question_text(content, state))
-    state = replace(state, last={"r": "question"})
+    state = state._replace(last={"r": "question"})
     return state, Reply((*lead, Say(ask)), reprompt, view)
 
 
 def ask_side(content: Content, state: State, lead: Sequence[Part] = ()) -> tuple[State, Reply]:
     ask = content.prompt("ask_side")
     view = View("question", content.prompt("side_title"), ask)
-    return replace(state, last={"r": "side"}), Reply((*lead, Say(ask)), ask, view)
+    return state._replace(last={"r": "side"}), Reply((*lead, Say(ask)), ask, view)
 
 
 def side_words(content: Content, side: str) -> str:
@@ -88,7 +87,7 @@ def minutes_lead(text: str) -> str:
 # ----- where the person is in the routine
 
 
-def sets(content: Content, state: State) -> list[Set]:
+def sets(content: Content, state: State) -> Sequence[Set]:
     return routine_sets(content.routine(state.routine), state.side)
 
 
@@ -128,15 +127,15 @@ def settle(content: Content, state: State, at: float, *, whole: bool = False) ->
     heard = heard_count(state.marks, elapsed) if at > 0 and state.sent_at > 0 else 0
     if whole:
         heard = state.run
-    state = replace(state, marks=(), heard=min(heard, state.run))
+    state = state._replace(marks=(), heard=min(heard, state.run))
     if state.heard < state.run:
-        state = replace(state, next_at=(state.index, state.step + state.heard))
+        state = state._replace(next_at=(state.index, state.step + state.heard))
     else:
-        state = replace(state, next_at=after_run(content, state))
+        state = state._replace(next_at=after_run(content, state))
     current = sets(content, state)[state.index]
     finished = state.heard == state.run and state.step + state.run == len(current.technique.steps)
     if finished and current.technique.id not in state.learned:
-        state = replace(state, learned=(*state.learned, current.technique.id))
+        state = state._replace(learned=(*state.learned, current.technique.id))
     return state
 
 
@@ -197,7 +196,7 @@ def where_words(content: Content, state: State) -> dict[str, Any]:
     return position_words(content, state, state.index, min(state.step + state.run, steps) - 1)
 
 
-def routine_prompt(content: Content, state: State, all_sets: list[Set]) -> str:
+def routine_prompt(content: Content, state: State, all_sets: Sequence[Set]) -> str:
     """What to say after the steps just spoken: next step, next leg, next technique, finish."""
     after = state.step + state.run
     current = all_sets[state.index]
@@ -221,7 +220,7 @@ def position_key(state: State) -> str:
     return f"{state.routine}/{state.side}/{state.index}/{state.step}/{state.run}"
 
 
-def step_view(content: Content, state: State, all_sets: list[Set], step: int) -> View:
+def step_view(content: Content, state: State, all_sets: Sequence[Set], step: int) -> View:
     current = all_sets[state.index]
     technique = current.technique
     title = technique.name + (f" ({current.leg} leg)" if current.leg else "")
@@ -276,7 +275,7 @@ def with_prompt(
 ) -> tuple[State, Reply]:
     """A short answer followed by what the person can say next, right where they are."""
     if state.phase == NEW:
-        state = replace(state, phase=IDLE)
+        state = state._replace(phase=IDLE)
     prompt = phase_prompt(content, state, skip_topic)
     view = View("info", content.prompt(title), text)
     return state, Reply((Say(text), Say(prompt)), prompt, view)

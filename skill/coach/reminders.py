@@ -18,7 +18,6 @@ After a finished routine the coach may offer a reminder: only when progress is k
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from skill.coach.prompts import ask_question, with_prompt
@@ -85,27 +84,27 @@ def set_up(content: Content, state: State, event: Event, plan: Plan) -> tuple[St
     from skill.reminder import make
 
     p = content.prompt
-    state = replace(state, pending=None, plan=None)
+    state = state._replace(pending=None, plan=None)
     if not plan.complete:
-        return _ask(content, replace(state, plan=plan.spec(), pending="remind_time"), "time")
+        return _ask(content, state._replace(plan=plan.spec(), pending="remind_time"), "time")
     if not event.granted:
         if state.asked:  # Alexa asked once this session: explain instead of asking again
             return _answer(content, state, p("permission_how"), consent_card=True)
-        state = replace(state, asked=True, plan=plan.spec(), pending="permission", last={})
+        state = state._replace(asked=True, plan=plan.spec(), pending="permission", last={})
         view = View("info", p("reminders_title"), p("permission_how"))
         return state, Reply((), None, view, ask_for=plan.spec())
     if not state.tz_checked:
         # Ask the handler to look the device's time zone up and step again. What follows is
         # the answer only if nobody can: from the time zone kept from before, or by asking.
-        state, reply = set_up(content, replace(state, tz_checked=True), event, plan)
-        return state, replace(reply, effects=reply.effects | {"time_zone"})
+        state, reply = set_up(content, state._replace(tz_checked=True), event, plan)
+        return state, reply._replace(effects=reply.effects | {"time_zone"})
     zone = state.tz if known_zone(state.tz) else None
     if zone is None:
-        return _ask(content, replace(state, plan=plan.spec(), pending="time_zone"), "zone")
+        return _ask(content, state._replace(plan=plan.spec(), pending="time_zone"), "zone")
     reminder = make(plan, p("reminder_text"), event.at, zone)
     key = "reminder_set_daily" if plan.daily else "reminder_set_once"
     text = p(key, time=time_words(content, reminder.time))
-    state = replace(state, reminders="set")
+    state = state._replace(reminders="set")
     return _answer(content, state, text, effects=frozenset({"remind"}), reminder=reminder)
 
 
@@ -124,9 +123,9 @@ def answer(content: Content, state: State, event: Event) -> tuple[State, Reply] 
         return _ask(content, state, _QUESTIONS[str(state.pending)])
     if event.kind == On.NO and state.pending in ("offer", "remind_time", "time_zone"):
         effects = frozenset({"declined"}) if state.pending == "offer" else frozenset()
-        state = replace(state, pending=None, plan=None)
+        state = state._replace(pending=None, plan=None)
         if effects:
-            state = replace(state, reminders="declined")
+            state = state._replace(reminders="declined")
         return _answer(content, state, p("reminder_not_now"), effects=effects)
     plan = Plan.parse(state.plan) or Plan()
     if state.pending == "offer" and event.kind == On.YES:
@@ -138,8 +137,8 @@ def answer(content: Content, state: State, event: Event) -> tuple[State, Reply] 
         return set_up(content, state, event, plan.at(time))
     if state.pending == "time_zone" and event.kind == On.TIME_ZONE:
         if known_zone(event.value):
-            return set_up(content, replace(state, tz=event.value), event, plan)
-        state = replace(state, pending=None, plan=None)
+            return set_up(content, state._replace(tz=event.value), event, plan)
+        state = state._replace(pending=None, plan=None)
         return _answer(content, state, p("reminder_zone_unknown"))
     if state.pending == "time_zone" and event.kind == On.YES:
         return _ask(content, state, "zone")
@@ -152,9 +151,9 @@ def permission(content: Content, state: State, event: Event) -> tuple[State, Rep
 
     p = content.prompt
     plan = Plan.parse(state.plan) or Plan.parse(event.detail) or Plan()
-    state = replace(state, asked=True, pending=None, plan=None)
+    state = state._replace(asked=True, pending=None, plan=None)
     if event.value == "ACCEPTED":
-        return set_up(content, state, replace(event, granted=True), plan)
+        return set_up(content, state, event._replace(granted=True), plan)
     if event.value in ("DENIED", "NOT_ANSWERED"):
         text = f"{p('permission_declined')} {p('permission_how')}"
         return _answer(content, state, text, consent_card=True)
@@ -174,7 +173,7 @@ def out_of_turn(content: Content, state: State, event: Event) -> tuple[State, Re
 def list_reminders(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     """ "List my reminders": the handler fills in the list from Alexa's API."""
     p = content.prompt
-    state = replace(state, last={})
+    state = state._replace(last={})
     if not event.granted:  # without the permission the skill cannot have made any
         return _answer(content, state, p("reminders_none"))
     # Said as is only if the API could not be asked; the handler replaces it with the list.
@@ -186,7 +185,7 @@ def list_reminders(content: Content, state: State, event: Event) -> tuple[State,
 def cancel_reminders(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     """ "Cancel my reminder", "stop reminding me": delete them, and stop offering them."""
     p = content.prompt
-    state = replace(state, reminders="declined", last={})
+    state = state._replace(reminders="declined", last={})
     if not event.granted:
         text = p("reminders_nothing_to_cancel")
         return _answer(content, state, text, effects=frozenset({"declined"}))
@@ -207,7 +206,7 @@ def _ask(
     text = content.prompt(_ASK_KEYS[question])
     reprompt = content.prompt("offer_reprompt") if question == "offer" else text
     view = View("question", content.prompt("reminders_title"), text)
-    return replace(state, last={}), Reply((*lead, Say(text)), reprompt, view)
+    return state._replace(last={}), Reply((*lead, Say(text)), reprompt, view)
 
 
 def _answer(
@@ -231,5 +230,5 @@ def _answer(
         reply = Reply(parts, None, view, end_session=True, effects=effects)
     else:
         state, reply = with_prompt(content, state, text, title="reminders_title")
-        reply = replace(reply, effects=effects)
-    return state, replace(reply, consent_card=consent_card, reminder=reminder)
+        reply = reply._replace(effects=effects)
+    return state, reply._replace(consent_card=consent_card, reminder=reminder)

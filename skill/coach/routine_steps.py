@@ -10,7 +10,6 @@ records when each of its steps ends, so the next request tells how much of it wa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 from skill.coach import encouragement, reminders
@@ -58,7 +57,7 @@ def begin(
     p = content.prompt
     routine = content.routine(state.routine)
     index = set_index(content, state, technique_id) if technique_id else 0
-    state = replace(state, phase=ROUTINE, index=index, step=0, paused=False, resume=None)
+    state = state._replace(phase=ROUTINE, index=index, step=0, paused=False, resume=None)
     intro: list[Part] = []
     minutes = minutes_words(content, seconds_to_end(content, state, index, 0))
     if announce:
@@ -82,13 +81,13 @@ def start(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     if state.phase == ADVISED:
         return with_prompt(content, state, content.prompt("advised_no_routine"))
     if state.phase == SAFETY:
-        state = replace(state, want=(routine_id or state.routine, None), resume=None)
+        state = state._replace(want=(routine_id or state.routine, None), resume=None)
         return ask_question(content, state, [Say(content.prompt("safety_first"))], full=False)
     if state.phase == ROUTINE and routine_id in (None, state.routine):
         return play(content, state, [Say(content.prompt("already_running"))], replay=True)
     if state.phase == SIDE:
-        return ask_side(content, replace(state, want=(routine_id or state.routine, None)))
-    state = replace(state, routine=routine_id or state.routine)
+        return ask_side(content, state._replace(want=(routine_id or state.routine, None)))
+    state = state._replace(routine=routine_id or state.routine)
     return begin(content, state, [], announce=True)
 
 
@@ -113,22 +112,22 @@ def play(
     all_sets = sets(content, state)
     current = all_sets[state.index]
     run = run_length(current, state.step, state.keep_going)
-    state = replace(state, run=run, heard=run, paused=False, last={"r": "step"})
+    state = state._replace(run=run, heard=run, paused=False, last={"r": "step"})
     if not replay:
-        state = replace(state, next_at=(state.index, state.step))
+        state = state._replace(next_at=(state.index, state.step))
     if brief is None:
         brief = current.technique.id in state.learned
     groups = step_groups(content, state, all_sets, intro=intro, brief=brief)
     prompt = routine_prompt(content, state, all_sets)
     parts = [*lead, *(part for group in groups for part in group), Say(prompt)]
     start = parts_seconds(lead, state.rate)  # what was heard is counted at the speaking rate
-    state = replace(state, marks=tuple(marks(groups, start=start, rate=state.rate)))
+    state = state._replace(marks=tuple(marks(groups, start=start, rate=state.rate)))
     view = step_view(content, state, all_sets, state.step + run - 1)
     return state, Reply(tuple(parts), content.prompt("reprompt_routine"), view, closing=prompt)
 
 
 def step_groups(
-    content: Content, state: State, all_sets: list[Set], *, intro: bool, brief: bool
+    content: Content, state: State, all_sets: Sequence[Set], *, intro: bool, brief: bool
 ) -> list[list[Part]]:
     """What one response says, one group of parts per step of ``state.step``…``+run``.
 
@@ -176,7 +175,7 @@ def step_groups(
 def replay_step(content: Content, state: State, **_: Any) -> tuple[State, Reply]:
     """Repeat: the step the person is on, in full (set-up included), never the introduction."""
     step = on_step(state)
-    return play(content, replace(state, step=step), intro=False, brief=False, replay=True)
+    return play(content, state._replace(step=step), intro=False, brief=False, replay=True)
 
 
 def seconds_to_end(
@@ -186,21 +185,40 @@ def seconds_to_end(
 
     Computed from the replies themselves: every step reply the routine would give from here,
     spoken at ``rate`` times the default speaking rate (by default, the person's own), plus
-    every hold at the person's pace,
-    the answer after each reply, and the closing words. Announced lengths use this, so they
-    are as true as the content.
+    every hold at the person's pace, the answer after each reply, and the closing words.
+    Announced lengths use this, so they are as true as the content. Working it out plays the
+    rest of the routine, so each answer is kept for the same content, position and person.
     """
     rate = state.rate if rate is None else rate
+    probe = state._replace(
+        phase=ROUTINE, index=index, step=step, marks=(), paused=False, last={}, sent_at=0.0
+    )
+    key = (id(content), rate, repr(sorted(probe.to_dict().items())))
+    known = _LENGTHS.get(key)
+    if known is not None and known[0] is content:
+        return known[1]
+    total = _play_to_end(content, probe, rate)
+    if len(_LENGTHS) >= _LENGTHS_KEPT:
+        _LENGTHS.clear()
+    _LENGTHS[key] = (content, total)
+    return total
+
+
+def _play_to_end(content: Content, probe: State, rate: float) -> float:
     total = 0.0
-    probe = replace(state, phase=ROUTINE, index=index, step=step, marks=(), paused=False)
     while True:
         probe, reply = play(content, probe)
         total += parts_seconds(reply.parts, rate) + ANSWER_SECONDS
-        probe = settle(content, replace(probe, sent_at=1.0), float("inf"))
+        probe = settle(content, probe._replace(sent_at=1.0), float("inf"))
         position = after_run(content, probe)
         if position is None:
             return total + parts_seconds(finish(content, probe)[1].parts, rate)
-        probe = replace(probe, index=position[0], step=position[1])
+        probe = probe._replace(index=position[0], step=position[1])
+
+
+_LENGTHS: dict[tuple[int, float, str], tuple[Content, float]] = {}
+"""Worked-out lengths by (content object, rate, the person's state at the position)."""
+_LENGTHS_KEPT = 256
 
 
 # ----- moving
@@ -223,14 +241,14 @@ def advance(
     if position is None:
         return finish(content, state, now)
     index, step = position
-    return play(content, replace(state, index=index, step=step), lead)
+    return play(content, state._replace(index=index, step=step), lead)
 
 
 def previous(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     if state.phase != ROUTINE:
         return not_now(content, state)
     if state.step > 0:
-        return play(content, replace(state, step=state.step - 1))
+        return play(content, state._replace(step=state.step - 1))
     if state.index == 0:
         return play(content, state, [Say(content.prompt("first_step"))])
     all_sets = sets(content, state)
@@ -240,7 +258,7 @@ def previous(content: Content, state: State, event: Event) -> tuple[State, Reply
     else:
         lead = [Say(content.prompt("back_to", name=before.technique.name))]
     last_step = len(before.technique.steps) - 1
-    return play(content, replace(state, index=state.index - 1, step=last_step), lead)
+    return play(content, state._replace(index=state.index - 1, step=last_step), lead)
 
 
 def go_to(content: Content, state: State, event: Event) -> tuple[State, Reply]:
@@ -257,7 +275,7 @@ def go_to(content: Content, state: State, event: Event) -> tuple[State, Reply]:
         routine_id = state.want[0] if state.want else state.routine
         if technique.id not in {i.technique.id for i in content.routine(routine_id).items}:
             routine_id = content.routines[0].id  # as in the routine: the full one has it
-        state = replace(state, want=(routine_id, technique.id), resume=None)
+        state = state._replace(want=(routine_id, technique.id), resume=None)
         if state.phase == SIDE:
             return ask_side(content, state)
         return ask_question(content, state, [Say(content.prompt("safety_first"))], full=False)
@@ -266,9 +284,9 @@ def go_to(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     if technique.id not in {item.technique.id for item in routine.items}:
         full = content.routines[0]
         lead.append(Say(content.prompt("switch_routine", name=technique.name, routine=full.name)))
-        state = replace(state, routine=full.id)
+        state = state._replace(routine=full.id)
     index = set_index(content, state, technique.id)
-    state = replace(state, phase=ROUTINE, index=index, step=0, resume=None)
+    state = state._replace(phase=ROUTINE, index=index, step=0, resume=None)
     return play(content, state, lead)
 
 
@@ -283,7 +301,7 @@ def skip_technique(content: Content, state: State, event: Event) -> tuple[State,
     if index is None:
         return finish(content, state, event.at)
     lead = [Say(content.prompt("skipping"))]
-    return play(content, replace(state, index=index, step=0), lead)
+    return play(content, state._replace(index=index, step=0), lead)
 
 
 def lighter(content: Content, state: State, event: Event) -> tuple[State, Reply]:
@@ -292,7 +310,7 @@ def lighter(content: Content, state: State, event: Event) -> tuple[State, Reply]
         return not_now(content, state)
     step = on_step(state) if state.heard < state.run else state.step + state.run - 1
     lead = [Say(content.prompt("lighter"))]
-    return play(content, replace(state, step=step), lead, intro=False, brief=True, replay=True)
+    return play(content, state._replace(step=step), lead, intro=False, brief=True, replay=True)
 
 
 def finish(content: Content, state: State, now: float = 0.0) -> tuple[State, Reply]:
@@ -300,8 +318,7 @@ def finish(content: Content, state: State, now: float = 0.0) -> tuple[State, Rep
     p = content.prompt
     day = encouragement.today(state, now)
     habits = state.habits.after(day)
-    state = replace(
-        state,
+    state = state._replace(
         phase=DONE,
         index=0,
         step=0,
@@ -314,7 +331,7 @@ def finish(content: Content, state: State, now: float = 0.0) -> tuple[State, Rep
     said = f"{p('finished')} {p('closing')} {encouragement.finish_line(content, habits, day)}"
     view = View("done", p("done_title"), encouragement.done_card(content, habits, day))
     if reminders.may_offer(state, now):
-        state = replace(state, pending="offer", offered=int(now))
+        state = state._replace(pending="offer", offered=int(now))
         effects = frozenset({"completed", "offered"})
         text = f"{said} {p('reminder_offer')}"
         return state, Reply((Say(text),), p("offer_reprompt"), view, effects=effects)
@@ -331,7 +348,7 @@ def session_end(content: Content, state: State, event: Event) -> tuple[State, Re
     """
     if state.phase == ROUTINE and resume_point(content, state) is None:
         state = finish(content, state, event.at)[0]
-        return state, replace(silence(), effects=frozenset({"completed"}))
+        return state, silence()._replace(effects=frozenset({"completed"}))
     return state, silence()
 
 
@@ -362,13 +379,13 @@ def hold_done(content: Content, state: State, event: Event) -> tuple[State, Repl
 def pause(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     if state.phase != ROUTINE:
         return with_prompt(content, state, content.prompt("nothing_to_pause"))
-    state = replace(state, paused=True, last={"r": "paused"})
+    state = state._replace(paused=True, last={"r": "paused"})
     return paused_reply(content, state)
 
 
 def paused_reply(content: Content, state: State, **_: Any) -> tuple[State, Reply]:
     prompt = paused_prompt(content, state)
-    view = replace(step_view(content, state, sets(content, state), state.step), paused=True)
+    view = step_view(content, state, sets(content, state), state.step)._replace(paused=True)
     return state, Reply((Say(content.prompt("paused")), Say(prompt)), prompt, view)
 
 
@@ -392,7 +409,7 @@ def go_on(
     if target is None:
         return finish(content, state, now)
     index, step = target
-    state = replace(state, index=index, step=step)
+    state = state._replace(index=index, step=step)
     current = sets(content, state)[index]
     if current.leg and step:  # with both knees, say which leg (a technique's start says it)
         lead = [*lead, Say(content.prompt("resume_leg", leg=current.leg))]
@@ -408,7 +425,7 @@ def pace(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     if not 0 <= j < len(PACES):
         key = "pace_slowest" if event.kind == On.SLOWER else "pace_fastest"
         return with_prompt(content, state, content.prompt(key))
-    state = replace(state, pace=PACES[j], last={"r": "pace"})
+    state = state._replace(pace=PACES[j], last={"r": "pace"})
     return pace_reply(content, state)
 
 
@@ -418,17 +435,17 @@ def pace_reply(content: Content, state: State, **_: Any) -> tuple[State, Reply]:
 
 
 def keep_going(content: Content, state: State, event: Event) -> tuple[State, Reply]:
-    state = replace(state, keep_going=True)
+    state = state._replace(keep_going=True)
     ack = content.prompt("keep_going_on")
     if state.phase != ROUTINE:
-        return with_prompt(content, replace(state, last={"r": "mode"}), ack)
+        return with_prompt(content, state._replace(last={"r": "mode"}), ack)
     if state.paused:
         return go_on(content, state, [Say(ack)], event.at)
     return advance(content, state, [Say(ack)], event.at)
 
 
 def step_by_step(content: Content, state: State, event: Event) -> tuple[State, Reply]:
-    state = replace(state, keep_going=False, last={"r": "mode"})
+    state = state._replace(keep_going=False, last={"r": "mode"})
     return with_prompt(content, state, content.prompt("step_by_step_on"))
 
 

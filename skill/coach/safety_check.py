@@ -14,7 +14,6 @@ one turn only (``State.answered``), so it can be corrected, and then forgotten.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 from skill.coach import encouragement
@@ -52,15 +51,15 @@ from skill.state import (
 def launch(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     p = content.prompt
     if state.resume and not valid_position(content, state.resume, state.side):
-        state = replace(state, resume=None)  # saved before the content changed
+        state = state._replace(resume=None)  # saved before the content changed
     if state.want:  # a one-shot wish: the routine launch announces is the one wished for
-        state = replace(state, routine=state.want[0])
+        state = state._replace(routine=state.want[0])
     compact = state.returning
     lead = [Say(_welcome(content, state, event.at))]
     lead.append(Say(p("disclaimer_short" if state.heard_intro else "disclaimer_new")))
     if not compact and content.safety.style == "questions":
         lead.append(Say(content.safety.intro))
-    state = replace(state, phase=SAFETY, question=0, compact=compact, heard_intro=True)
+    state = state._replace(phase=SAFETY, question=0, compact=compact, heard_intro=True)
     return ask_question(content, state, lead)
 
 
@@ -75,7 +74,7 @@ def _welcome(content: Content, state: State, now: float) -> str:
     hello = lately or p("hello_back")
     if state.returning and not state.want and state.resume:
         routine_id, index, step = state.resume
-        where = position_words(content, replace(state, routine=routine_id), index, step)
+        where = position_words(content, state._replace(routine=routine_id), index, step)
         return p("welcome_back_resume", hello=hello, **where)
     if state.returning and not state.want and state.side:
         routine = content.routine(state.routine).name
@@ -83,7 +82,7 @@ def _welcome(content: Content, state: State, now: float) -> str:
         return p("welcome_back_same", hello=hello, routine=routine, side=side)
     if state.heard_intro:
         return lately or p("welcome_back")
-    one_knee = replace(state, side=None, learned=())
+    one_knee = state._replace(side=None, learned=())
     return p("welcome_new", minutes=minutes_words(content, seconds_to_end(content, one_knee, 0, 0)))
 
 
@@ -92,14 +91,14 @@ def answer(
 ) -> tuple[State, Reply]:
     if state.phase != SAFETY:
         return no_question(content, state, event)
-    state = replace(state, answered=state.question)
+    state = state._replace(answered=state.question)
     if holds_off(content, event.kind):
         text = hold_off_text(content, state)
-        state = replace(state, phase=ADVISED, question=0, want=None, last={"r": "advice"})
+        state = state._replace(phase=ADVISED, question=0, want=None, last={"r": "advice"})
         return advice_reply(content, state, text, lead)
     if state.question + 1 < question_count(content, state):
-        return ask_question(content, replace(state, question=state.question + 1), lead)
-    state = replace(state, phase=IDLE, question=0, checked=True)
+        return ask_question(content, state._replace(question=state.question + 1), lead)
+    state = state._replace(phase=IDLE, question=0, checked=True)
     if state.compact:  # a returning person goes straight into the step
         return _after_safety(content, state, lead)
     return _after_safety(content, state, [*lead, Say(content.safety.all_clear)])
@@ -117,23 +116,23 @@ def advice_reply(
     p = content.prompt
     text = f"{reason or p('advice_again')} {p('health_note')}"
     state, reply = with_prompt(content, state, text, title="safety_title")
-    return state, replace(reply, parts=(*lead, *reply.parts))
+    return state, reply._replace(parts=(*lead, *reply.parts))
 
 
 def _after_safety(content: Content, state: State, lead: Sequence[Part]) -> tuple[State, Reply]:
     if state.want:
         routine_id, technique_id = state.want
         if state.side is None:
-            return ask_side(content, replace(state, phase=SIDE, resume=None), lead)
-        state = replace(state, want=None, resume=None)
+            return ask_side(content, state._replace(phase=SIDE, resume=None), lead)
+        state = state._replace(want=None, resume=None)
         return _begin_wish(content, state, lead, routine_id, technique_id)
     if state.resume:
         # A returning person goes straight on from where they were (launch said where).
         routine_id, index, step = state.resume
-        state = replace(state, phase=ROUTINE, routine=routine_id, index=index, step=step)
-        return play(content, replace(state, resume=None), lead)
+        state = state._replace(phase=ROUTINE, routine=routine_id, index=index, step=step)
+        return play(content, state._replace(resume=None), lead)
     if state.side is None:
-        return ask_side(content, replace(state, phase=SIDE), lead)
+        return ask_side(content, state._replace(phase=SIDE), lead)
     return begin(content, state, lead)
 
 
@@ -143,18 +142,18 @@ def choose_side(content: Content, state: State, event: Event) -> tuple[State, Re
         return ask_side(content, state)
     ack = content.prompt("side_noted", side=side_words(content, side))
     if state.phase in (SAFETY, ADVISED):
-        state = replace(state, side=side, resume=None if side != state.side else state.resume)
+        state = state._replace(side=side, resume=None if side != state.side else state.resume)
         if state.phase == ADVISED:
             return with_prompt(content, state, ack)
         return ask_question(content, state, [Say(ack)], full=False)
     if state.phase == ROUTINE:
         current = sets(content, state)[state.index].technique.id
-        state = replace(state, side=side)
-        state = replace(state, index=set_index(content, state, current), step=0)
+        state = state._replace(side=side)
+        state = state._replace(index=set_index(content, state, current), step=0)
         return play(content, state, [Say(ack)])
-    state = replace(state, side=side)
+    state = state._replace(side=side)
     routine_id, technique_id = state.want or (state.routine, None)
-    return _begin_wish(content, replace(state, want=None), [], routine_id, technique_id)
+    return _begin_wish(content, state._replace(want=None), [], routine_id, technique_id)
 
 
 def _begin_wish(
@@ -166,18 +165,18 @@ def _begin_wish(
 ) -> tuple[State, Reply]:
     """Begin what they asked for; a routine other than the one launch announced is named."""
     announce = routine_id != state.routine and technique_id is None
-    return begin(content, replace(state, routine=routine_id), lead, technique_id, announce)
+    return begin(content, state._replace(routine=routine_id), lead, technique_id, announce)
 
 
 def start_over(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     starting = [Say(content.prompt("starting_over"))]
     if state.phase in (ROUTINE, DONE, IDLE) and state.checked:
-        return begin(content, replace(state, resume=None), starting, announce=True)
+        return begin(content, state._replace(resume=None), starting, announce=True)
     if state.phase == ADVISED:
         return with_prompt(content, state, content.prompt("advised_no_routine"))
     if state.phase == SAFETY:
         # From the beginning: the check, and then the routine (not the saved position).
-        return ask_question(content, replace(state, question=0, resume=None), starting)
+        return ask_question(content, state._replace(question=0, resume=None), starting)
     return ask_side(content, state) if state.phase == SIDE else launch(content, state, event)
 
 
@@ -189,7 +188,7 @@ def unsure(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     p = content.prompt
     if state.phase == SAFETY:
         if state.last.get("r") == "unsure":
-            state = replace(state, phase=ADVISED, question=0, want=None, last={"r": "advice"})
+            state = state._replace(phase=ADVISED, question=0, want=None, last={"r": "advice"})
             return advice_reply(content, state, p("unsure_hold_off"))
         return unsure_reply(content, state)
     if state.phase == SIDE:
@@ -200,7 +199,7 @@ def unsure(content: Content, state: State, event: Event) -> tuple[State, Reply]:
 def unsure_reply(content: Content, state: State, **_: Any) -> tuple[State, Reply]:
     lead = [Say(question_explain(content, state)), Say(content.prompt("unsure_safety"))]
     state, reply = ask_question(content, state, lead, full=False)
-    return replace(state, last={"r": "unsure"}), reply
+    return state._replace(last={"r": "unsure"}), reply
 
 
 def undo(content: Content, state: State, event: Event, answered: int | None) -> tuple[State, Reply]:
@@ -210,8 +209,8 @@ def undo(content: Content, state: State, event: Event, answered: int | None) -> 
         return with_prompt(content, state, content.prompt("nothing_to_undo"))
     if state.phase == ROUTINE and state.resume is None:
         # The answer had started the routine: keep its place for when the check is done.
-        state = replace(state, resume=(state.routine, state.index, state.step))
-    state = replace(state, phase=SAFETY, question=answered, checked=False, paused=False)
+        state = state._replace(resume=(state.routine, state.index, state.step))
+    state = state._replace(phase=SAFETY, question=answered, checked=False, paused=False)
     if event.value == "no":
         return answer(content, state, Event(On.NO, at=event.at), [Say(content.prompt("undo_no"))])
     if event.value == "yes":

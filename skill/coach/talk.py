@@ -7,7 +7,6 @@ goes back to the question, and one asked mid-routine leaves the routine paused.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from skill.coach.prompts import (
@@ -36,7 +35,7 @@ def topic(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     found = next((t for t in content.topics if t.id == event.value), None)
     if found is None:
         return fallback(content, state, event)
-    return topic_reply(content, replace(state, last={"r": "topic", "id": found.id}), topic=found.id)
+    return topic_reply(content, state._replace(last={"r": "topic", "id": found.id}), topic=found.id)
 
 
 def topic_reply(content: Content, state: State, **args: Any) -> tuple[State, Reply]:
@@ -44,16 +43,16 @@ def topic_reply(content: Content, state: State, **args: Any) -> tuple[State, Rep
         t for t in content.topics if t.id == args.get("topic", state.last.get("id"))
     )
     if state.phase == NEW:
-        state = replace(state, phase=IDLE)
+        state = state._replace(phase=IDLE)
     if state.phase == ROUTINE:
-        state = replace(state, paused=True)
+        state = state._replace(paused=True)
     text = f"{chosen.say} {content.prompt('health_note')}"
     view = View("topic", chosen.title, chosen.card)
     parts: list[Part] = [Say(text)]
     if state.phase == SAFETY:
         parts.append(Say(content.prompt("back_to_safety")))
         state, reply = ask_question(content, state, parts, full=False)
-        return replace(state, last={"r": "topic", "id": chosen.id}), replace(reply, view=view)
+        return state._replace(last={"r": "topic", "id": chosen.id}), reply._replace(view=view)
     # The closing suggestion never suggests the topic just heard.
     prompt = phase_prompt(content, state, skip_topic=chosen.id)
     parts.append(Say(prompt))
@@ -61,7 +60,7 @@ def topic_reply(content: Content, state: State, **args: Any) -> tuple[State, Rep
 
 
 def disclaimer(content: Content, state: State, event: Event) -> tuple[State, Reply]:
-    return disclaimer_reply(content, replace(state, last={"r": "disclaimer"}))
+    return disclaimer_reply(content, state._replace(last={"r": "disclaimer"}))
 
 
 def disclaimer_reply(content: Content, state: State, **_: Any) -> tuple[State, Reply]:
@@ -69,11 +68,11 @@ def disclaimer_reply(content: Content, state: State, **_: Any) -> tuple[State, R
 
 
 def explain(content: Content, state: State, event: Event) -> tuple[State, Reply]:
-    state = replace(state, last={"r": "explain"})
+    state = state._replace(last={"r": "explain"})
     if state.phase == SAFETY:
         lead = [Say(question_explain(content, state))]
         state, reply = ask_question(content, state, lead, full=False)
-        return replace(state, last={"r": "explain"}), reply
+        return state._replace(last={"r": "explain"}), reply
     if state.phase == ROUTINE:
         technique = sets(content, state)[state.index].technique
         return with_prompt(content, state, technique.purpose)
@@ -81,7 +80,7 @@ def explain(content: Content, state: State, event: Event) -> tuple[State, Reply]
 
 
 def where(content: Content, state: State, event: Event) -> tuple[State, Reply]:
-    return where_reply(content, replace(state, last={"r": "where"}))
+    return where_reply(content, state._replace(last={"r": "where"}))
 
 
 def where_reply(content: Content, state: State, **_: Any) -> tuple[State, Reply]:
@@ -107,7 +106,7 @@ def where_reply(content: Content, state: State, **_: Any) -> tuple[State, Reply]
 
 
 def help_(content: Content, state: State, event: Event) -> tuple[State, Reply]:
-    return help_reply(content, replace(state, last={"r": "help"}))
+    return help_reply(content, state._replace(last={"r": "help"}))
 
 
 def help_reply(content: Content, state: State, **_: Any) -> tuple[State, Reply]:
@@ -140,7 +139,7 @@ def screen_error(content: Content, state: State, event: Event) -> tuple[State, R
     missed the step, so the prompt offers to repeat it.
     """
     if state.phase == NEW:
-        state = replace(state, phase=IDLE)
+        state = state._replace(phase=IDLE)
     if state.phase == ROUTINE and not state.paused:
         prompt = content.prompt("reprompt_routine")
     else:
@@ -174,20 +173,19 @@ def stop(content: Content, state: State, event: Event) -> tuple[State, Reply]:
         later = f" {p('stop_resume_hint')}" if state.remembers else ""
         text = f"{position}{later} {text}"
     view = View("info", p("goodbye_title"), text)
-    return replace(state, last={}), Reply((Say(text),), None, view, end_session=True)
+    return state._replace(last={}), Reply((Say(text),), None, view, end_session=True)
 
 
 def forget(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     ask = content.prompt("forget_confirm")
     view = View("question", content.prompt("forget_title"), ask)
-    return replace(state, pending="forget"), Reply((Say(ask),), ask, view)
+    return state._replace(pending="forget"), Reply((Say(ask),), ask, view)
 
 
 def answer_forget(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     if event.kind != On.YES:
         return with_prompt(content, state, content.prompt("forget_kept"))
-    state = replace(
-        state,
+    state = state._replace(
         resume=None,
         heard_intro=False,
         habits=Habits(),
@@ -200,4 +198,4 @@ def answer_forget(content: Content, state: State, event: Event) -> tuple[State, 
         learned=(),
     )
     state, reply = with_prompt(content, state, content.prompt("forget_done"))
-    return state, replace(reply, effects=frozenset({"forget"}))
+    return state, reply._replace(effects=frozenset({"forget"}))

@@ -10,7 +10,6 @@ how fast the words themselves are spoken. The coach only keeps the rate in its s
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from skill.coach.prompts import with_prompt
@@ -35,7 +34,7 @@ def speaking_rate(content: Content, state: State, event: Event) -> tuple[State, 
         if index == len(RATES) - 1:
             return with_prompt(content, state, content.prompt("rate_fastest"))
         rate, said = RATES[index + 1], "rate_faster"
-    return rate_reply(content, replace(state, rate=rate, last={"r": "rate", "said": said}))
+    return rate_reply(content, state._replace(rate=rate, last={"r": "rate", "said": said}))
 
 
 def rate_reply(content: Content, state: State, **_: Any) -> tuple[State, Reply]:
