@@ -14,8 +14,6 @@ Validation runs on both paths alike, so the compiled file can only make loading 
 different, and a stale one costs time, not correctness.
 """
 
-from __future__ import annotations
-
 import json
 import re
 import zlib

@@ -9,8 +9,6 @@ state: :func:`habits_from` folds every kept completion into it at the start of a
 :meth:`Habits.after` adds the one just finished. Weeks start on Monday (ISO 8601).
 """
 
-from __future__ import annotations
-
 import re
 from datetime import date, datetime, timezone, tzinfo
 from functools import lru_cache
@@ -89,7 +87,7 @@ class Habits(NamedTuple):
     """Routines finished in month ``month_of`` (year * 12 + month - 1)."""
     month_of: int = 0
 
-    def after(self, day: int) -> Habits:
+    def after(self, day: int) -> "Habits":
         """The summary once one more routine is finished on ``day``."""
         day = max(day, self.last_day)  # a clock that stepped back still counts the routine
         if self.last_day == day:
@@ -136,7 +134,7 @@ class Habits(NamedTuple):
         return list(self)
 
     @classmethod
-    def from_list(cls, raw: Any) -> Habits:
+    def from_list(cls, raw: Any) -> "Habits":
         """The summary from session attributes; raises ``ValueError`` for anything malformed."""
         if raw is None:
             return cls()

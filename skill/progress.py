@@ -14,14 +14,11 @@ salvaged, starts fresh and says so. It never raises.
 Pure Python: no ASK SDK, no I/O, time passed in as epoch seconds.
 """
 
-from __future__ import annotations
-
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from skill.habits import is_time_zone_name
 
@@ -79,9 +76,8 @@ LoadStatus = Literal["empty", "ok", "migrated", "repaired", "reset"]
 replaced by defaults, or unusable and replaced by a fresh record."""
 
 
-@dataclass(frozen=True)
-class Progress:
-    """One person's remembered state; build changes with the methods, never by mutation."""
+class _Fields(NamedTuple):
+    """The stored fields of :class:`Progress` (which adds the checks and the changes)."""
 
     routine: str | None = None
     """Id of the unfinished routine, or None when there is nothing to resume."""
@@ -97,7 +93,7 @@ class Progress:
     heard_intro: bool = False
     """They have heard the full introduction and disclaimer once (they get the short one next)."""
     completed_routines: int = 0
-    completions: tuple[int, ...] = field(default=())
+    completions: tuple[int, ...] = ()
     """Epoch seconds of the most recent completions, oldest first, at most 100."""
     last_active: int = 0
     """Epoch seconds of the last change, minute granularity; 0 when never active."""
@@ -116,15 +112,32 @@ class Progress:
     offered_at: int = 0
     """Epoch seconds of the last reminder offer (at most one a week); 0 when never offered."""
 
-    def __post_init__(self) -> None:
-        problems = _problems(self)
+
+class Progress(_Fields):
+    """One person's remembered state; build changes with the methods, never by mutation.
+
+    Every value is checked when a Progress is made or changed (:func:`_problems`), so a bad
+    value fails where it is made. A NamedTuple underneath rather than a frozen dataclass: as
+    immutable, without compiling generated methods at import (a cold start cost).
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "Progress":
+        made = super().__new__(cls, *args, **kwargs)
+        problems = _problems(made)
         if problems:
             raise ValueError(f"invalid Progress: {', '.join(problems)}")
+        return made
+
+    def _replace(self, **changes: Any) -> "Progress":
+        """A changed copy, checked like a new one."""
+        return Progress(**{**self._asdict(), **changes})
 
     # ---- reading and writing records -------------------------------------------------
 
     @classmethod
-    def load(cls, record: object) -> Loaded:
+    def load(cls, record: object) -> "Loaded":
         """Parse a stored record of any age or quality; never raises."""
         if record is None or (isinstance(record, Mapping) and not record):
             return Loaded(cls(), "empty")
@@ -140,7 +153,7 @@ class Progress:
         return Loaded(progress, "repaired" if repaired else "ok")
 
     @classmethod
-    def from_record(cls, record: object) -> Progress:
+    def from_record(cls, record: object) -> "Progress":
         """The progress in ``record``, migrated and repaired (see :meth:`load` for the status)."""
         return cls.load(record).progress
 
@@ -179,20 +192,19 @@ class Progress:
 
     # ---- changes ---------------------------------------------------------------------
 
-    def at(self, routine: str, technique: int, step: int, now: float) -> Progress:
+    def at(self, routine: str, technique: int, step: int, now: float) -> "Progress":
         """Remember the current position in a routine."""
-        return replace(self, routine=routine, technique=technique, step=step).touched(now)
+        return self._replace(routine=routine, technique=technique, step=step).touched(now)
 
-    def cleared(self, now: float) -> Progress:
+    def cleared(self, now: float) -> "Progress":
         """Forget the position ("start over"), keeping preferences and counts."""
-        return replace(self, routine=None, technique=0, step=0).touched(now)
+        return self._replace(routine=None, technique=0, step=0).touched(now)
 
-    def completed(self, now: float) -> Progress:
+    def completed(self, now: float) -> "Progress":
         """A routine was finished: clear the position and count it."""
         stamp = int(now)
         completions = (*self.completions, stamp)[-MAX_COMPLETIONS_KEPT:]
-        return replace(
-            self,
+        return self._replace(
             routine=None,
             technique=0,
             step=0,
@@ -209,10 +221,9 @@ class Progress:
         pace: float | None = None,
         rate: float | None = None,
         time_zone: str | None = None,
-    ) -> Progress:
+    ) -> "Progress":
         """Change the given preferences; arguments left as None keep their value."""
-        return replace(
-            self,
+        return self._replace(
             side=self.side if side is None else side,
             keep_going=self.keep_going if keep_going is None else keep_going,
             pace=self.pace if pace is None else float(pace),
@@ -220,36 +231,35 @@ class Progress:
             time_zone=self.time_zone if time_zone is None else time_zone,
         )
 
-    def offered(self, now: float) -> Progress:
+    def offered(self, now: float) -> "Progress":
         """A reminder was offered just now (the next offer waits a week)."""
-        return replace(self, offered_at=int(now))
+        return self._replace(offered_at=int(now))
 
-    def with_reminders(self, choice: str) -> Progress:
+    def with_reminders(self, choice: str) -> "Progress":
         """They set a reminder (``set``) or said no to one (``declined``)."""
-        return self if self.reminders == choice else replace(self, reminders=choice)
+        return self if self.reminders == choice else self._replace(reminders=choice)
 
-    def practised(self, routine: str, learned: tuple[str, ...]) -> Progress:
+    def practised(self, routine: str, learned: tuple[str, ...]) -> "Progress":
         """They did a step of ``routine``, and have done the ``learned`` techniques so far."""
         merged = self.learned + tuple(t for t in learned if t not in self.learned)
         merged = merged[-MAX_LEARNED:]
         if (self.last_routine, self.learned) == (routine, merged):
             return self
-        return replace(self, last_routine=routine, learned=merged)
+        return self._replace(last_routine=routine, learned=merged)
 
-    def intro_heard(self) -> Progress:
+    def intro_heard(self) -> "Progress":
         """They have now heard the full introduction and disclaimer."""
-        return self if self.heard_intro else replace(self, heard_intro=True)
+        return self if self.heard_intro else self._replace(heard_intro=True)
 
-    def touched(self, now: float) -> Progress:
+    def touched(self, now: float) -> "Progress":
         """Mark activity, at minute granularity so that idle turns leave the record unchanged."""
         stamp = int(now)
         if 0 <= stamp - self.last_active < ACTIVE_GRANULARITY_S:
             return self
-        return replace(self, last_active=stamp)
+        return self._replace(last_active=stamp)
 
 
-@dataclass(frozen=True)
-class Loaded:
+class Loaded(NamedTuple):
     """A parsed record and how it was read (see :data:`LoadStatus`)."""
 
     progress: Progress

@@ -9,8 +9,6 @@ these five cost a Lambda cold start about 4 ms (docs/performance.md). Build chan
 ``_replace``, and check a part's type with isinstance: as tuples, ``Say("x") == Sound("x")``.
 """
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
@@ -70,7 +68,7 @@ class Reply(NamedTuple):
     and ``declined`` (the reminder offer), ``time_zone`` (look it up and ask the coach again)."""
     rate: float = 1.0
     """Speaking rate for everything said (SSML ``<prosody rate>``); set by the coach's entry."""
-    reminder: Reminder | None = None
+    reminder: "Reminder | None" = None
     """The reminder to make, with the ``remind`` effect."""
     ask_for: str | None = None
     """Hand the turn to Alexa's own permission question (``Connections.SendRequest``

@@ -4,8 +4,6 @@ Pure and independent of the dialog: nothing here knows about phases or session s
 the coach, the screens and the tests can all ask the same questions of the content.
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 from skill.content import Content, Routine, Technique

@@ -5,8 +5,6 @@ process) and may be overridden by command-line flags; nothing else in the packag
 ``os.environ``. Defaults are the embedded, offline ones: local SQLite progress, no AWS.
 """
 
-from __future__ import annotations
-
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -87,7 +85,7 @@ class Settings(NamedTuple):
     """Where downloaded signing-certificate chains are kept across restarts (optional)."""
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
         """Read ``KNEE_COACH_*`` variables (plus Lambda's own ``AWS_REGION``)."""
         env = os.environ if environ is None else environ
 
@@ -131,6 +129,6 @@ class Settings(NamedTuple):
         """The local user-key secret file (see :attr:`user_key_secret_file`)."""
         return Path(self.user_key_secret_file or Path(self.sqlite_path).parent / "user-key.secret")
 
-    def with_(self, **changes: Any) -> Settings:
+    def with_(self, **changes: Any) -> "Settings":
         """A copy with some settings changed (command-line flags win over the environment)."""
         return self._replace(**{k: v for k, v in changes.items() if v is not None})

@@ -6,8 +6,6 @@ sessions. Both are plain frozen data, checked on the way in so that anything sta
 tampered with yields a fresh state instead of a crash in a later turn.
 """
 
-from __future__ import annotations
-
 import functools
 import math
 from collections.abc import Callable
@@ -194,7 +192,7 @@ class State(NamedTuple):
         return data
 
     @classmethod
-    def from_dict(cls, data: Any, content: Content, fresh: State | None = None) -> State:
+    def from_dict(cls, data: Any, content: Content, fresh: "State | None" = None) -> "State":
         """Rebuild state from session attributes; anything malformed yields ``fresh``.
 
         Session attributes come back from the device, so every field is checked against its

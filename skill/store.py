@@ -15,8 +15,6 @@ Three layers, each with one job:
 is imported only when the DynamoDB backend is chosen, so the local path never loads it.
 """
 
-from __future__ import annotations
-
 import errno
 import logging
 import threading
