@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Write ``content/compiled.json``: the content's parsed YAML, so cold starts skip YAML.
+"""Write ``content/compiled.json``: the content's parsed YAML, so cold starts skip YAML, and
+the routine lengths a first launch announces, worked out by the coach, so they skip that too.
 
 Run after editing anything in ``content/*.yaml``; ``tests/test_content_compiled.py`` fails
 while the file is stale (the skill still works then, parsing the YAML at start-up instead).
@@ -15,6 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from skill.coach import launch_lengths
 from skill.content import COMPILED_FILE, compile_content
 from skill.settings import Settings
 
@@ -25,7 +27,7 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if the file is stale")
     args = parser.parse_args()
     target = args.content_dir / COMPILED_FILE
-    text = compile_content(args.content_dir)
+    text = compile_content(args.content_dir, launch_lengths)
     current = target.read_text(encoding="utf-8") if target.exists() else None
     if args.check:
         if current != text:

@@ -17,7 +17,7 @@ different, and a stale one costs time, not correctness.
 import json
 import re
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -132,6 +132,11 @@ class Content(NamedTuple):
     """Every wording of each prompt; frequent cues have several (see :meth:`variant`)."""
     suggestions: tuple[tuple[str, str], ...] = ()
     """(topic id, how a closing prompt names it), in the order they are suggested."""
+    lengths: Mapping[str, float] = {}
+    """Routine lengths the coach worked out at build time (``make generate``), in seconds, by
+    the coach's own key (:func:`skill.coach.routine_steps.length_key`): what a first launch
+    announces, so a cold start need not play the routine through to say it. Empty when the
+    compiled file is missing or was made from other sources; the coach then works them out."""
 
     def technique(self, technique_id: str) -> Technique:
         return next(t for t in self.techniques if t.id == technique_id)
@@ -187,8 +192,9 @@ class _Reader:
             raw = path.read_bytes()
         except FileNotFoundError:
             raise ContentError(f"{path}: file is missing") from None
+        self.stamp = stamp(raw)
         entry = (compiled or {}).get(path.name)
-        if isinstance(entry, dict) and entry.get("stamp") == stamp(raw):
+        if isinstance(entry, dict) and entry.get("stamp") == self.stamp:
             self.data: Any = entry.get("data")
         else:
             self.data = parse_yaml(path, raw)
@@ -414,24 +420,41 @@ def _unique(reader: _Reader, values: Sequence[str], where: str) -> None:
 
 def load_content(directory: Path) -> Content:
     """Load and validate every content file in ``directory``; raise :class:`ContentError`."""
-    compiled = _compiled(directory)
-
-    def reader(name: str) -> _Reader:
-        return _Reader(directory / name, compiled)
-
-    techniques = _techniques(reader("techniques.yaml"))
-    topics = _topics(reader("topics.yaml"))
-    prompts = reader("prompts.yaml")
-    variants = _prompts(prompts)
+    document = _compiled(directory)
+    files = document.get("files")
+    readers = {name: _Reader(directory / name, files) for name in SOURCE_FILES}
+    techniques = _techniques(readers["techniques.yaml"])
+    topics = _topics(readers["topics.yaml"])
+    variants = _prompts(readers["prompts.yaml"])
     return Content(
         techniques=techniques,
-        routines=_routines(reader("routines.yaml"), techniques),
-        safety=_safety(reader("safety.yaml")),
+        routines=_routines(readers["routines.yaml"], techniques),
+        safety=_safety(readers["safety.yaml"]),
         topics=topics,
         prompts={key: wordings[0] for key, wordings in variants.items()},
         variants=variants,
-        suggestions=_suggestions(prompts, topics),
+        suggestions=_suggestions(readers["prompts.yaml"], topics),
+        lengths=_lengths(document.get("lengths"), sources_stamp(r.stamp for r in readers.values())),
     )
+
+
+def sources_stamp(stamps: Iterable[str]) -> str:
+    """Identifies this version of all the source files together (their stamps, in order)."""
+    return " ".join(stamps)
+
+
+def _lengths(entry: Any, stamp: str) -> dict[str, float]:
+    """Worked-out lengths from the compiled file, if it was made from these very sources."""
+    if not isinstance(entry, dict) or entry.get("stamp") != stamp:
+        return {}
+    seconds = entry.get("seconds")
+    if not isinstance(seconds, dict):
+        return {}
+    return {
+        str(key): float(value)
+        for key, value in seconds.items()
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+    }
 
 
 # --------------------------------------------------------------------------- compiled data
@@ -453,33 +476,45 @@ def parse_yaml(path: Path, raw: bytes) -> Any:
 
 
 def _compiled(directory: Path) -> dict[str, Any]:
-    """The compiled file's entries by source name; empty when it is missing or unreadable."""
+    """The compiled file: ``files`` (entries by source name) and ``lengths``; empty when it is
+    missing or unreadable."""
     try:
         data = json.loads((directory / COMPILED_FILE).read_bytes())
     except (OSError, ValueError):
         return {}
-    files = data.get("files") if isinstance(data, dict) else None
-    return files if isinstance(files, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    files = data.get("files")
+    return {"files": files if isinstance(files, dict) else {}, "lengths": data.get("lengths")}
 
 
-def compile_content(directory: Path) -> str:
+WorkOut = Callable[[Content], Mapping[str, float]]
+"""Works out the lengths a first launch announces (:func:`skill.coach.launch_lengths`)."""
+
+
+def compile_content(directory: Path, work_out: WorkOut | None = None) -> str:
     """The text of ``compiled.json`` for the YAML files in ``directory``.
 
     The content is validated first, so a file that would not load is never compiled. A file
     whose data does not survive a JSON round trip unchanged (say, a key YAML reads as a
-    boolean) is left out, and keeps being parsed from YAML.
+    boolean) is left out, and keeps being parsed from YAML. ``work_out`` adds the lengths the
+    coach works out from this content (this module knows nothing of the coach).
     """
-    load_content(directory)
+    content = load_content(directory)._replace(lengths={})
     files: dict[str, Any] = {}
     for name in SOURCE_FILES:
         raw = (directory / name).read_bytes()
         data = parse_yaml(directory / name, raw)
         if json.loads(json.dumps(data)) == data:
             files[name] = {"stamp": stamp(raw), "data": data}
-    document = {
+    document: dict[str, Any] = {
         "comment": "Generated by scripts/compile_content.py from the YAML files; do not edit.",
         "files": files,
     }
+    if work_out is not None:
+        stamps = (stamp((directory / name).read_bytes()) for name in SOURCE_FILES)
+        seconds = dict(sorted(work_out(content).items()))
+        document["lengths"] = {"stamp": sources_stamp(stamps), "seconds": seconds}
     return json.dumps(document, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
 
 

@@ -124,6 +124,19 @@ def _dispatch(
     return _HANDLERS.get(event.kind, talk.fallback)(content, state, event)
 
 
+def launch_lengths(content: Content) -> dict[str, float]:
+    """The routine lengths a first launch announces, for ``make generate`` to work out ahead.
+
+    Each is worked out the one way the coach works out every length (by playing the routine,
+    :func:`~skill.coach.routine_steps.seconds_to_end`); this only asks at build time, for a new
+    person opening the skill and for a one-shot start of each routine, and keeps the answers
+    in ``content/compiled.json`` so a cold start does not play a routine through to greet.
+    """
+    for event in (Event(On.LAUNCH), *(Event(On.START, r.id) for r in content.routines)):
+        handle(content, State(), event)
+    return routine_steps.worked_out(content)
+
+
 def _wish(content: Content, state: State, event: Event) -> tuple[str, str | None] | None:
     if event.kind == On.START and event.value in {r.id for r in content.routines}:
         return (event.value, None)

@@ -193,15 +193,27 @@ def seconds_to_end(
     probe = state._replace(
         phase=ROUTINE, index=index, step=step, marks=(), paused=False, last={}, sent_at=0.0
     )
-    key = (id(content), rate, repr(sorted(probe.to_dict().items())))
-    known = _LENGTHS.get(key)
+    key = length_key(probe, rate)
+    known = _LENGTHS.get((id(content), key))
     if known is not None and known[0] is content:
         return known[1]
-    total = _play_to_end(content, probe, rate)
+    total = content.lengths.get(key)  # worked out at build time, for what a launch announces
+    if total is None:
+        total = _play_to_end(content, probe, rate)
     if len(_LENGTHS) >= _LENGTHS_KEPT:
         _LENGTHS.clear()
-    _LENGTHS[key] = (content, total)
+    _LENGTHS[(id(content), key)] = (content, total)
     return total
+
+
+def length_key(probe: State, rate: float) -> str:
+    """Names one length question: the person's whole state at the position, and the rate."""
+    return f"{rate!r} {sorted(probe.to_dict().items())!r}"
+
+
+def worked_out(content: Content) -> dict[str, float]:
+    """The lengths this process has worked out for ``content``, by :func:`length_key`."""
+    return {key: seconds for (_, key), (known, seconds) in _LENGTHS.items() if known is content}
 
 
 def _play_to_end(content: Content, probe: State, rate: float) -> float:
@@ -216,8 +228,9 @@ def _play_to_end(content: Content, probe: State, rate: float) -> float:
         probe = probe._replace(index=position[0], step=position[1])
 
 
-_LENGTHS: dict[tuple[int, float, str], tuple[Content, float]] = {}
-"""Worked-out lengths by (content object, rate, the person's state at the position)."""
+_LENGTHS: dict[tuple[int, str], tuple[Content, float]] = {}
+"""Worked-out lengths by (content object, :func:`length_key`); the content is kept to check
+identity."""
 _LENGTHS_KEPT = 256
 
 
