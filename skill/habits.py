@@ -9,10 +9,14 @@ state: :func:`habits_from` folds every kept completion into it at the start of a
 :meth:`Habits.after` adds the one just finished. Weeks start on Monday (ISO 8601).
 """
 
+from __future__ import annotations
+
 import re
 from datetime import date, datetime, timezone, tzinfo
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any
+
+from skill.record import Record
 
 _TIME_ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2}")
 MAX_TIME_ZONE_CHARS = 64
@@ -70,11 +74,8 @@ def month_of(day: int) -> int:
     return found.year * 12 + found.month - 1
 
 
-class Habits(NamedTuple):
-    """A running summary of finished routines, by the person's calendar days.
-
-    A NamedTuple rather than a dataclass: as immutable, and cheaper to define at a cold start.
-    """
+class Habits(Record):
+    """A running summary of finished routines, by the person's calendar days."""
 
     streak: int = 0
     """Consecutive days with a finished routine, ending on ``last_day``."""
@@ -87,7 +88,7 @@ class Habits(NamedTuple):
     """Routines finished in month ``month_of`` (year * 12 + month - 1)."""
     month_of: int = 0
 
-    def after(self, day: int) -> "Habits":
+    def after(self, day: int) -> Habits:
         """The summary once one more routine is finished on ``day``."""
         day = max(day, self.last_day)  # a clock that stepped back still counts the routine
         if self.last_day == day:
@@ -131,10 +132,10 @@ class Habits(NamedTuple):
     # ---- session attributes ------------------------------------------------------------
 
     def to_list(self) -> list[int]:
-        return list(self)
+        return [self.streak, self.last_day, self.week, self.week_of, self.month, self.month_of]
 
     @classmethod
-    def from_list(cls, raw: Any) -> "Habits":
+    def from_list(cls, raw: Any) -> Habits:
         """The summary from session attributes; raises ``ValueError`` for anything malformed."""
         if raw is None:
             return cls()

@@ -14,13 +14,16 @@ salvaged, starts fresh and says so. It never raises.
 Pure Python: no ASK SDK, no I/O, time passed in as epoch seconds.
 """
 
+from __future__ import annotations
+
 import math
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 from skill.habits import is_time_zone_name
+from skill.record import Record
 
 SCHEMA_VERSION = 2
 """Version written by :meth:`Progress.to_record`. v1 was the design sketch's session-state shape."""
@@ -76,8 +79,12 @@ LoadStatus = Literal["empty", "ok", "migrated", "repaired", "reset"]
 replaced by defaults, or unusable and replaced by a fresh record."""
 
 
-class _Fields(NamedTuple):
-    """The stored fields of :class:`Progress` (which adds the checks and the changes)."""
+class Progress(Record):
+    """One person's remembered state; build changes with the methods, never by mutation.
+
+    Every value is checked when a Progress is made or changed (:meth:`_check`), so a bad
+    value fails where it is made.
+    """
 
     routine: str | None = None
     """Id of the unfinished routine, or None when there is nothing to resume."""
@@ -112,32 +119,15 @@ class _Fields(NamedTuple):
     offered_at: int = 0
     """Epoch seconds of the last reminder offer (at most one a week); 0 when never offered."""
 
-
-class Progress(_Fields):
-    """One person's remembered state; build changes with the methods, never by mutation.
-
-    Every value is checked when a Progress is made or changed (:func:`_problems`), so a bad
-    value fails where it is made. A NamedTuple underneath rather than a frozen dataclass: as
-    immutable, without compiling generated methods at import (a cold start cost).
-    """
-
-    __slots__ = ()
-
-    def __new__(cls, *args: Any, **kwargs: Any) -> "Progress":
-        made = super().__new__(cls, *args, **kwargs)
-        problems = _problems(made)
+    def _check(self) -> None:
+        problems = _problems(self)
         if problems:
             raise ValueError(f"invalid Progress: {', '.join(problems)}")
-        return made
-
-    def _replace(self, **changes: Any) -> "Progress":
-        """A changed copy, checked like a new one."""
-        return Progress(**{**self._asdict(), **changes})
 
     # ---- reading and writing records -------------------------------------------------
 
     @classmethod
-    def load(cls, record: object) -> "Loaded":
+    def load(cls, record: object) -> Loaded:
         """Parse a stored record of any age or quality; never raises."""
         if record is None or (isinstance(record, Mapping) and not record):
             return Loaded(cls(), "empty")
@@ -153,7 +143,7 @@ class Progress(_Fields):
         return Loaded(progress, "repaired" if repaired else "ok")
 
     @classmethod
-    def from_record(cls, record: object) -> "Progress":
+    def from_record(cls, record: object) -> Progress:
         """The progress in ``record``, migrated and repaired (see :meth:`load` for the status)."""
         return cls.load(record).progress
 
@@ -192,15 +182,15 @@ class Progress(_Fields):
 
     # ---- changes ---------------------------------------------------------------------
 
-    def at(self, routine: str, technique: int, step: int, now: float) -> "Progress":
+    def at(self, routine: str, technique: int, step: int, now: float) -> Progress:
         """Remember the current position in a routine."""
         return self._replace(routine=routine, technique=technique, step=step).touched(now)
 
-    def cleared(self, now: float) -> "Progress":
+    def cleared(self, now: float) -> Progress:
         """Forget the position ("start over"), keeping preferences and counts."""
         return self._replace(routine=None, technique=0, step=0).touched(now)
 
-    def completed(self, now: float) -> "Progress":
+    def completed(self, now: float) -> Progress:
         """A routine was finished: clear the position and count it."""
         stamp = int(now)
         completions = (*self.completions, stamp)[-MAX_COMPLETIONS_KEPT:]
@@ -221,7 +211,7 @@ class Progress(_Fields):
         pace: float | None = None,
         rate: float | None = None,
         time_zone: str | None = None,
-    ) -> "Progress":
+    ) -> Progress:
         """Change the given preferences; arguments left as None keep their value."""
         return self._replace(
             side=self.side if side is None else side,
@@ -231,15 +221,15 @@ class Progress(_Fields):
             time_zone=self.time_zone if time_zone is None else time_zone,
         )
 
-    def offered(self, now: float) -> "Progress":
+    def offered(self, now: float) -> Progress:
         """A reminder was offered just now (the next offer waits a week)."""
         return self._replace(offered_at=int(now))
 
-    def with_reminders(self, choice: str) -> "Progress":
+    def with_reminders(self, choice: str) -> Progress:
         """They set a reminder (``set``) or said no to one (``declined``)."""
         return self if self.reminders == choice else self._replace(reminders=choice)
 
-    def practised(self, routine: str, learned: tuple[str, ...]) -> "Progress":
+    def practised(self, routine: str, learned: tuple[str, ...]) -> Progress:
         """They did a step of ``routine``, and have done the ``learned`` techniques so far."""
         merged = self.learned + tuple(t for t in learned if t not in self.learned)
         merged = merged[-MAX_LEARNED:]
@@ -247,11 +237,11 @@ class Progress(_Fields):
             return self
         return self._replace(last_routine=routine, learned=merged)
 
-    def intro_heard(self) -> "Progress":
+    def intro_heard(self) -> Progress:
         """They have now heard the full introduction and disclaimer."""
         return self if self.heard_intro else self._replace(heard_intro=True)
 
-    def touched(self, now: float) -> "Progress":
+    def touched(self, now: float) -> Progress:
         """Mark activity, at minute granularity so that idle turns leave the record unchanged."""
         stamp = int(now)
         if 0 <= stamp - self.last_active < ACTIVE_GRANULARITY_S:
@@ -259,7 +249,7 @@ class Progress(_Fields):
         return self._replace(last_active=stamp)
 
 
-class Loaded(NamedTuple):
+class Loaded(Record):
     """A parsed record and how it was read (see :data:`LoadStatus`)."""
 
     progress: Progress

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import NamedTuple
 
 from skill.habits import local_time
+from skill.record import Record
 
 ROUND_MINUTES = 15
 """"At this time of day" is rounded to the nearest quarter hour: "6:45 PM", not "6:47 PM"."""
@@ -36,11 +36,8 @@ def parse_time(value: object) -> tuple[int, int] | None:
     return (hour, minute) if hour < 24 and minute < 60 else None
 
 
-class Plan(NamedTuple):
-    """A reminder as asked for; the time may still be missing.
-
-    The types here are NamedTuples, not dataclasses: as immutable, cheaper at a cold start.
-    """
+class Plan(Record):
+    """A reminder as asked for; the time may still be missing."""
 
     daily: bool = True
     """Every day from the first time on; else once, tomorrow."""
@@ -80,7 +77,7 @@ class Plan(NamedTuple):
         return cls(daily, parse_time(when) if when else None)
 
 
-class Reminder(NamedTuple):
+class Reminder(Record):
     """A reminder ready to be made: when it first rings, where, how often, what it says."""
 
     first: datetime
@@ -121,7 +118,7 @@ def rounded(hour: int, minute: int) -> tuple[int, int]:
     return divmod(total, 60)
 
 
-class Listed(NamedTuple):
+class Listed(Record):
     """One of the skill's reminders as Alexa's API reports it, reduced to what is said."""
 
     daily: bool

@@ -3,34 +3,36 @@
 Keeping the reply as data (text, pauses, sounds) instead of markup means the coach never
 escapes anything and the renderer is the only place that knows Alexa's SSML limits.
 
-The records are NamedTuples rather than frozen dataclasses: as immutable and as typed, but a
-dataclass generates and compiles its methods' source when its module is imported, which for
-these five cost a Lambda cold start about 4 ms (docs/performance.md). Build changes with
-``_replace``, and check a part's type with isinstance: as tuples, ``Say("x") == Sound("x")``.
+The types are records (:mod:`skill.record`): immutable and typed; build changes with
+``_replace``.
 """
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from skill.record import Record
 
 if TYPE_CHECKING:
     from skill.reminder import Reminder
 
 
-class Say(NamedTuple):
+class Say(Record):
     text: str
 
 
-class Pause(NamedTuple):
+class Pause(Record):
     seconds: float
 
 
-class Sound(NamedTuple):
+class Sound(Record):
     url: str
 
 
 Part = Say | Pause | Sound
 
 
-class View(NamedTuple):
+class View(Record):
     """What a screen shows for this turn (APL on Echo Show; the card in the Alexa app)."""
 
     kind: str
@@ -56,7 +58,7 @@ class View(NamedTuple):
         return self._asdict()
 
 
-class Reply(NamedTuple):
+class Reply(Record):
     parts: tuple[Part, ...]
     reprompt: str | None
     """Spoken when the person says nothing; ``None`` only when the session ends."""
@@ -68,7 +70,7 @@ class Reply(NamedTuple):
     and ``declined`` (the reminder offer), ``time_zone`` (look it up and ask the coach again)."""
     rate: float = 1.0
     """Speaking rate for everything said (SSML ``<prosody rate>``); set by the coach's entry."""
-    reminder: "Reminder | None" = None
+    reminder: Reminder | None = None
     """The reminder to make, with the ``remind`` effect."""
     ask_for: str | None = None
     """Hand the turn to Alexa's own permission question (``Connections.SendRequest``

@@ -4,9 +4,10 @@ Pure and independent of the dialog: nothing here knows about phases or session s
 the coach, the screens and the tests can all ask the same questions of the content.
 """
 
-from typing import NamedTuple
+from __future__ import annotations
 
 from skill.content import Content, Routine, Technique
+from skill.record import Record
 from skill.reply import Part, Pause, Say, Sound
 
 HOLD_END_SOUND = "soundbank://soundlibrary/musical/amzn_sfx_bell_short_chime_01"
@@ -19,7 +20,7 @@ RATES = (0.7, 0.85, 1.0, 1.15, 1.3)
 # --------------------------------------------------------------------------- routine shape
 
 
-class Set(NamedTuple):
+class Set(Record):
     """One technique on one leg, with the holds this routine gives its steps."""
 
     number: int

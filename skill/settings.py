@@ -5,10 +5,14 @@ process) and may be overridden by command-line flags; nothing else in the packag
 ``os.environ``. Defaults are the embedded, offline ones: local SQLite progress, no AWS.
 """
 
+from __future__ import annotations
+
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
+
+from skill.record import Record
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 """Where ``content/`` and ``interaction_models/`` sit, both in a checkout and in the Lambda zip."""
@@ -31,11 +35,10 @@ def _names(value: str | None) -> tuple[str, ...]:
     return tuple(name.strip() for name in (value or "").split(",") if name.strip())
 
 
-class Settings(NamedTuple):
+class Settings(Record):
     """Process-wide configuration; build one with :meth:`from_env`, adjust with :meth:`with_`.
 
-    A NamedTuple, not a frozen dataclass: as immutable and typed, without compiling generated
-    methods at import (a cold start cost, docs/performance.md).
+    A record (:mod:`skill.record`): immutable and typed.
     """
 
     content_dir: Path = REPO_ROOT / "content"
@@ -85,7 +88,7 @@ class Settings(NamedTuple):
     """Where downloaded signing-certificate chains are kept across restarts (optional)."""
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read ``KNEE_COACH_*`` variables (plus Lambda's own ``AWS_REGION``)."""
         env = os.environ if environ is None else environ
 
@@ -129,6 +132,6 @@ class Settings(NamedTuple):
         """The local user-key secret file (see :attr:`user_key_secret_file`)."""
         return Path(self.user_key_secret_file or Path(self.sqlite_path).parent / "user-key.secret")
 
-    def with_(self, **changes: Any) -> "Settings":
+    def with_(self, **changes: Any) -> Settings:
         """A copy with some settings changed (command-line flags win over the environment)."""
         return self._replace(**{k: v for k, v in changes.items() if v is not None})

@@ -6,14 +6,17 @@ sessions. Both are plain frozen data, checked on the way in so that anything sta
 tampered with yields a fresh state instead of a crash in a later turn.
 """
 
+from __future__ import annotations
+
 import functools
 import math
 from collections.abc import Callable
 from types import UnionType
-from typing import Any, NamedTuple, Union, get_args, get_origin, get_type_hints
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from skill.content import Content
 from skill.habits import Habits, is_time_zone_name
+from skill.record import Record
 from skill.routine import PACES, RATES, valid_position
 
 STATE_VERSION = 3
@@ -76,7 +79,7 @@ class On:
     PERMISSION = "permission"  # value: ACCEPTED / DENIED / NOT_ANSWERED / ERROR; detail: token
 
 
-class Event(NamedTuple):
+class Event(Record):
     kind: str
     value: str | None = None
     at: float = 0.0
@@ -87,7 +90,7 @@ class Event(NamedTuple):
     """The person has granted the reminders permission (read from this request)."""
 
 
-class Memory(NamedTuple):
+class Memory(Record):
     """What the persistent store knows about this person (never anything about health)."""
 
     heard_intro: bool = False
@@ -112,7 +115,7 @@ class Memory(NamedTuple):
 # --------------------------------------------------------------------------- state
 
 
-class State(NamedTuple):
+class State(Record):
     """Session state; :meth:`to_dict` is what goes into session attributes.
 
     Safety answers are not in here. A "yes" only moves the phase to ``advised`` (the
@@ -124,7 +127,7 @@ class State(NamedTuple):
     compact: bool = False
     checked: bool = False
     routine: str = "full"
-    index: int = 0  # type: ignore[assignment]  # a field, where tuple has a method of that name
+    index: int = 0
     """Position in the routine's sets (one set per technique, two per technique for both knees)."""
     step: int = 0
     run: int = 1
@@ -192,7 +195,7 @@ class State(NamedTuple):
         return data
 
     @classmethod
-    def from_dict(cls, data: Any, content: Content, fresh: "State | None" = None) -> "State":
+    def from_dict(cls, data: Any, content: Content, fresh: State | None = None) -> State:
         """Rebuild state from session attributes; anything malformed yields ``fresh``.
 
         Session attributes come back from the device, so every field is checked against its
@@ -226,7 +229,9 @@ class State(NamedTuple):
         return state if _consistent(state, content) else fresh
 
 
-PENDING = frozenset({"forget", "offer", "remind_time", "time_zone", "permission"})
+REMINDER_PENDING = frozenset({"offer", "remind_time", "time_zone", "permission"})
+"""Questions of the reminders dialog (:mod:`skill.coach.reminders`) a state can wait on."""
+PENDING = frozenset({"forget", *REMINDER_PENDING})
 """Questions a state can be waiting on: deleting progress, the reminder offer, a reminder's
 time, the time zone, or Alexa's own permission question."""
 REMINDERS = ("set", "declined")
@@ -251,7 +256,7 @@ def checked(value: Any, kind: Any) -> Any:
     Strict on purpose: a bool is not an int, a string is not a bool, numbers are finite and
     integers JSON-safe, and containers have exactly their declared shape. Supports what state
     fields use: ``bool``, ``int``, ``float``, ``str``, ``None``, unions, ``tuple[...]`` (fixed or
-    ``...``), ``dict[K, V]``, NamedTuples (as the list of their fields) and ``Any`` (any JSON
+    ``...``), ``dict[K, V]``, records (as the list of their fields) and ``Any`` (any JSON
     value with finite numbers).
     """
     return checker(kind)(value)
@@ -275,8 +280,8 @@ def checker(kind: Any) -> Check:
         return _fixed_tuple(tuple(checker(arg) for arg in args))
     if origin is dict:
         return _dict_of(checker(args[0]), checker(args[1]))
-    if isinstance(kind, type) and issubclass(kind, tuple) and hasattr(kind, "_fields"):
-        return _named_tuple(kind)
+    if isinstance(kind, type) and issubclass(kind, Record):
+        return _record(kind)
     raise TypeError(f"State field type {kind!r} has no validation rule in skill.state.checker")
 
 
@@ -348,8 +353,8 @@ def _fixed_tuple(items: tuple[Check, ...]) -> Check:
     return check
 
 
-def _named_tuple(kind: Any) -> Check:
-    """A NamedTuple (such as :class:`~skill.habits.Habits`), sent as the list of its fields."""
+def _record(kind: Any) -> Check:
+    """A record (such as :class:`~skill.habits.Habits`), sent as the list of its fields."""
     hints = get_type_hints(kind)
     items = _fixed_tuple(tuple(checker(hints[name]) for name in kind._fields))
 

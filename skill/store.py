@@ -15,20 +15,25 @@ Three layers, each with one job:
 is imported only when the DynamoDB backend is chosen, so the local path never loads it.
 """
 
+from __future__ import annotations
+
 import errno
 import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.exceptions import PersistenceException
 from ask_sdk_model.request_envelope import RequestEnvelope
 
 from skill.progress import ALLOWED_KEYS, Loaded, Progress
+from skill.record import Record
 from skill.settings import Settings
-from skill.userkey import Keygen, secret_source, user_keygen
+
+if TYPE_CHECKING:
+    from skill.userkey import Keygen
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +242,7 @@ class ResilientAdapter(AbstractPersistenceAdapter):
             return "unknown"
 
 
-class StoredProgress(NamedTuple):
+class StoredProgress(Record):
     """What :meth:`ProgressStore.load` found.
 
     ``available`` False means the store could not be read: do not offer resume, and nothing will
@@ -315,6 +320,8 @@ def make_persistence_adapter(
         raise ValueError(
             "the dynamodb backend needs a region (AWS_REGION or KNEE_COACH_AWS_REGION)"
         )
+    from skill.userkey import secret_source, user_keygen  # only where a store is configured
+
     keygen = user_keygen(secret_source(settings))
     if backend == "sqlite":
         from skill.store_sqlite import SqliteAdapter

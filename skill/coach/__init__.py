@@ -26,7 +26,6 @@ from collections.abc import Callable
 from skill.coach import (
     encouragement,
     pain,
-    reminders,
     routine_steps,
     safety_check,
     talk,
@@ -42,7 +41,19 @@ from skill.coach.prompts import (
 )
 from skill.content import Content
 from skill.reply import Reply
-from skill.state import DONE, IDLE, NEW, ROUTINE, SAFETY, SIDE, SIDES, Event, On, State
+from skill.state import (
+    DONE,
+    IDLE,
+    NEW,
+    REMINDER_PENDING,
+    ROUTINE,
+    SAFETY,
+    SIDE,
+    SIDES,
+    Event,
+    On,
+    State,
+)
 
 __all__ = ["handle", "resume_point"]
 
@@ -110,7 +121,9 @@ def _dispatch(
         event = Event(On.YES, at=event.at)  # "go on" answers "shall we go on?"
     if state.pending == "forget" and event.kind in (On.YES, On.NO, On.UNSURE):
         return talk.answer_forget(content, state._replace(pending=None), event)
-    if state.pending in reminders.PENDING:
+    if state.pending in REMINDER_PENDING:
+        from skill.coach import reminders
+
         reminder_answer = reminders.answer(content, state, event)
         if reminder_answer is not None:
             return reminder_answer
@@ -122,6 +135,32 @@ def _dispatch(
         wish = _wish(content, state, event)
         return safety_check.launch(content, state._replace(want=wish), event)
     return _HANDLERS.get(event.kind, talk.fallback)(content, state, event)
+
+
+REMINDER_EVENTS = (
+    On.REMIND,
+    On.TIME,
+    On.TIME_ZONE,
+    On.LIST_REMINDERS,
+    On.CANCEL_REMINDERS,
+    On.PERMISSION,
+)
+
+
+def _about_reminders(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    """A turn about daily reminders. Their dialog is an edge most sessions never reach, so it
+    is loaded on the first such turn (or at a routine's end), not on every cold start."""
+    from skill.coach import reminders
+
+    handlers: dict[str, Handler] = {
+        On.REMIND: reminders.remind,
+        On.TIME: reminders.out_of_turn,
+        On.TIME_ZONE: reminders.out_of_turn,
+        On.LIST_REMINDERS: reminders.list_reminders,
+        On.CANCEL_REMINDERS: reminders.cancel_reminders,
+        On.PERMISSION: reminders.permission,
+    }
+    return handlers[event.kind](content, state, event)
 
 
 def launch_lengths(content: Content) -> dict[str, float]:
@@ -187,12 +226,7 @@ _HANDLERS: dict[str, Handler] = {
     On.SPEAK_SLOWER: voice.speaking_rate,
     On.SPEAK_FASTER: voice.speaking_rate,
     On.SPEAK_NORMAL: voice.speaking_rate,
-    On.REMIND: reminders.remind,
-    On.TIME: reminders.out_of_turn,
-    On.TIME_ZONE: reminders.out_of_turn,
-    On.LIST_REMINDERS: reminders.list_reminders,
-    On.CANCEL_REMINDERS: reminders.cancel_reminders,
-    On.PERMISSION: reminders.permission,
+    **dict.fromkeys(REMINDER_EVENTS, _about_reminders),
 }
 
 _WITHOUT_LAUNCH = frozenset(

@@ -24,12 +24,12 @@ from skill.coach.prompts import ask_question, with_prompt
 from skill.content import Content
 from skill.habits import known_zone
 from skill.reply import Part, Reply, Say, View
-from skill.state import DONE, SAFETY, Event, On, State
+from skill.state import DONE, REMINDER_PENDING, SAFETY, Event, On, State
 
 if TYPE_CHECKING:  # the module itself is imported where it is used: a launch never needs it
     from skill.reminder import Listed, Plan, Reminder
 
-PENDING = frozenset({"offer", "remind_time", "time_zone", "permission"})
+PENDING = REMINDER_PENDING
 OFFER_EVERY_S = 7 * 24 * 3600
 """The reminder offer after a routine comes at most this often."""
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from skill.coach import encouragement, reminders
+from skill.coach import encouragement
 from skill.coach.prompts import (
     after_run,
     ask_question,
@@ -343,6 +343,8 @@ def finish(content: Content, state: State, now: float = 0.0) -> tuple[State, Rep
     )
     said = f"{p('finished')} {p('closing')} {encouragement.finish_line(content, habits, day)}"
     view = View("done", p("done_title"), encouragement.done_card(content, habits, day))
+    from skill.coach import reminders  # an edge: loaded at a routine's end, not at launch
+
     if reminders.may_offer(state, now):
         state = state._replace(pending="offer", offered=int(now))
         effects = frozenset({"completed", "offered"})
