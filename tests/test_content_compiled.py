@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,7 +16,6 @@ from skill.content import (
     load_content,
 )
 from skill.settings import Settings
-from skill.simulator import Session
 from skill.state import Event, On, State
 
 CONTENT = Settings().content_dir
@@ -92,33 +87,3 @@ def test_a_stale_file_that_is_not_yaml_is_named(tmp_path: Path) -> None:
     (directory / "topics.yaml").write_text("topics: [unclosed\n")
     with pytest.raises(ContentError, match=r"topics\.yaml: not valid YAML"):
         load_content(directory)
-
-
-def test_the_request_path_imports_no_heavy_module() -> None:
-    """A cold voice-only start answers without YAML, XML, HTTP, SQLite, boto3, APL models,
-    or the clients for Alexa's own APIs (reminders, time zone).
-
-    Each of these once sat on the request path and cost milliseconds and megabytes of every
-    cold start (docs/performance.md); this keeps them off it.
-    """
-    script = (
-        "import json, sys\n"
-        "from skill.lambda_function import lambda_handler\n"
-        "lambda_handler(json.load(sys.stdin), None)\n"
-        "heavy = ('yaml', 'xml', 'urllib.request', 'http', 'email', 'ssl', 'sqlite3', 'boto3',\n"
-        "         'skill.apl', 'ask_sdk_model.interfaces.alexa.presentation.apl',\n"
-        "         'requests', 'skill.alexa_api', 'skill.reminder', 'zoneinfo')\n"
-        "found = [m for m in sys.modules for h in heavy if m == h or m.startswith(h + '.')]\n"
-        "print(json.dumps(sorted(found)))\n"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KNEE_COACH_")}
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        input=json.dumps(Session().launch()),
-        env={**env, "KNEE_COACH_PERSISTENCE": "none"},
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=CONTENT.parent,
-    )
-    assert json.loads(done.stdout) == []

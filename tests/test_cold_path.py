@@ -1,0 +1,105 @@
+"""What a cold start loads: a voice-only LaunchRequest imports nothing it does not use.
+
+Each module below once sat on (or would easily slip onto) the request path, and each costs
+milliseconds of every cold start (docs/performance.md, issue 15): libraries for other
+surfaces (the web endpoint, the terminal chat), stores that are not configured, screens on a
+voice-only device, and the reminders dialog and its API clients before anyone asks for a
+reminder. The check runs in a fresh interpreter, as Lambda's init phase does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from skill.settings import REPO_ROOT
+from skill.simulator import Session
+
+OFF_THE_PATH = {
+    "parsing and text": ("yaml", "xml", "urllib.request", "email", "zoneinfo"),
+    "web surface": (
+        "flask",
+        "flask_ask_sdk",
+        "tornado",
+        "cryptography",
+        "ssl",
+        "http",
+        "skill.web",
+        "skill.serve",
+        "skill.verification",
+        "skill.certcache",
+    ),
+    "chat surface": ("skill.chat", "skill.simulator", "skill.nlu", "skill.alexa_standin"),
+    "stores": (
+        "sqlite3",
+        "boto3",
+        "botocore",
+        "skill.store_sqlite",
+        "skill.store_dynamodb",
+        "skill.userkey",
+    ),
+    "screens": (
+        "skill.apl",
+        "skill.spelling",
+        "ask_sdk_model.interfaces.alexa.presentation.apl",
+    ),
+    "reminders": (
+        "requests",
+        "ask_sdk_core.api_client",
+        "skill.alexa_api",
+        "skill.reminder",
+        "skill.coach.reminders",
+    ),
+    "other requests": ("skill.can_fulfill", "skill.walkthrough"),
+}
+
+
+def loaded_by_a_launch(envelope: dict[str, object], **env: str) -> set[str]:
+    """Every module a fresh interpreter has after importing the handler and answering once."""
+    script = (
+        "import json, sys\n"
+        "from skill.lambda_function import lambda_handler\n"
+        "lambda_handler(json.load(sys.stdin), None)\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    base = {k: v for k, v in os.environ.items() if not k.startswith("KNEE_COACH_")}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        input=json.dumps(envelope),
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO_ROOT,
+        timeout=60,
+    )
+    return set(json.loads(done.stdout))
+
+
+@pytest.fixture(scope="module")
+def voice_launch() -> set[str]:
+    return loaded_by_a_launch(Session().launch(), KNEE_COACH_PERSISTENCE="none")
+
+
+@pytest.mark.parametrize("group", sorted(OFF_THE_PATH))
+def test_a_voice_only_launch_without_a_store_loads_nothing_off_its_path(
+    voice_launch: set[str], group: str
+) -> None:
+    assert "skill.coach" in voice_launch  # the check itself ran the skill
+    found = sorted(
+        module
+        for module in voice_launch
+        for unwanted in OFF_THE_PATH[group]
+        if module == unwanted or module.startswith(unwanted + ".")
+    )
+    assert found == [], f"{group}: {found}"
+
+
+def test_a_screen_loads_the_screen_code_it_needs() -> None:
+    """The other side of the check above: the lazy imports do load when they are needed."""
+    loaded = loaded_by_a_launch(Session(apl=True).launch(), KNEE_COACH_PERSISTENCE="none")
+    assert {"skill.apl", "ask_sdk_model.interfaces.alexa.presentation.apl"} <= loaded
