@@ -76,9 +76,10 @@ class LoadState(AbstractRequestInterceptor):
             stored = self._load(envelope, turn.now, retries=cached.retries + 1)
         else:
             stored = cached
-        memory = memory_from(stored.progress, turn.now, stored.available)
-        fresh = fresh_state(memory, self.content)
-        state = State.from_dict(raw, self.content, fresh) if raw else fresh
+        state = State.parse(raw, self.content) if raw else None
+        if state is None:  # a new session, or one whose state cannot be used: start afresh
+            memory = memory_from(stored.progress, turn.now, stored.available)
+            state = fresh_state(memory, self.content)
         if cached is not None and stored.available and not cached.available:
             state = state._replace(remembers=True)  # the store is back: progress is kept again
         turn.stored, turn.before = stored, state

@@ -261,7 +261,7 @@ class Loaded(Record):
 
 def _parse_current(record: Mapping[str, Any]) -> tuple[Progress, frozenset[str]]:
     """Read every allowed field, replacing bad ones by defaults; returns the repaired names."""
-    base = Progress()
+    base = _BLANK
     repaired: set[str] = set()
 
     def take(name: str, parsed: Any, default: Any) -> Any:
@@ -444,3 +444,7 @@ def _problems(p: Progress) -> list[str]:
     if _int_in(p.offered_at, 0, MAX_EPOCH) is None:
         problems.append("offered_at")
     return problems
+
+
+_BLANK = Progress()
+"""Every field's default, for parsing (made once the checks above exist)."""

@@ -37,6 +37,13 @@ else:
 R = TypeVar("R", bound="Record")
 
 
+class _Missing:
+    """Marks a field that has no default in a class's template."""
+
+
+_MISSING: Any = _Missing()
+
+
 @dataclass_transform(frozen_default=True)
 class Record:
     """Base of every immutable record type in the package (see the module docstring)."""
@@ -44,7 +51,8 @@ class Record:
     __slots__ = ()
     _fields: tuple[str, ...] = ()
     """Field names in order, read from the annotations when the subclass is defined."""
-    _defaults: dict[str, Any] = {}  # noqa: RUF012  # set per class, never changed
+    _template: dict[str, Any] = {}  # noqa: RUF012  # set per class, never changed
+    """Every field with its default, or ``_MISSING`` where it has none."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -55,25 +63,26 @@ class Record:
             if not name.startswith("_")
         )
         cls._fields = tuple(dict.fromkeys(names))
-        cls._defaults = {name: getattr(cls, name) for name in cls._fields if hasattr(cls, name)}
+        cls._template = {name: getattr(cls, name, _MISSING) for name in cls._fields}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        fields = self._fields
-        if len(args) > len(fields):
-            raise TypeError(f"{type(self).__name__} takes {len(fields)} fields, got {len(args)}")
-        given = dict(zip(fields, args, strict=False))  # fewer args than fields: the rest by name
-        for name, value in kwargs.items():
-            if name in given or name not in fields:
+        # Built with dict operations only: records are made on every turn (a reply is a few
+        # dozen), so this is kept as quick as a NamedTuple's generated __new__.
+        values = dict(self._template)  # every field, in order; defaults or _MISSING
+        if args:
+            if len(args) > len(values):
+                raise TypeError(f"{type(self).__name__} takes {len(values)} fields")
+            values.update(zip(self._fields, args, strict=False))  # the rest come by name
+        if kwargs:
+            unknown = kwargs.keys() - values.keys()
+            repeated = kwargs.keys() & set(self._fields[: len(args)])
+            if unknown or repeated:
+                name = min(unknown | repeated)
                 raise TypeError(f"{type(self).__name__}: unexpected or repeated field {name!r}")
-            given[name] = value
-        values = {}
-        for name in fields:
-            if name in given:
-                values[name] = given[name]
-            elif name in self._defaults:
-                values[name] = self._defaults[name]
-            else:
-                raise TypeError(f"{type(self).__name__}: missing field {name!r}")
+            values.update(kwargs)
+        if _MISSING in values.values():
+            missing = next(name for name, value in values.items() if value is _MISSING)
+            raise TypeError(f"{type(self).__name__}: missing field {missing!r}")
         object.__setattr__(self, "__dict__", values)
         self._check()
 

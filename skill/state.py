@@ -204,13 +204,20 @@ class State(Record):
         ``fresh`` defaults to a blank state; the request interceptor passes one seeded from
         the person's saved preferences, so a session written by an older deployment keeps them.
         """
-        fresh = fresh if fresh is not None else cls()
+        state = cls.parse(data, content)
+        if state is not None:
+            return state
+        return fresh if fresh is not None else cls()
+
+    @classmethod
+    def parse(cls, data: Any, content: Content) -> State | None:
+        """The state in session attributes, or None if it cannot be used (see :meth:`from_dict`)."""
         if not isinstance(data, dict) or data.get("v") != STATE_VERSION:
-            return fresh
+            return None
         try:
             values = {name: check(data[name]) for name, check in field_checks().items()}
         except (KeyError, Unusable):
-            return fresh
+            return None
         values["run"] = max(1, values["run"])
         values["heard"] = max(0, values["heard"])
         if values["side"] not in SIDES:
@@ -226,7 +233,7 @@ class State(Record):
         if values["reminders"] not in (None, *REMINDERS):
             values["reminders"] = None
         state = cls(**values)
-        return state if _consistent(state, content) else fresh
+        return state if _consistent(state, content) else None
 
 
 REMINDER_PENDING = frozenset({"offer", "remind_time", "time_zone", "permission"})
