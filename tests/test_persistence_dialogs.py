@@ -344,7 +344,7 @@ def test_the_step_named_at_stop_is_the_step_named_on_return(
     says(first.say("right"), "outside thigh glide", "sit with your leg")
     # Heard to the end: step-by-step goes on at step 4; keep-going had played all four.
     step, technique = (1, "thigh tapping") if keep_going else (4, "outside thigh glide")
-    says(first.say("stop"), f"stopping here, at step {step} of {technique}")
+    says(first.say("stop"), f"stopping here, before step {step} of {technique}")
     again = person()
     returning_launch(again, step, technique)
     says(again.say("repeat"), "any osteoporosis")  # the question again
