@@ -14,39 +14,25 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+from node_tools import NODE, run_node_tool
 
 from skill import apl
 from skill.reply import Reply, Say, View
 
-NODE_DIR = Path(__file__).parent / "node"
-LINTER = NODE_DIR / "apl_lint.js"
 APL_DIR = Path(__file__).resolve().parent.parent / "content" / "apl"
-NODE = shutil.which("node")
 
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
 
 
 def lint(documents: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """apl-suggester's findings for each named document (one node process for all)."""
-    assert NODE is not None
-    if not (NODE_DIR / "node_modules" / "apl-suggester").is_dir():
-        pytest.fail("apl-suggester is not installed: run `npm ci --prefix tests/node`")
-    done = subprocess.run(
-        [NODE, str(LINTER)],
-        input=json.dumps(documents),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    results: dict[str, list[dict[str, Any]]] = run_node_tool(
+        "apl_lint.js", "apl-suggester", documents
     )
-    assert done.returncode == 0, done.stderr
-    results: dict[str, list[dict[str, Any]]] = json.loads(done.stdout)
     assert set(results) == set(documents)
     return results
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from serve_process import stop_process
 
 REPO = Path(__file__).resolve().parent.parent
 NODE_DIR = REPO / "tests" / "node"
@@ -106,12 +107,7 @@ def server_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     except AssertionError as exc:
         raise AssertionError(f"{exc}\nserver log:\n{log_path.read_text()}") from exc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop_process(proc)
 
 
 @pytest.fixture(scope="module")

@@ -34,6 +34,7 @@ from serve_process import (
     Trickler,
     running_serve,
     server_env,
+    stop_process,
     timed_get,
     timed_request,
     timed_signed_launch,
@@ -129,15 +130,6 @@ def _wait_until_up(front: Front, proc: subprocess.Popen[bytes]) -> None:
         time.sleep(0.1)
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)
-
-
 @contextmanager
 def nginx_front(binary: str, tmp: Path, app_port: int) -> Iterator[Front]:
     cert, key, client = _tls_files(tmp)
@@ -173,7 +165,7 @@ def nginx_front(binary: str, tmp: Path, app_port: int) -> Iterator[Front]:
         _wait_until_up(front, proc)
         yield front
     finally:
-        _stop(proc)
+        stop_process(proc)
 
 
 @contextmanager
@@ -211,7 +203,7 @@ def caddy_front(binary: str, tmp: Path, app_port: int) -> Iterator[Front]:
         _wait_until_up(front, proc)
         yield front
     finally:
-        _stop(proc)
+        stop_process(proc)
 
 
 FRONTS: dict[str, tuple[Callable[[], str | None], Callable[..., Any]]] = {

@@ -11,9 +11,6 @@ reprompt and any SSML inside APL directives, and validates them all in one node 
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 from alexa_rules import ssml_in
+from node_tools import NODE, run_node_tool
 
 from skill import intents
 from skill.content import Content
@@ -28,29 +26,14 @@ from skill.nlu import Match, SlotValue
 from skill.simulator import Conversation, Turn
 from skill.walkthrough import pass_safety_check
 
-NODE_DIR = Path(__file__).parent / "node"
-CHECKER = NODE_DIR / "ssml_check.js"
 DIALOGS = sorted((Path(__file__).parent / "dialogs").glob("*.yaml"))
-NODE = shutil.which("node")
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 def run_checker(ssml: list[str]) -> list[list[dict[str, Any]]]:
     """ssml-check-core's errors for each string, in order (one node process for the batch)."""
-    assert NODE is not None
-    if not (NODE_DIR / "node_modules" / "ssml-check-core").is_dir():
-        pytest.fail("ssml-check-core is not installed: run `npm ci --prefix tests/node`")
-    done = subprocess.run(
-        [NODE, str(CHECKER)],
-        input=json.dumps(ssml),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    results: list[list[dict[str, Any]]] = json.loads(done.stdout)
+    results: list[list[dict[str, Any]]] = run_node_tool("ssml_check.js", "ssml-check-core", ssml)
     assert len(results) == len(ssml)
     return results
 

@@ -7,15 +7,7 @@
 
 const { StaticAplTemplateValidator } = require('apl-suggester');
 
-function readStdin() {
-  return new Promise((resolve, reject) => {
-    let data = '';
-    process.stdin.setEncoding('utf8');
-    process.stdin.on('data', (chunk) => { data += chunk; });
-    process.stdin.on('end', () => resolve(data));
-    process.stdin.on('error', reject);
-  });
-}
+const { readStdin } = require('./read_stdin');
 
 async function main() {
   let documents;

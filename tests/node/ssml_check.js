@@ -7,15 +7,7 @@
 
 const ssmlCheck = require('ssml-check-core');
 
-function readStdin() {
-  return new Promise((resolve, reject) => {
-    let data = '';
-    process.stdin.setEncoding('utf8');
-    process.stdin.on('data', (chunk) => { data += chunk; });
-    process.stdin.on('end', () => resolve(data));
-    process.stdin.on('error', reject);
-  });
-}
+const { readStdin } = require('./read_stdin');
 
 async function main() {
   let inputs;
