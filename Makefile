@@ -5,6 +5,9 @@ PY ?= python3
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 NODE_DIR := tests/node
+# setuptools announces every editable install with a screen of notes ("Editable installation":
+# folders named like the package may shadow it); a new user's `make chat` should show the chat.
+PIP_INSTALL := PYTHONWARNINGS="ignore:Editable installation" $(PYTHON) -m pip install --quiet
 
 .PHONY: chat test lint typecheck pytest bench package skill-package submission-package icons generate clean
 
@@ -12,11 +15,11 @@ $(VENV)/.runtime: pyproject.toml
 	$(PY) -c 'import sys; assert sys.version_info >= (3, 10), "Knee Coach needs Python 3.10+"'
 	$(PY) -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
-	$(PYTHON) -m pip install --quiet -e .
+	$(PIP_INSTALL) -e .
 	touch $@
 
 $(VENV)/.dev: pyproject.toml $(VENV)/.runtime
-	$(PYTHON) -m pip install --quiet -e '.[dev]'
+	$(PIP_INSTALL) -e '.[dev]'
 	touch $@
 
 $(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package.json $(wildcard $(NODE_DIR)/package-lock.json)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 from collections.abc import Sequence
 
 SUBCOMMANDS = {
@@ -17,14 +18,23 @@ SUBCOMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="knee-coach", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
+    # The first word that names a subcommand is the one that runs: only its module is loaded
+    # (``serve`` needs the ``web`` extra, which ``make chat`` does not install).
+    chosen = next((word for word in words if word in SUBCOMMANDS), None)
     for name, (module_name, help_text) in SUBCOMMANDS.items():
-        module = importlib.import_module(module_name)
         sub_parser = sub.add_parser(name, help=help_text, description=help_text)
+        if name != chosen:
+            continue
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            parser.exit(2, f"knee-coach {name} needs {exc.name}: pip install 'knee-coach[web]'\n")
         module.add_arguments(sub_parser)
         sub_parser.set_defaults(run=module.run)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(words)
     return int(args.run(args))
 
 

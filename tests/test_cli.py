@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -168,3 +171,33 @@ def test_chat_honours_the_log_level(tmp_path: Path, level: str, warned: bool) ->
     )
     assert done.returncode == 0, done.stderr
     assert ("progress store get failed" in done.stderr) is warned, done.stderr
+
+
+def test_chat_loads_neither_the_web_server_nor_its_extra(tmp_path: Path) -> None:
+    """``make chat`` installs only the runtime: chat must not import ``serve`` (Tornado is in
+    the ``web`` extra). A fresh clone's chat once failed on exactly this."""
+    script = tmp_path / "lines.txt"
+    script.write_text("open knee coach\nquit\n")
+    code = (
+        "import sys\n"
+        "from skill import cli\n"
+        f"cli.main(['chat', '--fast', '--script', {str(script)!r}])\n"
+        "print([m for m in ('skill.serve', 'tornado', 'flask') if m in sys.modules])\n"
+    )
+    env = {**os.environ, "KNEE_COACH_PERSISTENCE": "none"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_serve_without_its_extra_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "tornado.httpserver", None)  # as if not installed
+    monkeypatch.delitem(sys.modules, "skill.serve", raising=False)
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["serve", "--dev"])
+    assert exited.value.code == 2
+    assert "knee-coach[web]" in capsys.readouterr().err
