@@ -14,9 +14,9 @@ in the same "hold off" phase a safety answer leads to, with the same general adv
 
 from __future__ import annotations
 
-from skill.coach.prompts import sets, step_view, with_prompt
+from skill.coach.prompts import with_prompt
 from skill.content import Content
-from skill.reply import Reply, Say
+from skill.reply import Reply, Say, View
 from skill.state import ADVISED, ROUTINE, Event, State
 
 
@@ -24,7 +24,8 @@ def pain(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     p = content.prompt
     if state.phase == ROUTINE:
         state = state._replace(paused=True, last={"r": "paused"})
-        view = step_view(content, state, sets(content, state), state.step)._replace(paused=True)
+        # The card and the screen show the advice, not the step that hurt.
+        view = View("info", p("knee_coach_title"), p("pain_routine"))
         choices = p("pain_choices")
         return state, Reply((Say(p("pain_routine")), Say(choices)), choices, view)
     state = state._replace(phase=ADVISED, question=0, want=None, last={"r": "advice"})
