@@ -62,6 +62,8 @@ def progress_after(
         return Progress()
     if "completed" in reply.effects:
         progress = progress.completed(now)
+    elif "ended" in reply.effects:  # stopped at the end without finishing: nothing to resume
+        progress = progress.cleared(now)
     elif state.phase == ROUTINE and position is not None:
         index, step = position
         if _moved_or_stale(progress, (state.routine, index, step), now):

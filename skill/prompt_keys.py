@@ -100,6 +100,7 @@ PROMPT_KEYS: tuple[str, ...] = (
     "pain_before",
     "lighter",
     "skipping",
+    "skipped_last",
     "ask_side",
     "side_needed",
     "side_noted",

@@ -65,7 +65,8 @@ class Reply(Record):
     view: View
     end_session: bool = False
     effects: frozenset[str] = frozenset()
-    """Side effects for the handler layer: ``completed`` (a routine finished), ``forget``,
+    """Side effects for the handler layer: ``completed`` (a routine finished), ``ended`` (it
+    stopped at its end unfinished: nothing to resume, nothing counted), ``forget``,
     ``remind`` (make :attr:`reminder`), ``list_reminders``, ``cancel_reminders``, ``offered``
     and ``declined`` (the reminder offer), ``time_zone`` (look it up and ask the coach again)."""
     rate: float = 1.0

@@ -473,8 +473,19 @@ def test_next_at_the_last_step_finishes_with_the_closing_line(content: Content) 
     assert content.prompts["closing"] in reply.text
     assert "relief they deserve" in reply.text
     assert reply.end_session and reply.reprompt is None
-    assert reply.effects == frozenset({"completed"})
+    # The day it counts for is the person's own: their time zone is looked up first.
+    assert reply.effects == frozenset({"completed", "time_zone"})
     assert state.phase == DONE and state.habits.week == 1 and state.usual == "full"
+
+
+def test_a_finished_routine_counts_in_a_known_time_zone_without_looking_it_up(
+    content: Content,
+) -> None:
+    last = content.routine("full").items[-1].technique
+    state, _ = walk(content, routine_state(content), Event(On.GO_TO, last.id), On.NEXT)
+    for known in (state._replace(tz="Europe/London"), state._replace(tz_checked=True)):
+        _, reply = walk(content, known, On.NEXT)
+        assert reply.effects == frozenset({"completed"})
 
 
 def test_the_full_routine_by_next_alone_visits_every_step_in_order(content: Content) -> None:

@@ -338,3 +338,30 @@ def test_what_was_heard_is_timed_at_the_speaking_rate(content: Content) -> None:
     assert slow_state.marks and normal_state.marks
     ratio = [s / n for s, n in zip(slow_state.marks, normal_state.marks, strict=True) if n]
     assert all(r > 1.0 for r in ratio), (slow_state.marks, normal_state.marks)
+
+
+@pytest.mark.parametrize("ending", ["stop", "screen keep-going"])
+def test_every_way_to_reach_the_end_counts_the_routine_on_its_day(
+    content: Content, ending: str
+) -> None:
+    """Said "stop" at "say next to finish", or a screen ran the last hold out in keep-going
+    mode: the routine is counted on the request's day, like "next" (it once counted on
+    1 January 1970: "that's your 0th routine this week")."""
+    earlier = Habits().after(TODAY)
+    state = last_step(content, habits=earlier, keep_going=ending != "stop", sent_at=NOW - 60)
+    state = state._replace(heard=state.run, next_at=None)  # every step was heard to its end
+    if ending == "stop":
+        event = Event(On.STOP, at=NOW)
+    else:
+        event = Event(On.HOLD_DONE, coach.prompts.position_key(state), at=NOW)
+    state, reply = step(content, state, event)
+    assert "completed" in reply.effects
+    assert "second routine this week" in reply.text
+    assert reply.view.text.endswith("This week: 2 routines. This month: 2 routines.")
+    assert state.habits.this_week(TODAY) == 2
+
+
+def test_yes_after_a_finished_routine_does_not_start_another(content: Content) -> None:
+    done = State(phase=DONE, checked=True, side="left", tz=NY)
+    state, reply = step(content, done, Event(On.YES, at=NOW))
+    assert state.phase == DONE and "technique 1" not in reply.text.lower()

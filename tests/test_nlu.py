@@ -28,7 +28,7 @@ CASES: list[tuple[str, str | None, dict[str, str | None]]] = [
     ("start massage", i.START_ROUTINE, {}),
     ("start the quick routine", i.START_ROUTINE, {R: "quick"}),
     ("do the full one", i.START_ROUTINE, {R: "full"}),
-    ("start the 4 minute routine", i.START_ROUTINE, {R: "quick"}),
+    ("start the short routine", i.START_ROUTINE, {R: "quick"}),
     ("give me the whole routine", i.START_ROUTINE, {R: "full"}),
     ("start the morning routine", i.START_ROUTINE, {R: None}),
     # a routine named on its own, as an answer to "which routine?"
@@ -183,12 +183,16 @@ CASES: list[tuple[str, str | None, dict[str, str | None]]] = [
     ("that's too hard", i.PAIN, {}),
     ("I feel pain", i.PAIN, {}),
     ("stop, it hurts", i.PAIN, {}),
+    ("ouch, that's too hard", i.PAIN, {}),
     ("why does my knee hurt", "KneePainCausesIntent", {}),  # a question, not pain now
     # not sure, and taking an answer back
     ("I'm not sure", i.NOT_SURE, {}),
     ("I don't know", i.NOT_SURE, {}),
     ("maybe", i.NOT_SURE, {}),
     ("I think so", i.NOT_SURE, {}),
+    ("a little", i.NOT_SURE, {}),  # a partial answer is not a yes or a no
+    ("sometimes", i.NOT_SURE, {}),
+    ("kind of", i.NOT_SURE, {}),
     ("I don't think so", i.NO, {}),
     ("I'm not sure what that means", i.EXPLAIN, {}),
     ("I meant no", i.MEANT_NO, {}),
@@ -197,6 +201,7 @@ CASES: list[tuple[str, str | None, dict[str, str | None]]] = [
     ("wait", i.PAUSE, {}),
     ("no", i.NO, {}),
     ("I meant yes", i.MEANT_YES, {}),
+    ("wait, I meant yes", i.MEANT_YES, {}),
     ("that was a mistake", i.UNDO_ANSWER, {}),
     ("lighter", i.LIGHTER, {}),
     ("try again with lighter pressure", i.LIGHTER, {}),

@@ -121,12 +121,16 @@ def test_lighter_and_skip_outside_the_routine_go_back_to_the_question(content: C
         assert state.phase == SAFETY and "safety check first" in reply.text
 
 
-def test_skip_at_the_last_technique_finishes(content: Content) -> None:
+def test_skip_at_the_last_technique_ends_gently_and_counts_nothing(content: Content) -> None:
+    """Often said because it hurt: no praise, no reminder offer, no routine counted, and
+    nothing left to resume at the technique that hurt."""
     state, _ = walk(content, State(), On.LAUNCH, *[On.NO] * 5, Event(On.SIDE, "both"))
     last = content.techniques[-1].id
-    state, _ = walk(content, state, Event(On.GO_TO, last))
-    state, reply = walk(content, state, On.SKIP)  # both legs of it skipped
-    assert "completed" in reply.effects and reply.end_session
+    state, _ = walk(content, state, Event(On.GO_TO, last), On.PAIN)
+    state, reply = walk(content, state._replace(remembers=True), On.SKIP)  # both legs skipped
+    assert reply.effects == frozenset({"ended"}) and reply.end_session
+    assert "well done" not in reply.text.lower() and "remind" not in reply.text.lower()
+    assert "healthcare provider" in reply.text and state.habits.week == 0
 
 
 # --------------------------------------------------------------------------- the undo window
@@ -258,3 +262,18 @@ def test_every_phrase_the_readme_teaches_is_understood() -> None:
         assert phrase in phrases, phrase
         found = model.match(phrase)
         assert found is not None and found.intent == intent, phrase
+
+
+def test_where_am_i_after_holding_off_gives_no_routine_length(content: Content) -> None:
+    advised, _ = walk(content, State(), On.LAUNCH, On.YES)
+    _, reply = walk(content, advised, On.WHERE)
+    assert "won't start the routine today" in reply.text and "minutes" not in reply.text
+
+
+def test_the_paused_screen_shows_the_step_that_was_cut(content: Content) -> None:
+    """Paused in the hold of step 3, after set-up steps 1 and 2 were heard: step 3 shows."""
+    state, _ = walk(content, State(), On.LAUNCH, *[On.NO] * 5, Event(On.SIDE, "right"))
+    state = state._replace(heard=2, marks=(), sent_at=1.0)
+    _, reply = walk(content, state, On.PAUSE)
+    step_3 = content.routine("full").items[0].technique.steps[2].say
+    assert reply.view.text == step_3 and reply.view.step_number == 3

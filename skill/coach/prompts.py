@@ -161,6 +161,11 @@ def resume_point(content: Content, state: State) -> tuple[int, int] | None:
     return state.next_at
 
 
+def cut_short(state: State) -> bool:
+    """The last step reply was cut off before its end, as the request's time showed."""
+    return state.sent_at > 0 and state.heard < state.run
+
+
 def on_step(state: State) -> int:
     """The step the person is on: the one cut short, else the first of the last reply."""
     if not state.marks and 0 < state.heard < state.run:
@@ -273,9 +278,15 @@ def with_prompt(
     title: str = "knee_coach_title",
     skip_topic: str | None = None,
 ) -> tuple[State, Reply]:
-    """A short answer followed by what the person can say next, right where they are."""
+    """A short answer followed by what the person can say next, right where they are.
+
+    Asked over a step that was still playing (the person spoke before its hold ended), the
+    routine is paused there, so what comes next is to resume that step, not to skip past it.
+    """
     if state.phase == NEW:
         state = state._replace(phase=IDLE)
+    if state.phase == ROUTINE and cut_short(state) and not state.paused:
+        state = state._replace(paused=True)
     prompt = phase_prompt(content, state, skip_topic)
     view = View("info", content.prompt(title), text)
     return state, Reply((Say(text), Say(prompt)), prompt, view)

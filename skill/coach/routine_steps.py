@@ -17,6 +17,7 @@ from skill.coach.prompts import (
     after_run,
     ask_question,
     ask_side,
+    cut_short,
     hold_number,
     minutes_lead,
     not_now,
@@ -224,7 +225,7 @@ def _play_to_end(content: Content, probe: State, rate: float) -> float:
         probe = settle(content, probe._replace(sent_at=1.0), float("inf"))
         position = after_run(content, probe)
         if position is None:
-            return total + parts_seconds(finish(content, probe)[1].parts, rate)
+            return total + parts_seconds(finish(content, probe, 0.0)[1].parts, rate)
         probe = probe._replace(index=position[0], step=position[1])
 
 
@@ -244,13 +245,21 @@ def next_step(content: Content, state: State, event: Event) -> tuple[State, Repl
 
 
 def advance(
-    content: Content, state: State, lead: Sequence[Part], now: float = 0.0
+    content: Content, state: State, lead: Sequence[Part], now: float
 ) -> tuple[State, Reply]:
     """Move past what was last spoken: the next step, the next leg or technique, or the end.
 
-    ``now`` (the request's timestamp) dates a finished routine.
+    If the last reply was cut short (the person spoke over it), "past it" means past the
+    movement they were on (its set-up and its timed step), not past the whole reply: in
+    keep-going mode a reply speaks the rest of a technique, and its later movements were never
+    heard. ``now`` (the request's timestamp) dates a finished routine.
     """
     position = after_run(content, state)
+    if cut_short(state):
+        on = on_step(state)
+        after_movement = on + run_length(sets(content, state)[state.index], on, False)
+        if after_movement < state.step + state.run:
+            position = (state.index, after_movement)
     if position is None:
         return finish(content, state, now)
     index, step = position
@@ -311,8 +320,8 @@ def skip_technique(content: Content, state: State, event: Event) -> tuple[State,
     this = all_sets[state.index].technique.id
     later = (i for i in range(state.index + 1, len(all_sets)) if all_sets[i].technique.id != this)
     index = next(later, None)
-    if index is None:
-        return finish(content, state, event.at)
+    if index is None:  # nothing after it: the end for today, but not a routine to praise
+        return last_skipped(content, state)
     lead = [Say(content.prompt("skipping"))]
     return play(content, state._replace(index=index, step=0), lead)
 
@@ -326,8 +335,22 @@ def lighter(content: Content, state: State, event: Event) -> tuple[State, Reply]
     return play(content, state._replace(step=step), lead, intro=False, brief=True, replay=True)
 
 
-def finish(content: Content, state: State, now: float = 0.0) -> tuple[State, Reply]:
-    """The routine is done: say so, count it, and maybe offer a daily reminder."""
+def last_skipped(content: Content, state: State) -> tuple[State, Reply]:
+    """The last technique skipped (often because it hurt): a gentle close, with no praise,
+    no reminder offer and no routine counted; where it stopped is cleared, not kept."""
+    p = content.prompt
+    text = f"{p('skipped_last')} {p('goodbye')}"
+    state = state._replace(phase=DONE, index=0, step=0, run=1, heard=1, last={})
+    view = View("info", p("goodbye_title"), text)
+    return state, Reply((Say(text),), None, view, end_session=True, effects=frozenset({"ended"}))
+
+
+def finish(content: Content, state: State, now: float) -> tuple[State, Reply]:
+    """The routine is done: say so, count it, and maybe offer a daily reminder.
+
+    The day it counts for is the person's own: if their time zone is not known yet, the reply
+    asks the handler to look it up (the ``time_zone`` effect), which then asks again.
+    """
     p = content.prompt
     day = encouragement.today(state, now)
     habits = state.habits.after(day)
@@ -345,15 +368,15 @@ def finish(content: Content, state: State, now: float = 0.0) -> tuple[State, Rep
     view = View("done", p("done_title"), encouragement.done_card(content, habits, day))
     from skill.coach import reminders  # an edge: loaded at a routine's end, not at launch
 
+    lookup = frozenset({"time_zone"}) if state.tz is None and not state.tz_checked else frozenset()
     if reminders.may_offer(state, now):
         state = state._replace(pending="offer", offered=int(now))
-        effects = frozenset({"completed", "offered"})
+        effects = frozenset({"completed", "offered"}) | lookup
         text = f"{said} {p('reminder_offer')}"
         return state, Reply((Say(text),), p("offer_reprompt"), view, effects=effects)
     text = f"{said} {p('goodbye')}"
-    return state, Reply(
-        (Say(text),), None, view, end_session=True, effects=frozenset({"completed"})
-    )
+    effects = frozenset({"completed"}) | lookup
+    return state, Reply((Say(text),), None, view, end_session=True, effects=effects)
 
 
 def session_end(content: Content, state: State, event: Event) -> tuple[State, Reply]:
@@ -381,7 +404,7 @@ def hold_done(content: Content, state: State, event: Event) -> tuple[State, Repl
         return state, silence()
     state = settle(content, state, event.at, whole=True)
     if state.keep_going:
-        return advance(content, state, [])
+        return advance(content, state, [], event.at)
     all_sets = sets(content, state)
     prompt = routine_prompt(content, state, all_sets)
     view = step_view(content, state, all_sets, state.step + state.run - 1)
@@ -400,7 +423,7 @@ def pause(content: Content, state: State, event: Event) -> tuple[State, Reply]:
 
 def paused_reply(content: Content, state: State, **_: Any) -> tuple[State, Reply]:
     prompt = paused_prompt(content, state)
-    view = step_view(content, state, sets(content, state), state.step)._replace(paused=True)
+    view = step_view(content, state, sets(content, state), on_step(state))._replace(paused=True)
     return state, Reply((Say(content.prompt("paused")), Say(prompt)), prompt, view)
 
 
@@ -410,12 +433,10 @@ def resume(content: Content, state: State, event: Event) -> tuple[State, Reply]:
         return not_now(content, state)
     if state.phase != ROUTINE:
         return with_prompt(content, state, content.prompt("nothing_to_resume"))
-    return go_on(content, state, now=event.at)
+    return go_on(content, state, [], event.at)
 
 
-def go_on(
-    content: Content, state: State, lead: Sequence[Part] = (), now: float = 0.0
-) -> tuple[State, Reply]:
+def go_on(content: Content, state: State, lead: Sequence[Part], now: float) -> tuple[State, Reply]:
     """Play on from :func:`~skill.coach.prompts.resume_point` (or finish, if all was heard).
 
     ``now`` (the request's timestamp) dates a routine that finishes here.

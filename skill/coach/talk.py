@@ -26,7 +26,7 @@ from skill.coach.routine_steps import finish, start, where_minutes
 from skill.content import Content, Topic
 from skill.habits import Habits
 from skill.reply import Part, Reply, Say, View
-from skill.state import DONE, IDLE, NEW, ROUTINE, SAFETY, SIDE, Event, On, State
+from skill.state import ADVISED, IDLE, NEW, ROUTINE, SAFETY, SIDE, Event, On, State
 
 # ----- information
 
@@ -86,6 +86,8 @@ def where(content: Content, state: State, event: Event) -> tuple[State, Reply]:
 def where_reply(content: Content, state: State, **_: Any) -> tuple[State, Reply]:
     """How much is left, leading with the time; then where they are (with the leg)."""
     p = content.prompt
+    if state.phase == ADVISED:  # no routine today: no length to give
+        return with_prompt(content, state, p("advised_no_routine"))
     if state.phase != ROUTINE:
         routine = content.routine(state.routine)
         knees = side_words(content, "both") if state.side == "both" else p("knees_one")
@@ -152,7 +154,7 @@ def no_question(content: Content, state: State, event: Event) -> tuple[State, Re
     """Yes or no when no safety question is waiting: answer the offer at hand, if any."""
     if state.phase == SIDE:
         return ask_side(content, state, [Say(content.prompt("side_needed"))])
-    if state.phase in (IDLE, DONE) and event.kind == On.YES:
+    if state.phase == IDLE and event.kind == On.YES:  # "say start to begin": yes, let's
         return start(content, state, Event(On.START))
     return with_prompt(content, state, content.prompt("no_question"))
 
@@ -167,7 +169,7 @@ def stop(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     if state.phase == ROUTINE:
         target = resume_point(content, state)
         if target is None:
-            return finish(content, state)
+            return finish(content, state, event.at)
         position = p("stop_summary", **position_words(content, state, *target))
         # Promise a pick-up only when there is somewhere to pick it up from.
         later = f" {p('stop_resume_hint')}" if state.remembers else ""
