@@ -162,12 +162,18 @@ def carry_out(handler_input: HandlerInput, reply: Reply, content: Content) -> Re
     """Make, list or cancel reminders as the reply asks, and amend it to say what happened."""
     p = content.prompt
     if "remind" in reply.effects and reply.reminder is not None:
+        # One daily reminder, not one more each time: a new daily time replaces the old one
+        # (made first, so a failure never leaves the person with none).
+        earlier = _daily_tokens(handler_input) if reply.reminder.daily else []
         try:
             create(handler_input, reply.reminder)
         except ApiFailure as failure:
             words = {PERMISSION: "permission_how", TOO_MANY: "reminder_too_many"}
             key = words.get(failure.outcome, "reminder_failed")
             reply = amended(reply, p(key), drop="remind", consent=failure.outcome == PERMISSION)
+        else:
+            if earlier and _deleted(handler_input, earlier):
+                reply = amended(reply, f"{reply.text} {p('reminder_replaced')}")
     if "list_reminders" in reply.effects:
         try:
             found = [item for _, item in reminders(handler_input)]
@@ -178,6 +184,23 @@ def carry_out(handler_input: HandlerInput, reply: Reply, content: Content) -> Re
     if "cancel_reminders" in reply.effects:
         reply = _cancel(handler_input, reply, content)
     return reply
+
+
+def _daily_tokens(handler_input: HandlerInput) -> list[str]:
+    """The alert tokens of the skill's daily reminders; none if they cannot be listed."""
+    try:
+        return [token for token, item in reminders(handler_input) if item.daily]
+    except ApiFailure:
+        return []
+
+
+def _deleted(handler_input: HandlerInput, tokens: list[str]) -> bool:
+    try:
+        for token in tokens:
+            delete(handler_input, token)
+    except ApiFailure:
+        return False
+    return True
 
 
 def _cancel(handler_input: HandlerInput, reply: Reply, content: Content) -> Reply:

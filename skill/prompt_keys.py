@@ -35,6 +35,7 @@ COMING_BACK: tuple[str, ...] = (
     "reminder_text",
     "reminder_set_daily",
     "reminder_set_once",
+    "reminder_replaced",
     "reminder_ask_time",
     "reminder_ask_zone",
     "reminder_zone_unknown",

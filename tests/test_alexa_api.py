@@ -43,8 +43,9 @@ def test_the_reminder_request_is_what_the_reminders_api_documents(
 ) -> None:
     me = person(handler, alexa_api, granted={REMINDERS_SCOPE}, locale="en-GB")
     me.say("ask knee coach to remind me every day at 7:30 pm")
-    zone, post = alexa_api.standin.calls
+    zone, listing, post = alexa_api.standin.calls  # listed first: one daily reminder, not two
     assert (zone.method, zone.path) == ("GET", "/v2/devices/local-device/settings/System.timeZone")
+    assert (listing.method, listing.path) == ("GET", "/v1/alerts/reminders")
     assert (post.method, post.path) == ("POST", "/v1/alerts/reminders")
     assert zone.authorization == post.authorization == f"Bearer {API_TOKEN}"
     assert post.body == {
