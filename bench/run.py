@@ -4,11 +4,12 @@ The machine is noisy and shared, so absolute numbers drift from run to run; ever
 can be is therefore a ratio against the baseline (``bench/hello_skill``), with the two measured
 interleaved in one run. Measures:
 
-* cold start: a whole fresh process (interpreter start, handler import, one LaunchRequest),
-  ``--runs`` interleaved rounds, judged on the median of the rounds' paired ratios and shown
-  with their spread; also the processes' CPU time and, where valgrind is installed, the
-  instructions executed, which do not depend on the machine's load. ``--load N`` runs N busy
-  processes alongside, for the loaded figure;
+* cold start: a whole fresh process from its start to its first answer (interpreter start,
+  handler import, one LaunchRequest), ``--runs`` interleaved rounds, judged on the median of
+  the rounds' paired ratios and shown with their spread; also the process's CPU time to that
+  answer, the time to its exit (info), and, where valgrind is installed, the instructions the
+  whole process executes, which do not depend on the machine's load. ``--load N`` runs N
+  busy processes alongside, for the loaded figure;
 * cold import with DynamoDB: our handler module with its DynamoDB store against the hello
   skill with the SDK's ``DynamoDbAdapter`` built at import as the ASK samples do
   (``bench/hello_dynamodb``), both import-only, interleaved in the same run;
@@ -119,18 +120,19 @@ def cold_once(config: ColdConfig, event_file: Path) -> dict[str, float]:
     child = subprocess.Popen(
         command, env=config.env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
+    assert child.stdout is not None
+    line = child.stdout.readline()  # the child flushes it the moment it has answered
+    answer_ms = (time.perf_counter() - started) * 1000
     out, err = child.communicate()
     wall_ms = (time.perf_counter() - started) * 1000
-    # The whole process's own CPU time (interpreter start included): what it would take on a
-    # core of its own, which a loaded machine's wall time does not show.
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = line + out
     if child.returncode != 0:
         raise SystemExit(f"cold start of {config.label} failed:\n{err[-2000:]}")
     sample: dict[str, float] = json.loads(out.strip().splitlines()[-1])
     if not config.import_only and not sample["spoke"]:
         raise SystemExit(f"{config.label} did not answer the LaunchRequest with speech")
     sample["wall_ms"] = wall_ms
-    sample["children_cpu_s"] = usage.ru_utime + usage.ru_stime
+    sample["answer_ms"] = answer_ms
     return sample
 
 
@@ -139,13 +141,9 @@ def cold_runs(
 ) -> dict[str, list[dict[str, float]]]:
     """Interleaved runs (one of each per round), after one unmeasured round that warms caches."""
     samples: dict[str, list[dict[str, float]]] = {c.label: [] for c in configs}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    spent = before.ru_utime + before.ru_stime
     for round_ in range(runs + 1):
         for config in configs:
             sample = cold_once(config, event_file)
-            sample["cpu_ms"] = (sample["children_cpu_s"] - spent) * 1000
-            spent = sample["children_cpu_s"]
             if round_:
                 samples[config.label].append(sample)
     return samples
@@ -216,6 +214,14 @@ def load_hello() -> Handler:
     return handler
 
 
+def local_api() -> Any:
+    """Alexa's API answered in process (as in ``knee-coach chat``): a finished routine looks
+    the device's time zone up, and the warm figures are our code's, not a network's."""
+    from skill.alexa_standin import AlexaStandIn, StandInApiClient
+
+    return StandInApiClient(AlexaStandIn())
+
+
 def record_routine() -> list[dict[str, Any]]:
     """The envelopes of one whole routine, as the simulator sends them (session carried along).
 
@@ -227,7 +233,7 @@ def record_routine() -> list[dict[str, Any]]:
     from skill.settings import Settings
     from skill.simulator import Conversation
 
-    inner = make_handler(build_skill(Settings(persistence="none"), None))
+    inner = make_handler(build_skill(Settings(persistence="none"), None, api_client=local_api()))
     events: list[dict[str, Any]] = []
 
     def recorder(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -372,36 +378,44 @@ def cold_section(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: li
         samples = cold_runs(configs, event_file, args.runs)
     load_after = os.getloadavg()[0]
     base = samples["hello"]
-    base_wall = summarize(base, "wall_ms")
+    base_answer = summarize(base, "answer_ms")
     base_in = summarize(base, "in_process_ms")
     base_rss = summarize(base, "maxrss_kb")
-    # The budget is judged on the handler path without a store, as a whole process (the
-    # interpreter's start included, as on Lambda): on Lambda the store is DynamoDB (its own
-    # row below); SQLite is the local default (info). Under --load the figures are the
-    # loaded ones: shown, not judged.
+    # The budget is judged on the handler path without a store, as a whole process from its
+    # start to its first answer (the interpreter's start included, as on Lambda; its exit is
+    # not part of what anyone waits for): on Lambda the store is DynamoDB (its own row
+    # below); SQLite is the local default (info). Under --load the figures are the loaded
+    # ones: shown, not judged.
     for label, title, judged in (
         ("none", "no persistence", not args.load),
         ("sqlite", "SQLite store, info", False),
     ):
         ours = samples[label]
-        wall_ratios = paired_ratios(ours, base, "wall_ms")
+        answer_ratios = paired_ratios(ours, base, "answer_ms")
         rows.append(
             Row(
-                f"cold start, whole process wall ms ({title})",
-                f"{base_wall:.1f}",
-                f"{summarize(ours, 'wall_ms'):.1f}",
-                spread(wall_ratios),
+                f"cold start, new process to first answer, wall ms ({title})",
+                f"{base_answer:.1f}",
+                f"{summarize(ours, 'answer_ms'):.1f}",
+                spread(answer_ratios),
                 f"<= {COLD_RATIO}x" if judged else ("loaded, info" if args.load else ""),
-                verdict(median(wall_ratios) <= COLD_RATIO) if judged else "",
+                verdict(median(answer_ratios) <= COLD_RATIO) if judged else "",
             )
         )
-        cpu_ratios = paired_ratios(ours, base, "cpu_ms")
         rows.append(
             Row(
                 "  the same, CPU ms of the process",
-                f"{summarize(base, 'cpu_ms'):.1f}",
-                f"{summarize(ours, 'cpu_ms'):.1f}",
-                spread(cpu_ratios),
+                f"{summarize(base, 'cpu_to_answer_ms'):.1f}",
+                f"{summarize(ours, 'cpu_to_answer_ms'):.1f}",
+                spread(paired_ratios(ours, base, "cpu_to_answer_ms")),
+            )
+        )
+        rows.append(
+            Row(
+                "  the process to its exit, wall ms (info)",
+                f"{summarize(base, 'wall_ms'):.1f}",
+                f"{summarize(ours, 'wall_ms'):.1f}",
+                spread(paired_ratios(ours, base, "wall_ms")),
             )
         )
         inner = summarize(ours, "in_process_ms")
@@ -419,7 +433,7 @@ def cold_section(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: li
                 base_ir, ours_ir = (count or 0 for count in counts)
                 rows.append(
                     Row(
-                        "  the same, instructions (callgrind, load-independent)",
+                        "  instructions, the process to its exit (callgrind, load-independent)",
                         f"{base_ir / 1e6:.0f}M",
                         f"{ours_ir / 1e6:.0f}M",
                         f"{ours_ir / base_ir:.2f}x",
@@ -443,8 +457,8 @@ def cold_section(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: li
         f"{load}, 1-minute load average {load_before:.2f} before, {load_after:.2f} after"
     )
     if "none@zip" in samples:
-        zb = summarize(samples["hello@zip"], "wall_ms")
-        zo = summarize(samples["none@zip"], "wall_ms")
+        zb = summarize(samples["hello@zip"], "answer_ms")
+        zo = summarize(samples["none@zip"], "answer_ms")
         rb = summarize(samples["hello@zip"], "maxrss_kb")
         ro = summarize(samples["none@zip"], "maxrss_kb")
         rows.append(
@@ -524,13 +538,15 @@ def dynamo(event_file: Path, runs: int, rows: list[Row], notes: list[str]) -> No
 
 
 def warm_section(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[str]) -> None:
-    os.environ["KNEE_COACH_PERSISTENCE"] = "none"
     from skill.app import build_skill
-    from skill.lambda_function import lambda_handler, make_handler
+    from skill.lambda_function import make_handler
     from skill.settings import Settings
     from skill.simulator import Session
     from skill.store import make_persistence_adapter
 
+    lambda_handler = make_handler(
+        build_skill(Settings(persistence="none"), None, api_client=local_api())
+    )
     events = record_routine()
     hello = load_hello()
     launch = Session().launch()
@@ -539,7 +555,8 @@ def warm_section(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: li
     ours = time_calls(lambda_handler, events, reps)
     ours_launch = time_calls(lambda_handler, [launch], reps * 10)
     sqlite_settings = Settings(persistence="sqlite", sqlite_path=tmp / "warm.db")
-    sqlite = make_handler(build_skill(sqlite_settings, make_persistence_adapter(sqlite_settings)))
+    sqlite_store = make_persistence_adapter(sqlite_settings)
+    sqlite = make_handler(build_skill(sqlite_settings, sqlite_store, api_client=local_api()))
     ours_sqlite = time_calls(sqlite, events, max(1, reps // 4))
     hp50, hp99 = percentile(hello_times, 50), percentile(hello_times, 99)
     p50, p99 = percentile(ours, 50), percentile(ours, 99)
@@ -577,7 +594,8 @@ def warm_section(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: li
     notes.append(
         f"warm: {len(events)} recorded requests (launch, safety check, both knees, the whole full "
         f"routine with pause/resume, repeat, where, slower, help, stop) x {reps} passes = "
-        f"{len(ours)} timed calls through lambda_handler, persistence none"
+        f"{len(ours)} timed calls through the Lambda entry point (make_handler), persistence "
+        "none, Alexa's API (the time zone a finished routine looks up) answered in process"
     )
 
 
