@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Write ``content/compiled.json``: the content's parsed YAML, so cold starts skip YAML, and
-the routine lengths a first launch announces, worked out by the coach, so they skip that too.
+"""Write ``content/compiled.json``: the content as validated from its YAML, so cold starts skip
+the YAML and the checks, and the routine lengths a first launch announces, worked out by the
+coach, so they skip that too.
 
 Run after editing anything in ``content/*.yaml``; ``tests/test_content_compiled.py`` fails
-while the file is stale (the skill still works then, parsing the YAML at start-up instead).
+while the file is stale (the skill still works then, validating the YAML at start-up instead).
 
     .venv/bin/python scripts/compile_content.py [--check]
 """

@@ -21,6 +21,7 @@ from skill.simulator import Session
 
 OFF_THE_PATH = {
     "parsing and text": ("yaml", "xml", "urllib.request", "email", "zoneinfo"),
+    "content checks (compiled content is current)": ("skill.content_yaml",),
     "web surface": (
         "flask",
         "flask_ask_sdk",

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
-from skill.content import Content, ContentError, load_content
+from skill.content import Content, load_content
+from skill.content_yaml import ContentError
 from skill.settings import Settings
 from skill.timing import WORDS_PER_SECOND
 

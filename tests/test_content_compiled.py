@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
+from skill import content_yaml
 from skill.coach import handle, launch_lengths, routine_steps
 from skill.content import (
     COMPILED_FILE,
     SOURCE_FILES,
-    ContentError,
     compile_content,
     load_content,
+    read_yaml_content,
 )
+from skill.content_yaml import ContentError
 from skill.settings import Settings
 from skill.state import Event, On, State
 
@@ -30,12 +34,44 @@ def _copy(tmp_path: Path, with_compiled: bool) -> Path:
     return target
 
 
+def _refuse_yaml(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: object) -> None:
+        raise AssertionError("read the YAML although the compiled content was current")
+
+    monkeypatch.setattr(content_yaml, "read_content", refuse)
+
+
 def test_committed_compiled_file_matches_the_yaml() -> None:
     """Also the lengths a first launch announces: the coach's own answers for this content."""
     committed = (CONTENT / COMPILED_FILE).read_text(encoding="utf-8")
     assert committed == compile_content(CONTENT, launch_lengths), (
         "content/compiled.json is stale: run make generate"
     )
+
+
+def test_both_modules_stamp_and_read_the_same_sources() -> None:
+    assert SOURCE_FILES == content_yaml.SOURCE_FILES
+
+
+def test_current_compiled_content_is_loaded_without_the_yaml_reader(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _refuse_yaml(monkeypatch)
+    assert load_content(CONTENT).techniques
+
+
+def test_compiled_and_yaml_load_the_same_content() -> None:
+    from_compiled = load_content(CONTENT)
+    # The compiled file also carries worked-out lengths, which YAML alone leaves to the coach.
+    assert from_compiled._replace(lengths={}) == read_yaml_content(CONTENT)
+    assert from_compiled.lengths == launch_lengths(from_compiled)
+
+
+def test_routines_share_the_techniques_records() -> None:
+    content = load_content(CONTENT)
+    for routine in content.routines:
+        for item in routine.items:
+            assert item.technique is content.technique(item.technique.id)
 
 
 def test_a_first_launch_announces_a_worked_out_length_without_playing_the_routine(
@@ -53,22 +89,15 @@ def test_a_first_launch_announces_a_worked_out_length_without_playing_the_routin
         assert "minutes for one knee" in reply.text
 
 
-def test_lengths_made_from_other_sources_are_not_used(tmp_path: Path) -> None:
+def test_any_edited_source_makes_the_content_load_from_the_yaml(tmp_path: Path) -> None:
     directory = _copy(tmp_path, with_compiled=True)
     assert load_content(directory).lengths
     path = directory / "prompts.yaml"
     path.write_text(path.read_text() + "\n")  # same content, another version of the file
-    assert load_content(directory).lengths == {}
+    assert load_content(directory).lengths == {}  # from YAML: the coach works lengths out
 
 
-def test_compiled_and_yaml_load_the_same_content(tmp_path: Path) -> None:
-    from_yaml = load_content(_copy(tmp_path / "a", with_compiled=False))
-    from_compiled = load_content(_copy(tmp_path / "b", with_compiled=True))
-    # The compiled file also carries worked-out lengths, which YAML alone leaves to the coach.
-    assert from_compiled._replace(lengths={}) == from_yaml
-
-
-def test_a_stale_entry_is_ignored_for_the_edited_file(tmp_path: Path) -> None:
+def test_an_edit_to_the_yaml_is_what_loads(tmp_path: Path) -> None:
     directory = _copy(tmp_path, with_compiled=True)
     path = directory / "techniques.yaml"
     original = load_content(directory).techniques[0].name
@@ -76,9 +105,33 @@ def test_a_stale_entry_is_ignored_for_the_edited_file(tmp_path: Path) -> None:
     assert load_content(directory).techniques[0].name == "Renamed Glide"
 
 
-def test_a_broken_compiled_file_falls_back_to_yaml(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        "{not json",
+        "[]",
+        '{"sources": "SOURCES"}',
+        '{"sources": "SOURCES", "content": {"techniques": [{"id": "x"}]}}',
+        '{"sources": "SOURCES", "content": []}',
+    ],
+)
+def test_a_broken_compiled_file_falls_back_to_yaml(tmp_path: Path, breakage: str) -> None:
     directory = _copy(tmp_path, with_compiled=True)
-    (directory / COMPILED_FILE).write_text("{not json")
+    stamps = json.loads((directory / COMPILED_FILE).read_text())["sources"]
+    (directory / COMPILED_FILE).write_text(breakage.replace("SOURCES", stamps))
+    assert load_content(directory) == load_content(CONTENT)._replace(lengths={})
+
+
+def test_malformed_lengths_are_dropped_not_trusted(tmp_path: Path) -> None:
+    directory = _copy(tmp_path, with_compiled=True)
+    document = json.loads((directory / COMPILED_FILE).read_text())
+    document["lengths"] = {"good": 60, "zero": 0, "text": "long", "flag": True}
+    (directory / COMPILED_FILE).write_text(json.dumps(document))
+    assert load_content(directory).lengths == {"good": 60.0}
+
+
+def test_without_a_compiled_file_the_yaml_is_read(tmp_path: Path) -> None:
+    directory = _copy(tmp_path, with_compiled=False)
     assert load_content(directory) == load_content(CONTENT)._replace(lengths={})
 
 
@@ -87,3 +140,23 @@ def test_a_stale_file_that_is_not_yaml_is_named(tmp_path: Path) -> None:
     (directory / "topics.yaml").write_text("topics: [unclosed\n")
     with pytest.raises(ContentError, match=r"topics\.yaml: not valid YAML"):
         load_content(directory)
+
+
+def test_a_missing_source_is_named_even_with_a_compiled_file(tmp_path: Path) -> None:
+    directory = _copy(tmp_path, with_compiled=True)
+    (directory / "routines.yaml").unlink()
+    with pytest.raises(ContentError, match=r"routines\.yaml: file is missing"):
+        load_content(directory)
+
+
+def test_loading_compiled_content_imports_neither_yaml_nor_the_validator() -> None:
+    """The cold path: what a Lambda start loads (tests/test_cold_path.py covers the rest)."""
+    import subprocess
+
+    code = (
+        "import sys; from skill.content import load_content; from pathlib import Path; "
+        f"load_content(Path({str(CONTENT)!r})); "
+        "print(sorted(m for m in ('yaml', 'skill.content_yaml') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
