@@ -18,7 +18,8 @@ from typing import Any
 
 from skill.record import Record
 
-_TIME_ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2}")
+_TIME_ZONE = r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2}"
+"""An IANA-shaped name; compiled (and cached by ``re``) the first time a name is checked."""
 MAX_TIME_ZONE_CHARS = 64
 
 
@@ -27,7 +28,7 @@ def is_time_zone_name(value: object) -> bool:
     return (
         isinstance(value, str)
         and len(value) <= MAX_TIME_ZONE_CHARS
-        and _TIME_ZONE.fullmatch(value) is not None
+        and re.fullmatch(_TIME_ZONE, value) is not None
     )
 
 

@@ -49,7 +49,8 @@ MAX_COMPLETED = 1_000_000
 MAX_EPOCH = 2**40
 MAX_LEARNED = 32
 """Technique ids kept for tapering introductions (the content has six)."""
-_ROUTINE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_ROUTINE_ID = r"[A-Za-z0-9_-]{1,64}"
+"""Compiled (and cached by ``re``) the first time a stored id is checked, not at import."""
 
 ALLOWED_KEYS = frozenset(
     {
@@ -326,7 +327,7 @@ def _choice(
 def _position(record: Mapping[str, Any]) -> tuple[str | None, int, int]:
     """A position is usable only whole: a bad index makes the routine unresumable."""
     routine = record.get("routine")
-    if not isinstance(routine, str) or not _ROUTINE_ID.fullmatch(routine):
+    if not isinstance(routine, str) or not re.fullmatch(_ROUTINE_ID, routine):
         return None, 0, 0
     technique = _int_in(record.get("technique", 0), 0, MAX_INDEX)
     step = _int_in(record.get("step", 0), 0, MAX_INDEX)
@@ -342,7 +343,7 @@ def _last_routine(record: Mapping[str, Any], routine: str | None, completed: int
         # routine means they did steps, and the full routine is the one to offer again.
         return routine or ("full" if completed > 0 else None)
     value = record.get("last_routine")
-    return value if isinstance(value, str) and _ROUTINE_ID.fullmatch(value) else None
+    return value if isinstance(value, str) and re.fullmatch(_ROUTINE_ID, value) else None
 
 
 def _learned(value: object) -> tuple[tuple[str, ...], bool]:
@@ -350,7 +351,7 @@ def _learned(value: object) -> tuple[tuple[str, ...], bool]:
         return (), False
     if not isinstance(value, (list, tuple)):
         return (), True
-    good = [v for v in value if isinstance(v, str) and _ROUTINE_ID.fullmatch(v)]
+    good = [v for v in value if isinstance(v, str) and re.fullmatch(_ROUTINE_ID, v)]
     unique = tuple(dict.fromkeys(good))[-MAX_LEARNED:]
     return unique, len(unique) != len(value)
 
@@ -409,7 +410,7 @@ def _float_in(value: object, low: float, high: float) -> float | None:
 def _problems(p: Progress) -> list[str]:
     """Invariants, checked on construction so that a bad value fails where it is made."""
     problems = []
-    if p.routine is not None and not _ROUTINE_ID.fullmatch(p.routine):
+    if p.routine is not None and not re.fullmatch(_ROUTINE_ID, p.routine):
         problems.append(f"routine id {p.routine!r}")
     if _int_in(p.technique, 0, MAX_INDEX) is None or _int_in(p.step, 0, MAX_INDEX) is None:
         problems.append("technique/step must be integers 0..999")
@@ -429,10 +430,10 @@ def _problems(p: Progress) -> list[str]:
         problems.append("completions")
     if _int_in(p.last_active, 0, MAX_EPOCH) is None:
         problems.append("last_active")
-    if p.last_routine is not None and not _ROUTINE_ID.fullmatch(p.last_routine):
+    if p.last_routine is not None and not re.fullmatch(_ROUTINE_ID, p.last_routine):
         problems.append(f"last_routine {p.last_routine!r}")
     if len(p.learned) > MAX_LEARNED or not all(
-        isinstance(t, str) and _ROUTINE_ID.fullmatch(t) for t in p.learned
+        isinstance(t, str) and re.fullmatch(_ROUTINE_ID, t) for t in p.learned
     ):
         problems.append("learned")
     if _float_in(p.rate, *RATE_RANGE) is None:
