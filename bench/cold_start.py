@@ -1,13 +1,16 @@
 """One cold start, run in a fresh interpreter by ``bench/run.py``; prints one JSON line.
 
-``python bench/cold_start.py TARGET EVENT_FILE [--import-only]``: TARGET is ``hello`` (the
+``python bench/cold_start.py TARGET EVENT_FILE [--import-only] [--exit-at-answer]``: TARGET is
+``hello`` (the
 baseline skill beside this file), ``hello_dynamodb`` (the same with the SDK's DynamoDbAdapter)
 or ``ours`` (``skill.lambda_function``, configured by the ``KNEE_COACH_*`` environment the
 parent sets). The clock starts before the handler module is
 imported and stops after the first LaunchRequest is answered; the parent also times the whole
 process. Before the clock, only what the Lambda runtime itself imports before any handler is
 loaded (see below), plus ``resource``; pathlib is kept out on purpose, so its cost shows where a
-target imports it.
+target imports it. ``--exit-at-answer`` ends the process the moment the answer is printed
+(``os._exit``, no interpreter teardown), so that an instruction count covers exactly what the
+judged wall time does.
 """
 
 import time
@@ -84,6 +87,8 @@ def main() -> int:
     # Flushed at once: the parent times the whole process up to this line, which is sent
     # the moment the answer is ready (what a person waits for), not at the process's exit.
     print(json.dumps(result), flush=True)
+    if "--exit-at-answer" in sys.argv[3:]:
+        os._exit(0)  # what follows (module teardown, the collector's last pass) is not waited for
     return 0
 
 
