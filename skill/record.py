@@ -67,18 +67,23 @@ class Record:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Built with dict operations only: records are made on every turn (a reply is a few
-        # dozen), so this is kept as quick as a NamedTuple's generated __new__.
+        # dozen, the content ~80 at start-up), so this is kept as quick as a NamedTuple's
+        # generated __new__, and the common case (all known names, no repeats) makes no sets.
         values = dict(self._template)  # every field, in order; defaults or _MISSING
         if args:
             if len(args) > len(values):
                 raise TypeError(f"{type(self).__name__} takes {len(values)} fields")
             values.update(zip(self._fields, args, strict=False))  # the rest come by name
         if kwargs:
-            unknown = kwargs.keys() - values.keys()
-            repeated = kwargs.keys() & set(self._fields[: len(args)])
-            if unknown or repeated:
-                name = min(unknown | repeated)
-                raise TypeError(f"{type(self).__name__}: unexpected or repeated field {name!r}")
+            if not kwargs.keys() <= values.keys() or (
+                args and not kwargs.keys().isdisjoint(self._fields[: len(args)])
+            ):
+                wrong = (kwargs.keys() - values.keys()) | (
+                    kwargs.keys() & set(self._fields[: len(args)])
+                )
+                raise TypeError(
+                    f"{type(self).__name__}: unexpected or repeated field {min(wrong)!r}"
+                )
             values.update(kwargs)
         if _MISSING in values.values():
             missing = next(name for name, value in values.items() if value is _MISSING)
