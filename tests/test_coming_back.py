@@ -93,16 +93,23 @@ def test_the_launch_line(content: Content, history: list[int], expected: str | N
     assert encouragement.launch_line(content, idle(habits=habits), NOW) == expected
 
 
-def test_how_am_i_doing_names_the_week_month_run_and_the_usual(content: Content) -> None:
+def test_how_am_i_doing_names_the_week_month_run_and_the_last_routine(content: Content) -> None:
     habits = Habits().after(TODAY - 1).after(TODAY)
     state = idle(habits=habits, usual="quick", side="both")
     state, reply = step(content, state, Event(On.PROGRESS, at=NOW))
     assert reply.parts[0].text == (  # type: ignore[union-attr]
         "You've done 2 routines this week, and 2 routines this month. "
-        "That's 2 days in a row. You usually do the quick routine, both knees."
+        "That's 2 days in a row. Last time, you did the quick routine, both knees."
     )
     _, again = step(content, state, Event(On.REPEAT, at=NOW + 60))
     assert again.text == reply.text  # "repeat" says the same, as of when it was asked
+
+
+def test_after_one_routine_nothing_is_called_usual(content: Content) -> None:
+    state = idle(habits=Habits().after(TODAY), usual="full", side="left")
+    _, reply = step(content, state, Event(On.PROGRESS, at=NOW))
+    assert "usually" not in reply.text
+    assert "Last time, you did the full routine, left knee." in reply.text
 
 
 @pytest.mark.parametrize("at", ["soon", "inf", "nan"])
@@ -319,8 +326,8 @@ def test_reminders_are_listed_in_words(content: Content) -> None:
         "You have one Knee Coach reminder: every day at midnight."
     )
     assert words(content, [Listed(True, (12, 0)), Listed(False, (7, 5)), Listed(True, None)]) == (
-        "You have 3 Knee Coach reminders: every day at noon, once, at 7:05 AM, "
-        "one set in the Alexa app."
+        "You have 3 Knee Coach reminders: every day at noon, just once at 7:05 AM, "
+        "and one set in the Alexa app."
     )
 
 

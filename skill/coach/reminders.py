@@ -66,7 +66,8 @@ def listed_words(content: Content, listed: Sequence[Listed]) -> str:
     ]
     if len(whens) == 1:
         return p("reminders_one", when=whens[0])
-    return p("reminders_many", count=len(whens), when=", ".join(whens))
+    listing = f"{', '.join(whens[:-1])}{',' if len(whens) > 2 else ''} and {whens[-1]}"
+    return p("reminders_many", count=len(whens), when=listing)
 
 
 # ----- asking for a reminder
