@@ -173,7 +173,7 @@ def carry_out(handler_input: HandlerInput, reply: Reply, content: Content) -> Re
             reply = amended(reply, p(key), drop="remind", consent=failure.outcome == PERMISSION)
         else:
             if earlier and _deleted(handler_input, earlier):
-                reply = amended(reply, f"{reply.text} {p('reminder_replaced')}")
+                reply = amended(reply, f"{_answer(reply)} {p('reminder_replaced')}")
     if "list_reminders" in reply.effects:
         try:
             found = [item for _, item in reminders(handler_input)]
@@ -213,6 +213,12 @@ def _cancel(handler_input: HandlerInput, reply: Reply, content: Content) -> Repl
         # Keep the coach's "couldn't cancel" and don't record them as declined: nothing changed.
         return amended(reply, p("reminders_cancel_failed"), drop="cancel_reminders")
     return amended(reply, p("reminders_cancelled" if tokens else "reminders_nothing_to_cancel"))
+
+
+def _answer(reply: Reply) -> str:
+    """What :func:`amended` replaces: the first part, the answer (the phase's prompt follows)."""
+    first = reply.parts[0] if reply.parts else None
+    return first.text if isinstance(first, Say) else ""
 
 
 def amended(reply: Reply, text: str, drop: str = "", consent: bool = False) -> Reply:

@@ -67,6 +67,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -174,7 +175,17 @@ def _play(conversation: Conversation, turn: dict[str, Any]) -> Turn:
     else:
         result = conversation.say(str(turn["say"]))
     check_response(result.response, quiet=quiet)
+    _says_nothing_twice(result)
     return result
+
+
+def _says_nothing_twice(result: Turn) -> None:
+    """No response says the same prompt twice (say, the phase's prompt after an answer that
+    already ended with it). Short cues ("Ten more seconds.") may recur in a long reply."""
+    sentences = [s.strip() for s in re.split(r"(?<=[.?!])\s+", result.text) if s.strip()]
+    long_ones = [s for s in sentences if len(s.split()) >= 5]
+    repeated = sorted({s for s in long_ones if long_ones.count(s) > 1})
+    assert not repeated, f"said twice in one response: {repeated}\n  said: {result.text}"
 
 
 def _check(result: Turn, expect: dict[str, Any], where: str) -> None:
