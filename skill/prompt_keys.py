@@ -16,6 +16,7 @@ COMING_BACK: tuple[str, ...] = (
     "routines_many",
     "done_card",
     "progress_week",
+    "progress_week_only",
     "progress_month",
     "progress_while",
     "progress_usual",

@@ -8,7 +8,7 @@ asks the handler layer for. The same flows run end to end, against Alexa's API s
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 import pytest
 from hypothesis import given
@@ -103,6 +103,16 @@ def test_how_am_i_doing_names_the_week_month_run_and_the_last_routine(content: C
     )
     _, again = step(content, state, Event(On.REPEAT, at=NOW + 60))
     assert again.text == reply.text  # "repeat" says the same, as of when it was asked
+
+
+def test_a_week_that_began_last_month_never_counts_zero_this_month(content: Content) -> None:
+    monday_30_november = date(2026, 11, 30).toordinal()
+    habits = Habits().after(monday_30_november)
+    state = idle(habits=habits, tz="UTC")
+    tuesday = datetime(2026, 12, 1, 12, tzinfo=timezone.utc).timestamp()  # same week, new month
+    _, reply = step(content, state, Event(On.PROGRESS, at=tuesday))
+    assert reply.parts[0].text == "You've done one routine this week."  # type: ignore[union-attr]
+    assert "0 routines" not in reply.text
 
 
 def test_after_one_routine_nothing_is_called_usual(content: Content) -> None:

@@ -93,7 +93,9 @@ def progress_reply(content: Content, state: State, **_: Any) -> tuple[State, Rep
     day = today(state, now)
     week, month = habits.this_week(day), habits.this_month(day)
     lines = []
-    if week:
+    if week and not month:  # a week that began last month: nothing yet this month
+        lines.append(content.prompt("progress_week_only", week=routines(content, week)))
+    elif week:
         lines.append(
             content.prompt(
                 "progress_week", week=routines(content, week), month=routines(content, month)
