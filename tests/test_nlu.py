@@ -143,7 +143,7 @@ CASES: list[tuple[str, str | None, dict[str, str | None]]] = [
     ("say that again", i.REPEAT, {}),
     ("can you repeat that?", i.REPEAT, {}),
     ("next", i.NEXT, {}),
-    ("skip", i.NEXT, {}),
+    ("skip", i.SKIP_TECHNIQUE, {}),  # what someone in pain says for "skip this technique"
     ("ok next", i.NEXT, {}),
     ("skip ahead", i.NEXT, {}),
     ("skip this step", i.NEXT, {}),
