@@ -184,8 +184,16 @@ def _wish(content: Content, state: State, event: Event) -> tuple[str, str | None
     return None
 
 
+_ASIDES = frozenset({"pace", "mode", "rate", "where"})
+"""Mid-routine answers that leave the step where it was: "repeat" after one means the step
+(what the routine's reprompt promises), not the aside again."""
+
+
 def _repeat(content: Content, state: State, event: Event) -> tuple[State, Reply]:
-    replay = _REPLAYS.get(str(state.last.get("r")))
+    kind = str(state.last.get("r"))
+    if state.phase == ROUTINE and not state.paused and kind in _ASIDES:
+        return routine_steps.replay_step(content, state)
+    replay = _REPLAYS.get(kind)
     if replay is None:
         return with_prompt(content, state, content.prompt("nothing_to_repeat"))
     return replay(content, state)
