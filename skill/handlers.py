@@ -83,6 +83,7 @@ INTENT_EVENTS: dict[str, str] = {
     intents.READ_DISCLAIMER: On.DISCLAIMER,
     intents.FORGET_ME: On.FORGET,
     intents.PAIN: On.PAIN,
+    intents.HAVE_CONDITION: On.CONDITION,
     intents.NOT_SURE: On.UNSURE,
     intents.MEANT_NO: On.UNDO,
     intents.MEANT_YES: On.UNDO,

@@ -17,6 +17,7 @@ COMING_BACK: tuple[str, ...] = (
     "done_card",
     "progress_week",
     "progress_week_only",
+    "condition_named",
     "progress_month",
     "progress_while",
     "progress_usual",

@@ -60,6 +60,7 @@ class On:
     TOPIC = "topic"  # value: topic id
     FORGET = "forget"
     PAIN = "pain"  # "it hurts": understood in every phase, never stored
+    CONDITION = "condition"  # "I have high blood pressure": a condition named, in any phase
     UNSURE = "unsure"  # "I'm not sure", "maybe"
     UNDO = "undo"  # value: "no" / "yes" ("I meant no"), or None ("that was a mistake")
     LIGHTER = "lighter"  # try the step again with less pressure

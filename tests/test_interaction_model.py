@@ -159,11 +159,13 @@ def test_keep_going_has_phrases_beyond_the_one_resume_may_claim(locale: str) -> 
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_answers_that_name_a_condition_capture_no_health_data(locale: str) -> None:
-    """ "yes I have osteoporosis" is a plain Yes: no slot could carry the condition anywhere."""
+    """ "yes I have osteoporosis" is HaveConditionIntent with plain samples: no slot could
+    carry the condition anywhere, so which one was named is never known."""
     model = _intents(locale)
-    assert "yes i have osteoporosis" in model[intents.YES]["samples"]
+    assert "yes i have osteoporosis" in model[intents.HAVE_CONDITION]["samples"]
+    assert "i have high blood pressure" in model[intents.HAVE_CONDITION]["samples"]
     assert "what is osteoporosis" in model[intents.EXPLAIN]["samples"]
-    for name in (intents.YES, intents.NO, intents.EXPLAIN):
+    for name in (intents.YES, intents.NO, intents.EXPLAIN, intents.HAVE_CONDITION):
         assert "slots" not in model[name], name
     conditions = ("osteoporosis", "varicose", "blood pressure", "hypertension", "swelling")
     every_value = set().union(*_phrases(locale).values())

@@ -118,8 +118,9 @@ CASES: list[tuple[str, str | None, dict[str, str | None]]] = [
     ("sure", i.YES, {}),
     ("OK", i.YES, {}),
     ("yes please", i.YES, {}),
-    ("yes I have osteoporosis", i.YES, {}),
-    ("I have varicose veins", i.YES, {}),
+    ("yes I have osteoporosis", i.HAVE_CONDITION, {}),  # named: held off in any phase
+    ("I have varicose veins", i.HAVE_CONDITION, {}),
+    ("I have one of those conditions", i.HAVE_CONDITION, {}),
     ("yes, I do have that", i.YES, {}),
     ("no", i.NO, {}),
     ("nope", i.NO, {}),

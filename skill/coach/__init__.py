@@ -115,6 +115,9 @@ def _dispatch(
 ) -> tuple[State, Reply]:
     if event.kind == On.UNDO and (answered is not None or not event.value):
         return safety_check.undo(content, state._replace(pending=None), event, answered)
+    if event.kind == On.UNDO and event.value == "yes" and state.phase in (SIDE, ROUTINE):
+        # "I meant yes" once the check is over: a late yes to it, so hold off as a yes would
+        return safety_check.condition(content, state, event)
     if event.kind == On.UNDO:  # "I meant no" with no answer to change is just "no"
         event = Event(On.YES if event.value == "yes" else On.NO, at=event.at)
     if state.phase == SAFETY and statements(content) and event.kind in (On.RESUME, On.NEXT):
@@ -225,6 +228,7 @@ _HANDLERS: dict[str, Handler] = {
     On.TOPIC: talk.topic,
     On.FORGET: talk.forget,
     On.PAIN: pain.pain,
+    On.CONDITION: safety_check.condition,
     On.UNSURE: safety_check.unsure,
     On.LIGHTER: routine_steps.lighter,
     On.SKIP: routine_steps.skip_technique,
@@ -240,7 +244,7 @@ _HANDLERS: dict[str, Handler] = {
 _WITHOUT_LAUNCH = frozenset(
     {
         On.TOPIC, On.DISCLAIMER, On.HELP, On.STOP, On.FALLBACK, On.FORGET, On.WHERE,
-        On.REPEAT, On.PAIN, On.UNSURE, On.UNDO, On.HOLD_DONE, On.SCREEN_ERROR,
+        On.REPEAT, On.PAIN, On.CONDITION, On.UNSURE, On.UNDO, On.HOLD_DONE, On.SCREEN_ERROR,
         On.PROGRESS, On.SPEAK_SLOWER, On.SPEAK_FASTER, On.SPEAK_NORMAL,
         On.REMIND, On.TIME, On.TIME_ZONE, On.LIST_REMINDERS, On.CANCEL_REMINDERS, On.PERMISSION,
     }

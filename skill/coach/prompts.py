@@ -298,4 +298,6 @@ def not_now(content: Content, state: State) -> tuple[State, Reply]:
         return ask_question(content, state, [Say(content.prompt("safety_first"))], full=False)
     if state.phase == SIDE:
         return ask_side(content, state)
+    if state.phase == ADVISED:  # not "once the routine is running": it won't run today
+        return with_prompt(content, state, content.prompt("advised_no_routine"))
     return with_prompt(content, state, content.prompt("not_in_routine"))

@@ -29,7 +29,7 @@ from skill.coach.prompts import (
     with_prompt,
 )
 from skill.coach.routine_steps import begin, play, seconds_to_end, set_index
-from skill.coach.talk import no_question
+from skill.coach.talk import UNSURE_MARK, no_question
 from skill.content import Content
 from skill.reply import Part, Reply, Say
 from skill.routine import minutes_words, valid_position
@@ -102,6 +102,23 @@ def answer(
     if state.compact:  # a returning person goes straight into the step
         return _after_safety(content, state, lead)
     return _after_safety(content, state, [*lead, Say(content.safety.all_clear)])
+
+
+def condition(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    """A condition the check asks about, named in a sentence of its own ("I have high blood
+    pressure"), or a late "I meant yes", in any phase: hold off, as a yes to it does.
+
+    The advice is the general one: which condition was named is neither recognised (the
+    model's samples have no slot) nor kept, so the reply never names the wrong one. Mid-routine
+    the hold stops (this reply has none) and the routine ends for today.
+    """
+    if state.phase == ADVISED:
+        return advice_reply(content, state)
+    if state.phase == SAFETY:
+        state = state._replace(answered=state.question)  # "I meant no" can still take it back
+    text = f"{content.prompt('condition_named')} {content.safety.compact.on_yes}"
+    state = state._replace(phase=ADVISED, question=0, want=None, paused=False, last={"r": "advice"})
+    return advice_reply(content, state, text)
 
 
 def advice_reply(
@@ -187,7 +204,7 @@ def unsure(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     """ "I'm not sure": never just "yes or no, please". Explained, and advised; twice, not today."""
     p = content.prompt
     if state.phase == SAFETY:
-        if state.last.get("r") == "unsure":
+        if UNSURE_MARK in (state.last.get("r"), state.last.get("u")):  # twice for one question
             state = state._replace(phase=ADVISED, question=0, want=None, last={"r": "advice"})
             return advice_reply(content, state, p("unsure_hold_off"))
         return unsure_reply(content, state)

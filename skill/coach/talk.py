@@ -68,15 +68,22 @@ def disclaimer_reply(content: Content, state: State, **_: Any) -> tuple[State, R
 
 
 def explain(content: Content, state: State, event: Event) -> tuple[State, Reply]:
-    state = state._replace(last={"r": "explain"})
+    # Asked between two "not sure"s, the explanation keeps the first one counted.
+    unsure = state.phase == SAFETY and UNSURE_MARK in (state.last.get("r"), state.last.get("u"))
+    last = {"r": "explain", "u": UNSURE_MARK} if unsure else {"r": "explain"}
+    state = state._replace(last=last)
     if state.phase == SAFETY:
         lead = [Say(question_explain(content, state))]
         state, reply = ask_question(content, state, lead, full=False)
-        return state._replace(last={"r": "explain"}), reply
+        return state._replace(last=last), reply
     if state.phase == ROUTINE:
         technique = sets(content, state)[state.index].technique
         return with_prompt(content, state, technique.purpose)
     return with_prompt(content, state, content.prompt("explain_nothing"))
+
+
+UNSURE_MARK = "unsure"
+"""In ``State.last``: the person was not sure of the question still being asked (session only)."""
 
 
 def where(content: Content, state: State, event: Event) -> tuple[State, Reply]:
