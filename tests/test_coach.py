@@ -17,9 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skill import coach, speech
+from skill.coach import routine_steps
 from skill.coach.prompts import position_key
 from skill.coach.routine_steps import seconds_to_end
-from skill.content import Content
+from skill.content import Content, Step, Technique
 from skill.reply import Pause, Reply
 from skill.routine import PACES, paced, routine_sets
 from skill.state import (
@@ -582,3 +583,21 @@ def test_a_technique_outside_the_wished_routine_switches_to_the_full_one(
     state, reply = walk(content, state, Event(On.GO_TO, outside), Event(On.SIDE, "left"))
     assert state.phase == ROUTINE and state.routine == "full"
     assert next(t.name for t in content.techniques if t.id == outside) in reply.text
+
+
+@pytest.mark.parametrize(
+    ("holds", "step", "back_to"),
+    [
+        ((0, 0, 30, 30), 3, 0),  # the set-up and the first hold are one movement
+        ((0, 0, 30, 30), 2, 0),  # cut into a movement: back to its set-up
+        ((0, 30, 0, 30), 3, 2),  # a set-up step belongs to the hold it runs into
+        ((0, 30, 0, 30), 2, 0),
+        ((30, 30, 30), 2, 1),
+        ((30, 30, 30), 1, 0),
+    ],
+)
+def test_previous_goes_back_one_movement_never_to_a_set_up_step_alone(
+    holds: tuple[int, ...], step: int, back_to: int
+) -> None:
+    technique = Technique("t", "T", (), "p", tuple(Step(f"s{i}", h) for i, h in enumerate(holds)))
+    assert routine_steps.movement_before(technique, step) == back_to

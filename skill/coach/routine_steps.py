@@ -33,7 +33,7 @@ from skill.coach.prompts import (
     technique_count,
     with_prompt,
 )
-from skill.content import Content
+from skill.content import Content, Technique
 from skill.reply import Part, Reply, Say, View, silence
 from skill.routine import PACES, Set, hold_parts, minutes_words, paced
 from skill.state import ADVISED, DONE, ROUTINE, SAFETY, SIDE, Event, On, State
@@ -270,7 +270,8 @@ def previous(content: Content, state: State, event: Event) -> tuple[State, Reply
     if state.phase != ROUTINE:
         return not_now(content, state)
     if state.step > 0:
-        return play(content, state._replace(step=state.step - 1))
+        technique = sets(content, state)[state.index].technique
+        return play(content, state._replace(step=movement_before(technique, state.step)))
     if state.index == 0:
         return play(content, state, [Say(content.prompt("first_step"))])
     all_sets = sets(content, state)
@@ -281,6 +282,17 @@ def previous(content: Content, state: State, event: Event) -> tuple[State, Reply
         lead = [Say(content.prompt("back_to", name=before.technique.name))]
     last_step = len(before.technique.steps) - 1
     return play(content, state._replace(index=state.index - 1, step=last_step), lead)
+
+
+def movement_before(technique: Technique, step: int) -> int:
+    """Where "previous" goes from ``step``: the start of the movement before it, a movement
+    being the untimed set-up steps and the timed step they run into (one reply). Going back
+    one step at a time would land on a set-up step that runs straight into the hold just
+    done, so the same hold would be heard again."""
+    start = step - 1
+    while start > 0 and technique.steps[start - 1].hold == 0:
+        start -= 1
+    return max(start, 0)
 
 
 def go_to(content: Content, state: State, event: Event) -> tuple[State, Reply]:
