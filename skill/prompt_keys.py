@@ -18,6 +18,7 @@ COMING_BACK: tuple[str, ...] = (
     "progress_week",
     "progress_week_only",
     "condition_named",
+    "done_no_routine",
     "progress_month",
     "progress_while",
     "progress_usual",

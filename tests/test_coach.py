@@ -479,6 +479,19 @@ def test_next_at_the_last_step_finishes_with_the_closing_line(content: Content) 
     assert state.phase == DONE and state.habits.week == 1 and state.usual == "full"
 
 
+@pytest.mark.parametrize("kind", [On.NEXT, On.PREVIOUS, On.LIGHTER])
+def test_routine_commands_after_the_end_say_it_is_over_not_that_it_will_run(
+    content: Content, kind: str
+) -> None:
+    last = content.routine("full").items[-1].technique
+    state, _ = walk(content, routine_state(content), Event(On.GO_TO, last.id), On.NEXT)
+    state, _ = walk(content, state, On.NEXT)
+    assert state.phase == DONE
+    _, reply = walk(content, state, kind)
+    assert "whole routine" in reply.text and "once the routine is running" not in reply.text
+    assert not reply.end_session and reply.reprompt
+
+
 def test_a_finished_routine_counts_in_a_known_time_zone_without_looking_it_up(
     content: Content,
 ) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from skill.content import Content
 from skill.reply import Part, Reply, Say, View
 from skill.routine import Set, paced, routine_sets
-from skill.state import ADVISED, IDLE, NEW, ROUTINE, SAFETY, SIDE, On, State
+from skill.state import ADVISED, DONE, IDLE, NEW, ROUTINE, SAFETY, SIDE, On, State
 from skill.timing import PLAYBACK_DELAY_SECONDS, heard_count
 
 # ----- the safety check and the knee
@@ -300,4 +300,6 @@ def not_now(content: Content, state: State) -> tuple[State, Reply]:
         return ask_side(content, state)
     if state.phase == ADVISED:  # not "once the routine is running": it won't run today
         return with_prompt(content, state, content.prompt("advised_no_routine"))
+    if state.phase == DONE:  # nothing to step through: it is over, and can start again
+        return with_prompt(content, state, content.prompt("done_no_routine"))
     return with_prompt(content, state, content.prompt("not_in_routine"))
