@@ -181,9 +181,7 @@ def load_content(directory: Path) -> Content:
     Raises :class:`skill.content_yaml.ContentError` for a mistake in the YAML.
     """
     compiled = _compiled(directory)
-    if compiled is not None:
-        return compiled
-    return content_from(_read_yaml(directory))
+    return compiled if compiled is not None else read_yaml_content(directory)
 
 
 def read_yaml_content(directory: Path) -> Content:

@@ -14,10 +14,10 @@ in the same "hold off" phase a safety answer leads to, with the same general adv
 
 from __future__ import annotations
 
-from skill.coach.prompts import with_prompt
+from skill.coach.prompts import held_off, with_prompt
 from skill.content import Content
 from skill.reply import Reply, Say, View
-from skill.state import ADVISED, ROUTINE, Event, State
+from skill.state import ROUTINE, Event, State
 
 
 def pain(content: Content, state: State, event: Event) -> tuple[State, Reply]:
@@ -28,5 +28,4 @@ def pain(content: Content, state: State, event: Event) -> tuple[State, Reply]:
         view = View("info", p("knee_coach_title"), p("pain_routine"))
         choices = p("pain_choices")
         return state, Reply((Say(p("pain_routine")), Say(choices)), choices, view)
-    state = state._replace(phase=ADVISED, question=0, want=None, last={"r": "advice"})
-    return with_prompt(content, state, p("pain_before"), title="safety_title")
+    return with_prompt(content, held_off(state), p("pain_before"), title="safety_title")

@@ -56,6 +56,21 @@ def hold_off_text(content: Content, state: State) -> str:
     return (safety.compact if state.compact else safety.questions[state.question]).on_yes
 
 
+def held_off(state: State) -> State:
+    """The state after "not today" (a yes, two "not sure"s, pain before the routine, a
+    condition named): the "hold off" phase, whose "repeat" gives the general advice."""
+    return state._replace(phase=ADVISED, question=0, want=None, paused=False, last={"r": "advice"})
+
+
+UNSURE_MARK = "unsure"
+"""In ``State.last``: the person was not sure of the question still being asked (session only)."""
+
+
+def was_unsure(state: State) -> bool:
+    """They said "not sure" to the question at hand (an explanation since keeps it counted)."""
+    return UNSURE_MARK in (state.last.get("r"), state.last.get("u"))
+
+
 def ask_question(
     content: Content, state: State, lead: Sequence[Part] = (), full: bool = True
 ) -> tuple[State, Reply]:

@@ -18,18 +18,21 @@ from typing import Any
 
 from skill.coach import encouragement
 from skill.coach.prompts import (
+    UNSURE_MARK,
     ask_question,
     ask_side,
+    held_off,
     hold_off_text,
     holds_off,
     position_words,
     question_explain,
     sets,
     side_words,
+    was_unsure,
     with_prompt,
 )
 from skill.coach.routine_steps import begin, play, seconds_to_end, set_index
-from skill.coach.talk import UNSURE_MARK, no_question
+from skill.coach.talk import no_question
 from skill.content import Content
 from skill.reply import Part, Reply, Say
 from skill.routine import minutes_words, valid_position
@@ -94,8 +97,7 @@ def answer(
     state = state._replace(answered=state.question)
     if holds_off(content, event.kind):
         text = hold_off_text(content, state)
-        state = state._replace(phase=ADVISED, question=0, want=None, last={"r": "advice"})
-        return advice_reply(content, state, text, lead)
+        return advice_reply(content, held_off(state), text, lead)
     if state.question + 1 < question_count(content, state):
         return ask_question(content, state._replace(question=state.question + 1), lead)
     state = state._replace(phase=IDLE, question=0, checked=True)
@@ -117,8 +119,7 @@ def condition(content: Content, state: State, event: Event) -> tuple[State, Repl
     if state.phase == SAFETY:
         state = state._replace(answered=state.question)  # "I meant no" can still take it back
     text = f"{content.prompt('condition_named')} {content.safety.compact.on_yes}"
-    state = state._replace(phase=ADVISED, question=0, want=None, paused=False, last={"r": "advice"})
-    return advice_reply(content, state, text)
+    return advice_reply(content, held_off(state), text)
 
 
 def advice_reply(
@@ -204,9 +205,8 @@ def unsure(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     """ "I'm not sure": never just "yes or no, please". Explained, and advised; twice, not today."""
     p = content.prompt
     if state.phase == SAFETY:
-        if UNSURE_MARK in (state.last.get("r"), state.last.get("u")):  # twice for one question
-            state = state._replace(phase=ADVISED, question=0, want=None, last={"r": "advice"})
-            return advice_reply(content, state, p("unsure_hold_off"))
+        if was_unsure(state):  # twice for one question
+            return advice_reply(content, held_off(state), p("unsure_hold_off"))
         return unsure_reply(content, state)
     if state.phase == SIDE:
         return ask_side(content, state, [Say(p("unsure_side"))])
@@ -216,7 +216,7 @@ def unsure(content: Content, state: State, event: Event) -> tuple[State, Reply]:
 def unsure_reply(content: Content, state: State, **_: Any) -> tuple[State, Reply]:
     lead = [Say(question_explain(content, state)), Say(content.prompt("unsure_safety"))]
     state, reply = ask_question(content, state, lead, full=False)
-    return state._replace(last={"r": "unsure"}), reply
+    return state._replace(last={"r": UNSURE_MARK}), reply
 
 
 def undo(content: Content, state: State, event: Event, answered: int | None) -> tuple[State, Reply]:

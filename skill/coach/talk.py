@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from skill.coach.prompts import (
+    UNSURE_MARK,
     ask_question,
     ask_side,
     minutes_lead,
@@ -19,6 +20,7 @@ from skill.coach.prompts import (
     resume_point,
     sets,
     side_words,
+    was_unsure,
     where_words,
     with_prompt,
 )
@@ -69,7 +71,7 @@ def disclaimer_reply(content: Content, state: State, **_: Any) -> tuple[State, R
 
 def explain(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     # Asked between two "not sure"s, the explanation keeps the first one counted.
-    unsure = state.phase == SAFETY and UNSURE_MARK in (state.last.get("r"), state.last.get("u"))
+    unsure = state.phase == SAFETY and was_unsure(state)
     last = {"r": "explain", "u": UNSURE_MARK} if unsure else {"r": "explain"}
     state = state._replace(last=last)
     if state.phase == SAFETY:
@@ -80,10 +82,6 @@ def explain(content: Content, state: State, event: Event) -> tuple[State, Reply]
         technique = sets(content, state)[state.index].technique
         return with_prompt(content, state, technique.purpose)
     return with_prompt(content, state, content.prompt("explain_nothing"))
-
-
-UNSURE_MARK = "unsure"
-"""In ``State.last``: the person was not sure of the question still being asked (session only)."""
 
 
 def where(content: Content, state: State, event: Event) -> tuple[State, Reply]:
