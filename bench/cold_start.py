@@ -3,7 +3,7 @@
 ``python bench/cold_start.py TARGET EVENT_FILE [--import-only] [--exit-at-answer]``: TARGET is
 ``hello`` (the
 baseline skill beside this file), ``hello_dynamodb`` (the same with the SDK's DynamoDbAdapter)
-or ``ours`` (``skill.lambda_function``, configured by the ``KNEE_COACH_*`` environment the
+or ``ours`` (``skill.alexa.lambda_function``, configured by the ``KNEE_COACH_*`` environment the
 parent sets). The clock starts before the handler module is
 imported and stops after the first LaunchRequest is answered; the parent also times the whole
 process. Before the clock, only what the Lambda runtime itself imports before any handler is
@@ -62,7 +62,7 @@ def main() -> int:
         sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), folder))
         from lambda_function import lambda_handler  # type: ignore[import-not-found]
     else:
-        from skill.lambda_function import lambda_handler
+        from skill.alexa.lambda_function import lambda_handler
     imported = time.perf_counter()
     cpu_imported = time.process_time()
     speech = ""

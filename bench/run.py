@@ -221,7 +221,7 @@ def load_hello() -> Handler:
 def local_api() -> Any:
     """Alexa's API answered in process (as in ``knee-coach chat``): a finished routine looks
     the device's time zone up, and the warm figures are our code's, not a network's."""
-    from skill.alexa_standin import AlexaStandIn, StandInApiClient
+    from skill.local.alexa_standin import AlexaStandIn, StandInApiClient
 
     return StandInApiClient(AlexaStandIn())
 
@@ -232,10 +232,10 @@ def record_routine() -> list[dict[str, Any]]:
     Launch, the safety check, the side, then every step of the full routine to the end, with a
     pause/resume, repeats, "where am I", a pace change and help along the way, then stop.
     """
-    from skill.app import build_skill
-    from skill.lambda_function import make_handler
+    from skill.alexa.builder import build_skill
+    from skill.alexa.lambda_function import make_handler
+    from skill.local.simulator import Conversation
     from skill.settings import Settings
-    from skill.simulator import Conversation
 
     inner = make_handler(build_skill(Settings(persistence="none"), None, api_client=local_api()))
     events: list[dict[str, Any]] = []
@@ -356,7 +356,7 @@ def runtime_packages(directory: Path) -> Path:
 
 
 def cold_section(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[str]) -> None:
-    from skill.simulator import Session
+    from skill.local.envelopes import Session
 
     event_file = tmp / "launch.json"
     event_file.write_text(json.dumps(Session().launch()))
@@ -533,7 +533,7 @@ def dynamo(event_file: Path, runs: int, rows: list[Row], notes: list[str]) -> No
         info.ratio = f"{ours / base:.2f}x"
         rows.append(info)
     notes.append(
-        f"DynamoDB: import of skill.lambda_function with the DynamoDB store (botocore client "
+        f"DynamoDB: import of skill.alexa.lambda_function with the DynamoDB store (botocore client "
         f"built at import) vs bench/hello_dynamodb (hello skill + DynamoDbAdapter with a boto3 "
         f"resource built at import, as the ASK samples do); median of {runs} interleaved runs. "
         "Judged on the import's CPU time: on this shared 2-core machine the wall time of a "
@@ -542,11 +542,11 @@ def dynamo(event_file: Path, runs: int, rows: list[Row], notes: list[str]) -> No
 
 
 def warm_section(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[str]) -> None:
-    from skill.app import build_skill
-    from skill.lambda_function import make_handler
+    from skill.alexa.builder import build_skill
+    from skill.alexa.lambda_function import make_handler
+    from skill.local.envelopes import Session
     from skill.settings import Settings
-    from skill.simulator import Session
-    from skill.store import make_persistence_adapter
+    from skill.store.factory import make_persistence_adapter
 
     lambda_handler = make_handler(
         build_skill(Settings(persistence="none"), None, api_client=local_api())

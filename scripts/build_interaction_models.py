@@ -29,7 +29,7 @@ if str(ROOT) not in sys.path:  # runnable with any interpreter from a plain chec
 
 import yaml  # noqa: E402
 
-from skill import intents  # noqa: E402
+from skill.alexa import intents  # noqa: E402
 
 SLOT_TYPES: dict[str, str] = {
     intents.ROUTINE_SLOT: intents.ROUTINE_TYPE,

@@ -3,7 +3,7 @@
 the YAML and the checks, and the routine lengths a first launch announces, worked out by the
 coach, so they skip that too.
 
-Run after editing anything in ``content/*.yaml``; ``tests/test_content_compiled.py`` fails
+Run after editing anything in ``content/*.yaml``; ``tests/content/test_content_compiled.py`` fails
 while the file is stale (the skill still works then, validating the YAML at start-up instead).
 
     .venv/bin/python scripts/compile_content.py [--check]
@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from skill.coach import launch_lengths
-from skill.content import COMPILED_FILE, compile_content
+from skill.coach.machine import launch_lengths
+from skill.content.load import COMPILED_FILE, compile_content
 from skill.settings import Settings
 
 

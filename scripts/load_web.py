@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO))
 
 from certs import CERT_URL, SKILL_ID, body_of, envelope, make_pki, signed_headers  # noqa: E402
 
-from skill.certcache import cache_file_name  # noqa: E402
+from skill.web.certcache import cache_file_name  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:

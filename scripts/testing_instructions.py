@@ -22,9 +22,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # runnable with any interpreter from a plain checkout
     sys.path.insert(0, str(REPO_ROOT))
 
-from skill.simulator import Conversation, Turn  # noqa: E402
-from skill.state import SAFETY, SIDE  # noqa: E402
-from skill.walkthrough import safety_answer, to_first_step  # noqa: E402
+from skill.coach.state import SAFETY, SIDE  # noqa: E402
+from skill.local.simulator import Conversation, Turn  # noqa: E402
+from skill.local.walkthrough import safety_answer, to_first_step  # noqa: E402
 
 SOURCE_TITLE = "Benefits of Massage For Knee Pain Relief"
 """The article every spoken word comes from, named where testers and readers can see it."""
@@ -40,8 +40,8 @@ class InstructionsError(RuntimeError):
 
 def default_handler() -> Handler:
     """The skill as deployed, with no persistence (a tester's first session)."""
-    from skill.app import build_skill
-    from skill.lambda_function import make_handler
+    from skill.alexa.builder import build_skill
+    from skill.alexa.lambda_function import make_handler
     from skill.settings import Settings
 
     return make_handler(build_skill(Settings.from_env().with_(persistence="none")))

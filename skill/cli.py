@@ -12,8 +12,11 @@ import sys
 from collections.abc import Sequence
 
 SUBCOMMANDS = {
-    "chat": ("skill.chat", "Talk to Knee Coach in the terminal, as Alexa would hear you."),
-    "serve": ("skill.serve", "Serve the skill as an HTTPS endpoint for Alexa (production WSGI)."),
+    "chat": ("skill.local.chat", "Talk to Knee Coach in the terminal, as Alexa would hear you."),
+    "serve": (
+        "skill.web.serve",
+        "Serve the skill as an HTTPS endpoint for Alexa (production WSGI).",
+    ),
 }
 
 

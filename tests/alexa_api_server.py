@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from skill.alexa_standin import AlexaStandIn
+from skill.local.alexa_standin import AlexaStandIn
 
 API_TOKEN = "test-api-access-token"
 """The bearer token the simulated requests carry and the stand-in insists on."""

@@ -15,10 +15,11 @@ from urllib.parse import urlsplit
 import pytest
 from ask_sdk_core.skill import CustomSkill
 
-from skill.app import build_skill
-from skill.content import Content, default_content
+from skill.alexa.builder import build_skill
+from skill.content.load import default_content
+from skill.content.records import Content
+from skill.local.simulator import Conversation
 from skill.settings import Settings
-from skill.simulator import Conversation
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +41,7 @@ def _no_certificate_downloads(monkeypatch: pytest.MonkeyPatch) -> None:
     Verification tests pre-fill the certificate cache; one that forgot would otherwise
     try Amazon's S3 and fail slowly instead of clearly.
     """
-    from skill import certcache
+    from skill.web import certcache
 
     def refuse(url: str, **_: Any) -> bytes:
         raise certcache.CertFetchError("network disabled in tests")
@@ -57,7 +58,7 @@ def _no_calls_to_alexa_beyond_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     """
     from ask_sdk_core.exceptions import ApiClientException
 
-    from skill.api_client import LazyApiClient
+    from skill.alexa.api_client import LazyApiClient
 
     invoke = LazyApiClient.invoke
 
@@ -74,7 +75,7 @@ def alexa_api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """One HTTPS stand-in for Alexa's API on 127.0.0.1 (free port) for the whole run."""
     from alexa_api_server import serving
 
-    from skill.alexa_standin import AlexaStandIn
+    from skill.local.alexa_standin import AlexaStandIn
 
     with serving(AlexaStandIn(), tmp_path_factory.mktemp("alexa-api")) as running:
         yield running
@@ -142,12 +143,12 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 def handler(skill: CustomSkill) -> Handler:
     """A Lambda-style ``(event, context) -> dict`` entry point over :func:`skill`.
 
-    ``skill.lambda_function`` builds its own module-level skill from the environment when
+    ``skill.alexa.lambda_function`` builds its own module-level skill from the environment when
     first imported, so it is imported here with persistence off, never at collection time.
     """
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("KNEE_COACH_PERSISTENCE", "none")
-        from skill.lambda_function import make_handler
+        from skill.alexa.lambda_function import make_handler
 
     return make_handler(skill)
 
@@ -157,7 +158,7 @@ def conversation(handler: Handler) -> Callable[..., Conversation]:
     """Factory for a simulated person talking through the real interaction model.
 
     ``conversation()`` gives an en-US session; keyword arguments go to the simulated
-    :class:`~skill.simulator.Session` (``locale="en-GB"``, ``user_id=...``, ``apl=True``).
+    :class:`~skill.local.envelopes.Session` (``locale="en-GB"``, ``user_id=...``, ``apl=True``).
     """
 
     def make(**session: Any) -> Conversation:
@@ -196,8 +197,8 @@ def styled(content: Content, style: str) -> Content:
 @pytest.fixture(scope="session")
 def statements(content: Content, model_builder: Any) -> tuple[Content, Any, Handler]:
     """The ``statements`` safety style: its content, its en-US model, and a skill over them."""
-    from skill.lambda_function import make_handler
-    from skill.nlu import InteractionModel
+    from skill.alexa.lambda_function import make_handler
+    from skill.local.nlu import InteractionModel
 
     said = styled(content, "statements")
     models = model_builder.build(style="statements")

@@ -30,7 +30,7 @@ from typing import Any
 
 from certs import CERT_URL, SKILL_ID, body_of, envelope, make_pki, signed_headers
 
-from skill.certcache import cache_file_name
+from skill.web.certcache import cache_file_name
 
 REPO = Path(__file__).resolve().parent.parent
 STARTUP_S = 30.0
@@ -256,14 +256,14 @@ class Trickler(threading.Thread):
 
 @contextmanager
 def serving_in_thread(app: Any, settings: Any) -> Iterator[int]:
-    """:class:`skill.serve.Server` over ``app`` on its own event loop thread; yields the port.
+    """:class:`skill.web.serve.Server` over ``app`` on its own event loop thread; yields the port.
 
     For tests that must reach inside the server (a stand-in certificate download, say) while
     still talking real HTTP to it.
     """
     import asyncio
 
-    from skill.serve import Server
+    from skill.web.serve import Server
 
     loop = asyncio.new_event_loop()
     started = threading.Event()

@@ -16,12 +16,12 @@ import sys
 
 import pytest
 
+from skill.local.envelopes import Session
 from skill.settings import REPO_ROOT
-from skill.simulator import Session
 
 OFF_THE_PATH = {
     "parsing and text": ("yaml", "xml", "urllib.request", "email", "zoneinfo"),
-    "content checks (compiled content is current)": ("skill.content_yaml",),
+    "content checks (compiled content is current)": ("skill.content.validate",),
     "web surface": (
         "flask",
         "flask_ask_sdk",
@@ -30,32 +30,39 @@ OFF_THE_PATH = {
         "ssl",
         "http",
         "skill.web",
-        "skill.serve",
-        "skill.verification",
-        "skill.certcache",
     ),
-    "chat surface": ("skill.chat", "skill.simulator", "skill.nlu", "skill.alexa_standin"),
+    "chat surface": ("skill.local",),
     "stores": (
         "sqlite3",
         "boto3",
         "botocore",
-        "skill.store_sqlite",
-        "skill.store_dynamodb",
-        "skill.userkey",
+        "skill.store.sqlite",
+        "skill.store.dynamodb",
+        "skill.store.userkey",
+        "skill.store.resilient",
+        "skill.store.base",
     ),
     "screens": (
-        "skill.apl",
-        "skill.spelling",
+        "skill.alexa.apl",
+        "skill.voice.spelling",
         "ask_sdk_model.interfaces.alexa.presentation.apl",
     ),
     "reminders": (
         "requests",
         "ask_sdk_core.api_client",
-        "skill.alexa_api",
-        "skill.reminder",
+        "skill.alexa.services",
+        "skill.coach.reminder_plans",
         "skill.coach.reminders",
     ),
-    "other requests": ("skill.can_fulfill", "skill.walkthrough"),
+    "other requests": ("skill.alexa.can_fulfill",),
+    "turns after a launch": (
+        "skill.coach.routine_steps",
+        "skill.coach.routine_end",
+        "skill.coach.pace",
+        "skill.coach.talk",
+        "skill.coach.pain",
+        "skill.coach.state_checks",
+    ),
 }
 
 
@@ -63,7 +70,7 @@ def loaded_by_a_launch(envelope: dict[str, object], **env: str) -> set[str]:
     """Every module a fresh interpreter has after importing the handler and answering once."""
     script = (
         "import json, sys\n"
-        "from skill.lambda_function import lambda_handler\n"
+        "from skill.alexa.lambda_function import lambda_handler\n"
         "lambda_handler(json.load(sys.stdin), None)\n"
         "print(json.dumps(sorted(sys.modules)))\n"
     )
@@ -103,4 +110,4 @@ def test_a_voice_only_launch_without_a_store_loads_nothing_off_its_path(
 def test_a_screen_loads_the_screen_code_it_needs() -> None:
     """The other side of the check above: the lazy imports do load when they are needed."""
     loaded = loaded_by_a_launch(Session(apl=True).launch(), KNEE_COACH_PERSISTENCE="none")
-    assert {"skill.apl", "ask_sdk_model.interfaces.alexa.presentation.apl"} <= loaded
+    assert {"skill.alexa.apl", "ask_sdk_model.interfaces.alexa.presentation.apl"} <= loaded

@@ -30,7 +30,7 @@ A dialog file::
 Top level, besides ``name`` and ``turns``: ``device: screen`` talks through an Echo Show
 (APL, whose runtime is ``apl_version``, default 2023.3), and ``start`` sets the clock.
 
-Request timestamps are simulated (:class:`~skill.simulator.SimulatedClock`): the dialog
+Request timestamps are simulated (:class:`~skill.local.simulator.SimulatedClock`): the dialog
 starts at ``start`` (top level, ISO 8601; default a Monday 09:00 UTC), each response plays to
 its end and the person answers two seconds later, unless a turn says ``after`` or ``wait``.
 
@@ -80,16 +80,19 @@ from alexa_rules import check_response
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 
-from skill.alexa_standin import REMINDERS_PATH, AlexaStandIn
-from skill.app import build_skill
-from skill.content import Content
-from skill.lambda_function import make_handler
-from skill.nlu import InteractionModel, Match, SlotValue
-from skill.progress import Progress
+from skill.alexa.builder import build_skill
+from skill.alexa.intents import REMINDERS_SCOPE
+from skill.alexa.lambda_function import make_handler
+from skill.content.records import Content
+from skill.local.alexa_standin import REMINDERS_PATH, AlexaStandIn
+from skill.local.envelopes import Session
+from skill.local.nlu import InteractionModel, Match, SlotValue
+from skill.local.simulator import Conversation, SimulatedClock, Turn
+from skill.local.ssml_text import plain_text
+from skill.local.walkthrough import pass_safety_check
 from skill.settings import Settings
-from skill.simulator import REMINDERS_SCOPE, Conversation, Session, SimulatedClock, Turn, plain_text
-from skill.store import make_persistence_adapter
-from skill.walkthrough import pass_safety_check
+from skill.store.factory import make_persistence_adapter
+from skill.store.progress import Progress
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 

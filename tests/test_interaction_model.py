@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
-from skill import app, intents
+from skill.alexa import builder as app
+from skill.alexa import intents
 from skill.settings import REPO_ROOT
 
 SOURCE = yaml.safe_load((REPO_ROOT / "models" / "utterances.yaml").read_text(encoding="utf-8"))

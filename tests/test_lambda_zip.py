@@ -118,8 +118,8 @@ class Context:
     def get_remaining_time_in_millis(self):
         return 7000
 
-from skill.lambda_function import lambda_handler
-import skill.store_dynamodb  # the DynamoDB store: botocore only, which the runtime provides
+from skill.alexa.lambda_function import lambda_handler
+import skill.store.dynamodb  # the DynamoDB store: botocore only, which the runtime provides
 
 results, attributes = [], {}
 for event in json.load(open(sys.argv[1])):
@@ -252,7 +252,7 @@ def test_zip_holds_the_skill_and_only_what_the_runtime_lacks(lambda_zip: Path) -
     top_level = {n.split("/", 1)[0] for n in names}
     assert {"skill", "content", "ask_sdk_core", "ask_sdk_model", "yaml"} <= top_level
     assert "ask_sdk_dynamodb" not in top_level  # the store is a bare botocore client now
-    assert "skill/lambda_function.py" in names
+    assert "skill/alexa/lambda_function.py" in names
     assert any(n.startswith("content/") and n.endswith(".yaml") for n in names)
     provided = {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3"}
     assert not top_level & provided
@@ -268,7 +268,7 @@ def test_zip_carries_byte_code_for_the_runtime_python(lambda_zip: Path) -> None:
     if not stamp["bytecode"]:
         pytest.skip(f"no python{stamp['python']} on this machine to compile with")
     tag = "cpython-" + stamp["python"].replace(".", "")
-    assert f"skill/__pycache__/lambda_function.{tag}.pyc" in names
+    assert f"skill/alexa/__pycache__/lambda_function.{tag}.pyc" in names
     assert "ask_sdk_core/skill.pyc" in names
     assert "ask_sdk_core/skill.py" not in names, "dependencies ship as byte code only"
     caches = [n for n in names if "__pycache__/" in n]

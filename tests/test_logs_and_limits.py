@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from skill import serve
 from skill.logs import configure_logging
+from skill.web import serve
 
 
 @pytest.fixture

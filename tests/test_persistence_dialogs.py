@@ -4,8 +4,8 @@ Every turn here goes the way a device's does: typed words → the interaction mo
 request envelope → ``make_handler(build_skill(settings, adapter))`` → a serialised response,
 held to Alexa's rules. Behind the skill sits a real store: an SQLite file in ``tmp_path``, or
 DynamoDB served by moto on 127.0.0.1 over real HTTP. A :class:`Spy` between the fault boundary
-(:class:`~skill.store.ResilientAdapter`) and the backend counts and copies every call, and can
-be told to fail, so the tests see exactly what reaches the store.
+(:class:`~skill.store.resilient.ResilientAdapter`) and the backend counts and copies every call,
+and can be told to fail, so the tests see exactly what reaches the store.
 """
 
 from __future__ import annotations
@@ -32,13 +32,15 @@ from ask_sdk_model.request_envelope import RequestEnvelope
 from ask_sdk_model.user import User
 from moto_server import REGION, LocalDynamoDB, use_dummy_aws
 
-from skill.app import build_skill
-from skill.content import Content
-from skill.lambda_function import make_handler
-from skill.progress import ALLOWED_KEYS, SIDES, Progress
+from skill.alexa.builder import build_skill
+from skill.alexa.lambda_function import make_handler
+from skill.content.records import Content
+from skill.local.simulator import Conversation, Turn
+from skill.local.ssml_text import ssml_seconds
 from skill.settings import Settings
-from skill.simulator import Conversation, Turn, ssml_seconds
-from skill.store import ResilientAdapter, make_persistence_adapter
+from skill.store.factory import make_persistence_adapter
+from skill.store.progress import ALLOWED_KEYS, SIDES, Progress
+from skill.store.resilient import ResilientAdapter
 
 USER = "amzn1.ask.account.AGF7DIALOGPERSONWHOSEIDMUSTNEVERBELOGGED"
 OTHER_USER = "amzn1.ask.account.AGF7ANOTHERPERSONWHOSEIDMUSTNEVERLEAK"
@@ -895,7 +897,7 @@ def test_progress_times_come_from_the_request_not_the_host(
 def test_a_request_without_a_timestamp_falls_back_to_the_injected_clock() -> None:
     from types import SimpleNamespace
 
-    from skill.app import request_time
+    from skill.voice.timing import request_time
 
     assert request_time(SimpleNamespace(timestamp=None), lambda: 42.0) == 42.0
     stamped = SimpleNamespace(timestamp=datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc))

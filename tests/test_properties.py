@@ -24,12 +24,13 @@ from alexa_rules import ask_for, ask_for_problems, ssml_in, ssml_problems
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from skill import intents
-from skill.content import Content
-from skill.nlu import Match, SlotValue, default_model
+from skill.alexa import intents
+from skill.alexa.intents import REMINDERS_SCOPE
+from skill.coach.state import SIDES, State
+from skill.content.records import Content
+from skill.local.envelopes import Session, slot_payload
+from skill.local.nlu import Match, SlotValue, default_model
 from skill.settings import Settings
-from skill.simulator import REMINDERS_SCOPE, Session, slot_payload
-from skill.state import SIDES, State
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 Action = tuple[Any, ...]

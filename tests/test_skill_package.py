@@ -269,12 +269,12 @@ def test_screen_devices_are_declared_because_the_skill_renders_apl(
     manifest: dict[str, Any],
 ) -> None:
     """Without the interface Echo Show never reports APL support, and the screens stay dark."""
-    from skill import apl
+    from skill.alexa import device
 
     interfaces = manifest["manifest"]["apis"]["custom"].get("interfaces", [])
     declared = {interface["type"] for interface in interfaces}
     assert "ALEXA_PRESENTATION_APL" in declared
-    assert apl.supports_apl  # the skill side of the same contract
+    assert device.supports_apl  # the skill side of the same contract
     viewports = next(i for i in interfaces if i["type"] == "ALEXA_PRESENTATION_APL")
     shapes = {v["shape"] for v in viewports["supportedViewports"]}
     assert shapes == {"ROUND", "RECTANGLE"}
@@ -282,7 +282,7 @@ def test_screen_devices_are_declared_because_the_skill_renders_apl(
 
 def test_the_manifest_declares_the_permission_the_skill_asks_for() -> None:
     """AskFor and the consent card only work for a scope the manifest declares."""
-    from skill.intents import REMINDERS_SCOPE
+    from skill.alexa.intents import REMINDERS_SCOPE
 
     permissions = load_manifest()["manifest"]["permissions"]
     assert permissions == [{"name": REMINDERS_SCOPE}]

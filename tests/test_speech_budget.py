@@ -1,7 +1,7 @@
 """The spoken experience, counted: seconds to the first hold, repetition, honest lengths.
 
 Everything here is measured on the real responses, driven through the Lambda entry point by
-a simulated person (:class:`~skill.simulator.Conversation` over the interaction model), with
+a simulated person (:class:`~skill.local.simulator.Conversation` over the interaction model), with
 the simulated Alexa clock: each response plays to its end, words at the speaking rate plus
 every break and sound, and the person answers two seconds later ("next" at once).
 
@@ -24,19 +24,14 @@ from typing import Any
 
 import pytest
 
-from skill.app import build_skill
-from skill.content import Content
-from skill.lambda_function import make_handler
+from skill.alexa.builder import build_skill
+from skill.alexa.lambda_function import make_handler
+from skill.content.records import Content
+from skill.local.envelopes import Session
+from skill.local.simulator import THINK_SECONDS, Conversation, SimulatedClock, Turn
+from skill.local.ssml_text import ssml_seconds
 from skill.settings import Settings
-from skill.simulator import (
-    THINK_SECONDS,
-    Conversation,
-    Session,
-    SimulatedClock,
-    Turn,
-    ssml_seconds,
-)
-from skill.store import make_persistence_adapter
+from skill.store.factory import make_persistence_adapter
 
 NEW_USER_BUDGET_S = 60.0
 RETURNING_USER_BUDGET_S = 25.0

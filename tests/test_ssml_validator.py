@@ -20,11 +20,11 @@ import yaml
 from alexa_rules import ssml_in
 from node_tools import NODE, run_node_tool
 
-from skill import intents
-from skill.content import Content
-from skill.nlu import Match, SlotValue
-from skill.simulator import Conversation, Turn
-from skill.walkthrough import pass_safety_check
+from skill.alexa import intents
+from skill.content.records import Content
+from skill.local.nlu import Match, SlotValue
+from skill.local.simulator import Conversation, Turn
+from skill.local.walkthrough import pass_safety_check
 
 DIALOGS = sorted((Path(__file__).parent / "dialogs").glob("*.yaml"))
 

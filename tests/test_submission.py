@@ -19,12 +19,12 @@ import pytest
 from PIL import Image
 from test_skill_package import FUNCTION_ARN, load_manifest, load_script, utterance_of
 
-from skill import spelling
-from skill.content import Content
-from skill.nlu import default_model
-from skill.simulator import Conversation
-from skill.state import ROUTINE, SAFETY, SIDE
-from skill.walkthrough import to_first_step
+from skill.coach.state import ROUTINE, SAFETY, SIDE
+from skill.content.records import Content
+from skill.local.nlu import default_model
+from skill.local.simulator import Conversation
+from skill.local.walkthrough import to_first_step
+from skill.voice import spelling
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 build_skill_package = load_script("build_skill_package")
@@ -246,7 +246,7 @@ def _dp(value: str) -> float:
 
 
 def test_every_declared_viewport_gets_a_layout_that_fits() -> None:
-    from skill.apl import default_screens
+    from skill.alexa.apl import default_screens
 
     document = default_screens().document
     interfaces = load_manifest()["manifest"]["apis"]["custom"]["interfaces"]

@@ -140,7 +140,7 @@ def test_environment_names_are_those_settings_reads(expanded: dict[str, Any]) ->
 
 
 def test_progress_table_matches_the_dynamodb_store(template: dict[str, Any]) -> None:
-    from skill.store_dynamodb import PARTITION_KEY, TTL_ATTRIBUTE
+    from skill.store.dynamodb import PARTITION_KEY, TTL_ATTRIBUTE
 
     table = the_only(template, "AWS::DynamoDB::Table")["Properties"]
     assert table["KeySchema"] == [{"AttributeName": PARTITION_KEY, "KeyType": "HASH"}]
@@ -187,7 +187,7 @@ def test_no_dead_letter_queue_or_tracing_for_a_synchronous_skill(expanded: dict[
 def test_the_user_key_secret_is_generated_and_reaches_the_function(
     template: dict[str, Any],
 ) -> None:
-    from skill.userkey import MIN_SECRET_CHARS
+    from skill.store.userkey import MIN_SECRET_CHARS
 
     secret = the_only(template, "AWS::SecretsManager::Secret")["Properties"]
     assert secret["GenerateSecretString"]["PasswordLength"] >= MIN_SECRET_CHARS

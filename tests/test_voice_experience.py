@@ -15,11 +15,12 @@ import pytest
 from conftest import styled
 from test_coach import events, phase_states, walk
 
-from skill import coach
-from skill.content import Content
-from skill.reply import Pause
-from skill.state import ADVISED, IDLE, NEW, ROUTINE, SAFETY, SIDE, Event, Memory, On, State
-from skill.state import fresh_state as fresh
+from skill.coach import machine as coach
+from skill.coach.events import Event, On
+from skill.coach.state import ADVISED, IDLE, NEW, ROUTINE, SAFETY, SIDE, Memory, State
+from skill.coach.state import fresh_state as fresh
+from skill.content.records import Content
+from skill.voice.reply import Pause
 
 STYLES = ("questions", "statements")
 _SAYS = re.compile(r"\bsay ([a-z' ]+?)(?:,| or |\.|$)")
@@ -238,7 +239,7 @@ def test_a_paused_routine_where_everything_was_heard_only_finishes(content: Cont
 
 def test_every_phrase_the_readme_teaches_is_understood() -> None:
     """Each quoted phrase in the README's "What you can say" table reaches an intent."""
-    from skill.nlu import default_model
+    from skill.local.nlu import default_model
     from skill.settings import REPO_ROOT
 
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")

@@ -2,7 +2,7 @@
 
 The document, the audio cue template and the on-screen labels are data in ``content/apl/``
 and are loaded once; this module only fills a datasource from the reply's
-:class:`~skill.reply.View` and plans the commands that keep the screen in step with speech.
+:class:`~skill.voice.reply.View` and plans the commands that keep the screen in step with speech.
 
 Why timed steps are spoken *by the screen*: a hold is spoken as cues separated by silence
 ("30 seconds." … "Halfway." … "Ten more seconds." … chime … "And relax."). A countdown that
@@ -48,12 +48,11 @@ if TYPE_CHECKING:
         SetValueCommand,
     )
 
-from skill import speech
-from skill.content import Content
-from skill.device import supports_apl as supports_apl  # re-exported for screen code
-from skill.reply import Part, Pause, Reply, Say, Sound, View
+from skill.coach.events import Event, On
+from skill.content.records import Content
 from skill.settings import Settings
-from skill.state import Event, On
+from skill.voice import speech
+from skill.voice.reply import Part, Pause, Reply, Say, Sound, View
 
 TOKEN = "kneeCoach"
 """One token for the document and its commands: ExecuteCommands only reaches a matching one."""
@@ -175,7 +174,7 @@ def tick_seconds(parts: tuple[Part, ...] | list[Part]) -> int:
 def timeline(parts: tuple[Part, ...] | list[Part]) -> Timeline:
     """Speech between silences becomes cues; each silence a countdown, ticking each second.
 
-    A hold (see :func:`skill.routine.hold_parts`) is the silences from its first pause up to
+    A hold (see :func:`skill.coach.routine.hold_parts`) is the silences from its first pause up to
     its closing sound, so a countdown starts at the hold's full length and reaches 0 on the
     chime; the cues inside it ("Halfway.", "Ten more seconds.") are spoken while the number
     they name is on screen.

@@ -29,16 +29,17 @@ from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import Response
 from ask_sdk_model.services.api_client import ApiClient
 
-from skill import handlers
-from skill.api_client import LazyApiClient
-from skill.content import Content, default_content
-from skill.memory import memory_from, progress_after
-from skill.progress import Progress
-from skill.reply import Reply, Say
+from skill.alexa import handlers, request_events
+from skill.alexa.api_client import LazyApiClient
+from skill.coach.memory import memory_from, progress_after
+from skill.coach.state import State, fresh_state
+from skill.content.load import default_content
+from skill.content.records import Content
 from skill.settings import Settings
-from skill.state import State, fresh_state
-from skill.store import ProgressStore, StoredProgress
-from skill.timing import request_time
+from skill.store.progress import Progress
+from skill.store.progress_store import ProgressStore, StoredProgress
+from skill.voice.reply import Reply, Say
+from skill.voice.timing import request_time
 
 log = logging.getLogger(__name__)
 
@@ -141,9 +142,9 @@ def reminder_effect(content: Content) -> handlers.Effects:
     def perform(handler_input: HandlerInput, reply: Reply) -> Reply:
         if not reply.effects & ALEXA_API_EFFECTS:
             return reply
-        from skill import alexa_api  # only a turn about reminders loads the service clients
+        from skill.alexa import services  # only a turn about reminders loads the clients
 
-        return alexa_api.carry_out(handler_input, reply, content)
+        return services.carry_out(handler_input, reply, content)
 
     return perform
 
@@ -154,9 +155,9 @@ def both(first: handlers.Effects, second: handlers.Effects) -> handlers.Effects:
 
 def look_up_time_zone(handler_input: HandlerInput) -> str | None:
     """The device's time zone, from Alexa's settings service (when the coach needs it)."""
-    from skill import alexa_api
+    from skill.alexa import services
 
-    return alexa_api.time_zone(handler_input)
+    return services.time_zone(handler_input)
 
 
 class SkillDisabledHandler(AbstractRequestHandler):
@@ -200,7 +201,7 @@ def _cached(raw: Any) -> StoredProgress | None:
 
 def handled_intents(content: Content | None = None) -> frozenset[str]:
     """Every intent the skill answers (checked against every interaction model in tests)."""
-    return handlers.handled_intents(content or default_content())
+    return request_events.handled_intents(content or default_content())
 
 
 def build_skill(
@@ -215,7 +216,7 @@ def build_skill(
     ``clock`` is used only for a request that carries no usable timestamp; every other turn
     runs on Alexa's own request timestamp (:func:`request_time`). ``api_client`` carries the
     SDK's service clients to Alexa's APIs: ask-sdk-core's ``DefaultApiClient`` by default
-    (:mod:`skill.api_client`), a stand-in for ``knee-coach chat``.
+    (:mod:`skill.alexa.api_client`), a stand-in for ``knee-coach chat``.
     """
     settings = settings or Settings.from_env()
     content = content or default_content(settings.content_dir)

@@ -3,7 +3,7 @@
 Alexa sends it before routing a request that named no skill ("Alexa, what causes knee
 pain?"), and weighs the answers of every skill that might serve it. The answer must be
 honest, and asking must change nothing: nothing is said, started or shown, and stored
-progress is neither read nor written (``skill.app`` does not load it for this request).
+progress is neither read nor written (``skill.alexa.builder`` does not load it for this request).
 
 Per intent:
 
@@ -25,8 +25,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from skill import intents
-from skill.content import Content
+from skill.alexa import intents
+from skill.content.records import Content
 
 YES, NO, MAYBE = "YES", "NO", "MAYBE"
 
@@ -57,8 +57,8 @@ def answer(content: Content, intent: str, slots: Mapping[str, str | None]) -> An
     """The answer for ``intent`` with its slot values resolved.
 
     ``slots`` maps each slot name to the id it resolved to, ``"?<words>"`` when a value was
-    heard but is unknown (as :func:`skill.handlers.slot_id` reports it), or ``None`` when the
-    slot is empty; empty slots are left out of the answer.
+    heard but is unknown (as :func:`skill.alexa.request_events.slot_id` reports it), or
+    ``None`` when the slot is empty; empty slots are left out of the answer.
     """
     if intent not in served_intents(content):
         return Answer(NO)

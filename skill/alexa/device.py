@@ -1,6 +1,6 @@
 """What the requesting device can do, read from the request envelope.
 
-Kept apart from :mod:`skill.apl` so that voice-only requests (most of them) can ask
+Kept apart from :mod:`skill.alexa.apl` so that voice-only requests (most of them) can ask
 "does this device have a screen?" without loading the APL machinery.
 """
 

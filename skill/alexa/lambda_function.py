@@ -1,4 +1,4 @@
-"""AWS Lambda entry point: ``skill.lambda_function.lambda_handler``.
+"""AWS Lambda entry point: ``skill.alexa.lambda_function.lambda_handler``.
 
 The skill is built once per container, at import (Lambda's init phase), so warm requests
 only pay for dispatch. ``make_handler`` is shared with the chat simulator and the tests.
@@ -17,10 +17,10 @@ from ask_sdk_core.exceptions import AskSdkException, SerializationException
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope
 
-from skill.app import build_skill
+from skill.alexa.builder import build_skill
 from skill.logs import configure_logging
 from skill.settings import Settings
-from skill.store import make_persistence_adapter
+from skill.store.factory import make_persistence_adapter
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ so a voice-only launch never loads it). Each call goes through
 ``handler_input.service_client_factory`` (``get_ups_service()``,
 ``get_reminder_management_service()``), which ask-sdk-core builds from the request's
 ``context.System.apiEndpoint`` and ``apiAccessToken`` and the skill builder's ``api_client``
-(:mod:`skill.api_client`): no HTTP is written here.
+(:mod:`skill.alexa.api_client`): no HTTP is written here.
 
 Nothing here raises. A failure becomes an outcome the coach has words for, and
 :func:`carry_out` amends the coach's reply so it says what really happened, without losing
@@ -23,12 +23,12 @@ from typing import Any, TypeVar
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.services.service_exception import ServiceException
 
-from skill.api_client import repair_reminder_models
+from skill.alexa.api_client import repair_reminder_models
+from skill.coach.habits import known_zone
+from skill.coach.reminder_plans import Listed
 from skill.coach.reminders import listed_words
-from skill.content import Content
-from skill.habits import known_zone
-from skill.reminder import Listed, Reminder
-from skill.reply import Reply, Say
+from skill.content.records import Content
+from skill.voice.reply import Reminder, Reply, Say
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Progress people can hear: days in a row, routines this week, a warm welcome back.
 
-The numbers come from :class:`skill.habits.Habits`, kept in the session state from the
+The numbers come from :class:`skill.coach.habits.Habits`, kept in the session state from the
 completion times the store already holds; calendar days are the person's own when their time
 zone is known (``State.tz``), else UTC. Every line counts what someone did, never what they
 did not: after a gap there is a welcome, not a tally of missed days.
@@ -11,12 +11,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from skill.coach.prompts import side_words, with_prompt
-from skill.content import Content
-from skill.habits import Habits, local_day
-from skill.reply import Reply
-from skill.routine import ordinal
-from skill.state import Event, State
+from skill.coach.answer import with_prompt
+from skill.coach.events import Event
+from skill.coach.habits import Habits, local_day
+from skill.coach.questions import side_words
+from skill.coach.routine import ordinal
+from skill.coach.state import State
+from skill.content.records import Content
+from skill.voice.reply import Reply
 
 WELCOME_BACK_AFTER_DAYS = 3
 """A returning person hears "good to have you back" when this many days have passed."""

@@ -11,25 +11,12 @@ state: :func:`habits_from` folds every kept completion into it at the start of a
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timezone, tzinfo
 from functools import lru_cache
 from typing import Any
 
 from skill.record import Record
-
-_TIME_ZONE = r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2}"
-"""An IANA-shaped name; compiled (and cached by ``re``) the first time a name is checked."""
-MAX_TIME_ZONE_CHARS = 64
-
-
-def is_time_zone_name(value: object) -> bool:
-    """Shaped like an IANA time zone name ("America/New_York"), whether or not it exists."""
-    return (
-        isinstance(value, str)
-        and len(value) <= MAX_TIME_ZONE_CHARS
-        and re.fullmatch(_TIME_ZONE, value) is not None
-    )
+from skill.store.progress import is_time_zone_name
 
 
 def zone(name: str | None) -> tzinfo:

@@ -1,63 +1,46 @@
-"""The coach: a pure state machine that turns (state, event) into (new state, reply).
+"""The coach's one entry: :func:`handle` turns (state, event) into (new state, reply).
 
-No ASK SDK here and no markup: the handlers turn intents into :class:`~skill.state.Event`
-values and render the :class:`~skill.reply.Reply`; the coach only decides what happens next.
-:func:`handle` is the one entry point. The transitions live by phase:
+No ASK SDK here and no markup: the alexa layer turns intents into
+:class:`~skill.coach.events.Event` values and renders the :class:`~skill.voice.reply.Reply`;
+the coach only decides what happens next. :func:`handle` first settles how much of the last
+reply was heard (from the request's time), then hands the event to the module for it:
 
 - :mod:`~skill.coach.safety_check`: launch, the disclaimer, the safety questions, the knee;
-- :mod:`~skill.coach.routine_steps`: the routine itself, steps and holds, pause and resume;
+- :mod:`~skill.coach.routine_steps`: moving through the routine, pause and resume, jumps;
+- :mod:`~skill.coach.pace`: hold pace, keep-going mode, speaking rate;
 - :mod:`~skill.coach.talk`: topics, help, where am I, stop and forget, in any phase;
 - :mod:`~skill.coach.pain`: "it hurts", in any phase;
-- :mod:`~skill.coach.prompts`: what every phase shares, e.g. the prompt for where they are,
-  and how much of the last reply was heard (:func:`settle`, from the request's time).
 - :mod:`~skill.coach.encouragement`: progress people can hear ("how am I doing?");
-- :mod:`~skill.coach.reminders`: daily reminders (time, permission, time zone, offer);
-- :mod:`~skill.coach.voice`: the speaking rate ("speak slower").
+- :mod:`~skill.coach.reminders`: daily reminders (time, permission, time zone, offer).
+
+They share what sits below them: the questions before a routine
+(:mod:`~skill.coach.questions`), where the person is (:mod:`~skill.coach.position`), what a
+step reply says (:mod:`~skill.coach.step_reply`), how a routine ends
+(:mod:`~skill.coach.routine_end`) and how long it takes (:mod:`~skill.coach.routine_length`),
+and a short answer followed by the phase's own prompt (:mod:`~skill.coach.answer`).
 
 Every reply is built by a named *replayable* function, so "repeat" re-renders exactly the
 last thing said from state instead of caching markup. What a session is in lives in
-:mod:`skill.state`, and the routine's shape and timing in :mod:`skill.routine`.
+:mod:`skill.coach.state`, and the routine's shape in :mod:`skill.coach.routine`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from skill.coach import (
-    encouragement,
-    pain,
-    routine_steps,
-    safety_check,
-    talk,
-    voice,
-)
-from skill.coach.prompts import (
-    ask_question,
-    ask_side,
-    resume_point,
-    settle,
-    statements,
-    with_prompt,
-)
-from skill.content import Content
-from skill.reply import Reply
-from skill.state import (
-    DONE,
-    IDLE,
-    NEW,
-    REMINDER_PENDING,
-    ROUTINE,
-    SAFETY,
-    SIDE,
-    SIDES,
-    Event,
-    On,
-    State,
-)
+from skill.coach import encouragement, routine_length, safety_check, step_reply
+from skill.coach.answer import with_prompt
+from skill.coach.events import Event, On
+from skill.coach.position import resume_point, settle
+from skill.coach.questions import ask_question, ask_side, statements
+from skill.coach.state import DONE, IDLE, NEW, REMINDER_PENDING, ROUTINE, SAFETY, SIDE, SIDES, State
+from skill.content.records import Content
+from skill.voice.reply import Reply
 
 __all__ = ["handle", "resume_point"]
 
 Handler = Callable[[Content, State, Event], tuple[State, Reply]]
+Replay = Callable[[Content, State], tuple[State, Reply]]
 
 
 def handle(content: Content, state: State, event: Event) -> tuple[State, Reply]:
@@ -81,12 +64,12 @@ def handle(content: Content, state: State, event: Event) -> tuple[State, Reply]:
 def screen_actions(state: State, reply: Reply) -> tuple[str, ...]:
     """What the person can do next, as screen buttons: only what the session can really do.
 
-    Each action is a button sending the event its voice intent sends (see ``skill.apl``);
+    Each action is a button sending the event its voice intent sends (see ``skill.alexa.apl``);
     ``side:left`` is the "my left knee" button.
     """
     if reply.end_session:
         return ()
-    repeat = ("repeat",) if str(state.last.get("r")) in _REPLAYS else ()
+    repeat = ("repeat",) if str(state.last.get("r")) in _REPLAYABLE else ()
     if state.pending in ("forget", "offer"):
         return ("yes", "no")
     if state.phase == SAFETY:
@@ -102,10 +85,12 @@ def screen_actions(state: State, reply: Reply) -> tuple[str, ...]:
 
 def _step(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     if event.kind == On.HOLD_DONE:  # not something the person said: it interrupts nothing
-        return routine_steps.hold_done(content, state, event)
+        return _routine_steps(On.HOLD_DONE)(content, state, event)
     state = settle(content, state, event.at)
     if event.kind == On.END:
-        return routine_steps.session_end(content, state, event)
+        from skill.coach.routine_end import session_end
+
+        return session_end(content, state, event)
     answered, state = state.answered, state._replace(answered=None)
     return _dispatch(content, state, event, answered)
 
@@ -123,7 +108,9 @@ def _dispatch(
     if state.phase == SAFETY and statements(content) and event.kind in (On.RESUME, On.NEXT):
         event = Event(On.YES, at=event.at)  # "go on" answers "shall we go on?"
     if state.pending == "forget" and event.kind in (On.YES, On.NO, On.UNSURE):
-        return talk.answer_forget(content, state._replace(pending=None), event)
+        from skill.coach.talk import answer_forget
+
+        return answer_forget(content, state._replace(pending=None), event)
     if state.pending in REMINDER_PENDING:
         from skill.coach import reminders
 
@@ -137,9 +124,13 @@ def _dispatch(
         # straight into an intent: greet and run the safety check first, keeping the wish.
         wish = _wish(content, state, event)
         return safety_check.launch(content, state._replace(want=wish), event)
-    return _HANDLERS.get(event.kind, talk.fallback)(content, state, event)
+    handler = _HANDLERS.get(event.kind)
+    if handler is None:
+        handler = _LOADED_LATER.get(event.kind, _talk)(event.kind)
+    return handler(content, state, event)
 
 
+SPEAKING_RATE = (On.SPEAK_SLOWER, On.SPEAK_FASTER, On.SPEAK_NORMAL)
 REMINDER_EVENTS = (
     On.REMIND,
     On.TIME,
@@ -150,12 +141,72 @@ REMINDER_EVENTS = (
 )
 
 
-def _about_reminders(content: Content, state: State, event: Event) -> tuple[State, Reply]:
-    """A turn about daily reminders. Their dialog is an edge most sessions never reach, so it
-    is loaded on the first such turn (or at a routine's end), not on every cold start."""
+# ----- phases loaded on their first turn
+# A cold start is almost always a launch, which needs only the safety check. Each module a
+# launch does not load saves every cold start about half a million instructions
+# (docs/performance.md), so the phases of later turns are imported on the first of them.
+
+
+def _routine_steps(kind: str) -> Handler:
+    from skill.coach import routine_steps as steps
+
+    turns: dict[str, Handler] = {
+        On.START: steps.start,
+        On.GO_TO: steps.go_to,
+        On.PAUSE: steps.pause,
+        On.RESUME: steps.resume,
+        On.NEXT: steps.next_step,
+        On.PREVIOUS: steps.previous,
+        On.LIGHTER: steps.lighter,
+        On.SKIP: steps.skip_technique,
+        On.HOLD_DONE: steps.hold_done,
+    }
+    return turns[kind]
+
+
+def _pace(kind: str) -> Handler:
+    from skill.coach import pace
+
+    turns: dict[str, Handler] = {
+        On.SLOWER: pace.pace,
+        On.FASTER: pace.pace,
+        On.KEEP_GOING: pace.keep_going,
+        On.STEP_BY_STEP: pace.step_by_step,
+        On.SPEAK_SLOWER: pace.speaking_rate,
+        On.SPEAK_FASTER: pace.speaking_rate,
+        On.SPEAK_NORMAL: pace.speaking_rate,
+    }
+    return turns[kind]
+
+
+def _talk(kind: str) -> Handler:
+    """Topics, help, where am I, stop, forget; and the fallback for any other event."""
+    from skill.coach import talk
+
+    turns: dict[str, Handler] = {
+        On.HELP: talk.help_,
+        On.STOP: talk.stop,
+        On.WHERE: talk.where,
+        On.EXPLAIN: talk.explain,
+        On.DISCLAIMER: talk.disclaimer,
+        On.TOPIC: talk.topic,
+        On.FORGET: talk.forget,
+        On.SCREEN_ERROR: talk.screen_error,
+    }
+    return turns.get(kind, talk.fallback)
+
+
+def _pain(kind: str) -> Handler:
+    from skill.coach import pain
+
+    return pain.pain
+
+
+def _reminders(kind: str) -> Handler:
+    """A turn about daily reminders: an edge most sessions never reach (or a routine's end)."""
     from skill.coach import reminders
 
-    handlers: dict[str, Handler] = {
+    turns: dict[str, Handler] = {
         On.REMIND: reminders.remind,
         On.TIME: reminders.out_of_turn,
         On.TIME_ZONE: reminders.out_of_turn,
@@ -163,20 +214,67 @@ def _about_reminders(content: Content, state: State, event: Event) -> tuple[Stat
         On.CANCEL_REMINDERS: reminders.cancel_reminders,
         On.PERMISSION: reminders.permission,
     }
-    return handlers[event.kind](content, state, event)
+    return turns[kind]
+
+
+_LOADED_LATER: dict[str, Callable[[str], Handler]] = {
+    **dict.fromkeys(
+        (On.START, On.GO_TO, On.PAUSE, On.RESUME, On.NEXT, On.PREVIOUS, On.LIGHTER, On.SKIP),
+        _routine_steps,
+    ),
+    **dict.fromkeys((On.SLOWER, On.FASTER, On.KEEP_GOING, On.STEP_BY_STEP, *SPEAKING_RATE), _pace),
+    **dict.fromkeys(
+        (On.HELP, On.STOP, On.WHERE, On.EXPLAIN, On.DISCLAIMER, On.TOPIC, On.FORGET),
+        _talk,
+    ),
+    On.SCREEN_ERROR: _talk,
+    On.PAIN: _pain,
+    **dict.fromkeys(REMINDER_EVENTS, _reminders),
+}
+"""Events answered by a phase a launch does not need, by the function that loads it."""
+
+
+def _talk_replay(descriptor: str) -> Replay:
+    from skill.coach import talk
+
+    replays: dict[str, Replay] = {
+        "topic": talk.topic_reply,
+        "disclaimer": talk.disclaimer_reply,
+        "where": talk.where_reply,
+        "explain": lambda c, s: talk.explain(c, s, Event(On.EXPLAIN)),
+        "help": talk.help_reply,
+    }
+    return replays[descriptor]
+
+
+def _pace_replay(descriptor: str) -> Replay:
+    from skill.coach import pace
+
+    replays: dict[str, Replay] = {
+        "pace": pace.pace_reply,
+        "mode": pace.mode_reply,
+        "rate": pace.rate_reply,
+    }
+    return replays[descriptor]
+
+
+def _paused_replay(descriptor: str) -> Replay:
+    from skill.coach.routine_steps import paused_reply
+
+    return paused_reply
 
 
 def launch_lengths(content: Content) -> dict[str, float]:
     """The routine lengths a first launch announces, for ``make generate`` to work out ahead.
 
     Each is worked out the one way the coach works out every length (by playing the routine,
-    :func:`~skill.coach.routine_steps.seconds_to_end`); this only asks at build time, for a new
+    :func:`~skill.coach.routine_length.seconds_to_end`); this only asks at build time, for a new
     person opening the skill and for a one-shot start of each routine, and keeps the answers
     in ``content/compiled.json`` so a cold start does not play a routine through to greet.
     """
     for event in (Event(On.LAUNCH), *(Event(On.START, r.id) for r in content.routines)):
         handle(content, State(), event)
-    return routine_steps.worked_out(content)
+    return routine_length.worked_out(content)
 
 
 def _wish(content: Content, state: State, event: Event) -> tuple[str, str | None] | None:
@@ -195,8 +293,10 @@ _ASIDES = frozenset({"pace", "mode", "rate", "where"})
 def _repeat(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     kind = str(state.last.get("r"))
     if state.phase == ROUTINE and not state.paused and kind in _ASIDES:
-        return routine_steps.replay_step(content, state)
+        return step_reply.replay_step(content, state)
     replay = _REPLAYS.get(kind)
+    if replay is None and kind in _REPLAYS_LATER:
+        replay = _REPLAYS_LATER[kind](kind)
     if replay is None:
         return with_prompt(content, state, content.prompt("nothing_to_repeat"))
     return replay(content, state)
@@ -204,42 +304,16 @@ def _repeat(content: Content, state: State, event: Event) -> tuple[State, Reply]
 
 _HANDLERS: dict[str, Handler] = {
     On.LAUNCH: safety_check.launch,
-    On.START: routine_steps.start,
-    On.GO_TO: routine_steps.go_to,
     On.YES: safety_check.answer,
     On.NO: safety_check.answer,
-    On.PAUSE: routine_steps.pause,
-    On.RESUME: routine_steps.resume,
     On.REPEAT: _repeat,
-    On.NEXT: routine_steps.next_step,
-    On.PREVIOUS: routine_steps.previous,
     On.START_OVER: safety_check.start_over,
-    On.HELP: talk.help_,
-    On.FALLBACK: talk.fallback,
-    On.STOP: talk.stop,
-    On.WHERE: talk.where,
-    On.SLOWER: routine_steps.pace,
-    On.FASTER: routine_steps.pace,
-    On.KEEP_GOING: routine_steps.keep_going,
-    On.STEP_BY_STEP: routine_steps.step_by_step,
     On.SIDE: safety_check.choose_side,
-    On.EXPLAIN: talk.explain,
-    On.DISCLAIMER: talk.disclaimer,
-    On.TOPIC: talk.topic,
-    On.FORGET: talk.forget,
-    On.PAIN: pain.pain,
     On.CONDITION: safety_check.condition,
     On.UNSURE: safety_check.unsure,
-    On.LIGHTER: routine_steps.lighter,
-    On.SKIP: routine_steps.skip_technique,
-    On.HOLD_DONE: routine_steps.hold_done,
-    On.SCREEN_ERROR: talk.screen_error,
     On.PROGRESS: encouragement.progress,
-    On.SPEAK_SLOWER: voice.speaking_rate,
-    On.SPEAK_FASTER: voice.speaking_rate,
-    On.SPEAK_NORMAL: voice.speaking_rate,
-    **dict.fromkeys(REMINDER_EVENTS, _about_reminders),
 }
+"""Events answered by what a launch loads anyway (the rest: :data:`_LOADED_LATER`)."""
 
 _WITHOUT_LAUNCH = frozenset(
     {
@@ -254,21 +328,20 @@ _WITHOUT_LAUNCH = frozenset(
 _OPENS_ROUTINE = frozenset({On.START, On.GO_TO, On.RESUME, On.NEXT, On.START_OVER, On.YES, On.SIDE})
 """Events that, after a one-shot question, mean "let's do it": the safety check comes first."""
 
-_REPLAYS: dict[str, Callable[..., tuple[State, Reply]]] = {
+_REPLAYS: dict[str, Replay] = {
     "question": lambda c, s: ask_question(c, s),
     "side": lambda c, s: ask_side(c, s),
-    "step": routine_steps.replay_step,
-    "paused": routine_steps.paused_reply,
+    "step": step_reply.replay_step,
     "advice": safety_check.advice_reply,
-    "pace": routine_steps.pace_reply,
-    "mode": routine_steps.mode_reply,
-    "topic": talk.topic_reply,
-    "disclaimer": talk.disclaimer_reply,
-    "where": talk.where_reply,
-    "explain": lambda c, s: talk.explain(c, s, Event(On.EXPLAIN)),
-    "help": talk.help_reply,
     "unsure": safety_check.unsure_reply,
     "progress": encouragement.progress_reply,
-    "rate": voice.rate_reply,
 }
 """What "repeat" re-renders, by the descriptor each reply leaves in ``State.last``."""
+
+_REPLAYS_LATER: dict[str, Callable[[str], Replay]] = {
+    **dict.fromkeys(("topic", "disclaimer", "where", "explain", "help"), _talk_replay),
+    **dict.fromkeys(("pace", "mode", "rate"), _pace_replay),
+    "paused": _paused_replay,
+}
+"""The replays of phases loaded on their first turn, by the function that loads them."""
+_REPLAYABLE = frozenset(_REPLAYS) | frozenset(_REPLAYS_LATER)

@@ -9,10 +9,10 @@ bridge; the coach's safety-check phase has no field to go into.
 
 from __future__ import annotations
 
-from skill.habits import habits_from
-from skill.progress import Progress
-from skill.reply import Reply
-from skill.state import ROUTINE, Memory, State
+from skill.coach.habits import habits_from
+from skill.coach.state import ROUTINE, Memory, State
+from skill.store.progress import Progress
+from skill.voice.reply import Reply
 
 REFRESH_S = 3600
 """An idle turn (repeat, help, where am I) refreshes ``last_active`` at most this often.

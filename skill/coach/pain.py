@@ -14,10 +14,12 @@ in the same "hold off" phase a safety answer leads to, with the same general adv
 
 from __future__ import annotations
 
-from skill.coach.prompts import held_off, with_prompt
-from skill.content import Content
-from skill.reply import Reply, Say, View
-from skill.state import ROUTINE, Event, State
+from skill.coach.answer import with_prompt
+from skill.coach.events import Event
+from skill.coach.questions import held_off
+from skill.coach.state import ROUTINE, State
+from skill.content.records import Content
+from skill.voice.reply import Reply, Say, View
 
 
 def pain(content: Content, state: State, event: Event) -> tuple[State, Reply]:

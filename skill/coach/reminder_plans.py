@@ -4,17 +4,18 @@ A :class:`Plan` is what the person has asked for so far ("every day at nine", "t
 "at this time of day"); it travels between turns as a short string (:meth:`Plan.spec`), also
 as the token of Alexa's permission question, so an answer that comes back without its session
 still knows what to set. A :class:`Reminder` is a plan made concrete: the first local time it
-rings, in which time zone, and whether it repeats daily. :mod:`skill.alexa_api` turns that
+rings, in which time zone, and whether it repeats daily. :mod:`skill.alexa.services` turns that
 into the SDK's ``ReminderRequest``; nothing here knows the SDK.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from skill.habits import local_time
+from skill.coach.habits import local_time
 from skill.record import Record
+from skill.voice.reply import Reminder
 
 ROUND_MINUTES = 15
 """"At this time of day" is rounded to the nearest quarter hour: "6:45 PM", not "6:47 PM"."""
@@ -75,22 +76,6 @@ class Plan(Record):
         if when == "now":
             return cls(daily, None, True)
         return cls(daily, parse_time(when) if when else None)
-
-
-class Reminder(Record):
-    """A reminder ready to be made: when it first rings, where, how often, what it says."""
-
-    first: datetime
-    """The first time it rings: local wall-clock time, no time zone attached (Alexa's format)."""
-    time_zone: str
-    daily: bool
-    text: str
-    requested: datetime
-    """When it was asked for, local wall-clock time (the API's ``requestTime``)."""
-
-    @property
-    def time(self) -> tuple[int, int]:
-        return self.first.hour, self.first.minute
 
 
 def make(plan: Plan, text: str, now: float, time_zone: str) -> Reminder:

@@ -1,13 +1,13 @@
 """Daily reminders as a dialog: ask for what is missing, let Alexa ask for permission, set one.
 
 Pure, like the rest of the coach. It decides what to say and which reminder to make; the
-handler layer carries that out through Alexa's own APIs (:mod:`skill.alexa_api`) and amends
+handler layer carries that out through Alexa's own APIs (:mod:`skill.alexa.services`) and amends
 the reply honestly when they fail. What a reminder needs, in order:
 
 1. a time ("every day at nine"; "at this time of day" after a routine), asked for if missing;
 2. the reminders permission: when this request does not carry it, the reply hands the turn to
    Alexa's own question (``ask_for``), once a session; the answer comes back as
-   :data:`On.PERMISSION <skill.state.On.PERMISSION>`;
+   :data:`On.PERMISSION <skill.coach.events.On.PERMISSION>`;
 3. the device's time zone: the ``time_zone`` effect asks the handler to look it up (Alexa's
    settings service) and step the coach again; if nobody knows it, the person is asked.
 
@@ -20,14 +20,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from skill.coach.prompts import ask_question, with_prompt
-from skill.content import Content
-from skill.habits import known_zone
-from skill.reply import Part, Reply, Say, View
-from skill.state import DONE, REMINDER_PENDING, SAFETY, Event, On, State
+from skill.coach.answer import with_prompt
+from skill.coach.events import Event, On
+from skill.coach.habits import known_zone
+from skill.coach.questions import ask_question
+from skill.coach.state import DONE, REMINDER_PENDING, SAFETY, State
+from skill.content.records import Content
+from skill.voice.reply import Part, Reply, Say, View
 
 if TYPE_CHECKING:  # the module itself is imported where it is used: a launch never needs it
-    from skill.reminder import Listed, Plan, Reminder
+    from skill.coach.reminder_plans import Listed, Plan
+    from skill.voice.reply import Reminder
 
 PENDING = REMINDER_PENDING
 OFFER_EVERY_S = 7 * 24 * 3600
@@ -75,14 +78,14 @@ def listed_words(content: Content, listed: Sequence[Listed]) -> str:
 
 def remind(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     """ "Remind me every day at nine", "set a daily reminder", "remind me tomorrow at 7 pm"."""
-    from skill.reminder import Plan
+    from skill.coach.reminder_plans import Plan
 
     return set_up(content, state, event, Plan.parse(event.value) or Plan())
 
 
 def set_up(content: Content, state: State, event: Event, plan: Plan) -> tuple[State, Reply]:
     """Take the reminder one step further: time, then permission, then time zone, then set."""
-    from skill.reminder import make
+    from skill.coach.reminder_plans import make
 
     p = content.prompt
     state = state._replace(pending=None, plan=None)
@@ -110,14 +113,14 @@ def set_up(content: Content, state: State, event: Event, plan: Plan) -> tuple[St
 
 
 def offer_accepted(content: Content, state: State, event: Event) -> tuple[State, Reply]:
-    from skill.reminder import Plan
+    from skill.coach.reminder_plans import Plan
 
     return set_up(content, state, event, Plan(daily=True, now=True))
 
 
 def answer(content: Content, state: State, event: Event) -> tuple[State, Reply] | None:
     """An answer to the reminder question the state is waiting on, or None if it is not one."""
-    from skill.reminder import Plan, parse_time
+    from skill.coach.reminder_plans import Plan, parse_time
 
     p = content.prompt
     if event.kind == On.REPEAT and state.pending in _QUESTIONS:
@@ -148,7 +151,7 @@ def answer(content: Content, state: State, event: Event) -> tuple[State, Reply] 
 
 def permission(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     """Alexa's permission question was answered (or could not be asked)."""
-    from skill.reminder import Plan
+    from skill.coach.reminder_plans import Plan
 
     p = content.prompt
     plan = Plan.parse(state.plan) or Plan.parse(event.detail) or Plan()

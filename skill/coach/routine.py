@@ -6,9 +6,9 @@ the coach, the screens and the tests can all ask the same questions of the conte
 
 from __future__ import annotations
 
-from skill.content import Content, Routine, Technique
+from skill.content.records import Content, Routine, Technique
 from skill.record import Record
-from skill.reply import Part, Pause, Say, Sound
+from skill.voice.reply import Part, Pause, Say, Sound
 
 HOLD_END_SOUND = "soundbank://soundlibrary/musical/amzn_sfx_bell_short_chime_01"
 PACES = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)

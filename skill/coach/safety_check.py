@@ -17,26 +17,23 @@ from collections.abc import Sequence
 from typing import Any
 
 from skill.coach import encouragement
-from skill.coach.prompts import (
+from skill.coach.answer import with_prompt
+from skill.coach.events import Event, On
+from skill.coach.position import position_words, sets
+from skill.coach.questions import (
     UNSURE_MARK,
     ask_question,
     ask_side,
     held_off,
     hold_off_text,
     holds_off,
-    position_words,
     question_explain,
-    sets,
     side_words,
     was_unsure,
-    with_prompt,
 )
-from skill.coach.routine_steps import begin, play, seconds_to_end, set_index
-from skill.coach.talk import no_question
-from skill.content import Content
-from skill.reply import Part, Reply, Say
-from skill.routine import minutes_words, valid_position
-from skill.state import (
+from skill.coach.routine import minutes_words, valid_position
+from skill.coach.routine_length import seconds_to_end
+from skill.coach.state import (
     ADVISED,
     DONE,
     IDLE,
@@ -44,11 +41,12 @@ from skill.state import (
     SAFETY,
     SIDE,
     SIDES,
-    Event,
-    On,
     State,
     question_count,
 )
+from skill.coach.step_reply import play
+from skill.content.records import Content
+from skill.voice.reply import Part, Reply, Say
 
 
 def launch(content: Content, state: State, event: Event) -> tuple[State, Reply]:
@@ -93,6 +91,8 @@ def answer(
     content: Content, state: State, event: Event, lead: Sequence[Part] = ()
 ) -> tuple[State, Reply]:
     if state.phase != SAFETY:
+        from skill.coach.talk import no_question  # loaded on the first such turn, not at launch
+
         return no_question(content, state, event)
     state = state._replace(answered=state.question)
     if holds_off(content, event.kind):
@@ -138,6 +138,8 @@ def advice_reply(
 
 
 def _after_safety(content: Content, state: State, lead: Sequence[Part]) -> tuple[State, Reply]:
+    from skill.coach.routine_steps import begin  # after the check: a launch never loads it
+
     if state.want:
         routine_id, technique_id = state.want
         if state.side is None:
@@ -165,6 +167,8 @@ def choose_side(content: Content, state: State, event: Event) -> tuple[State, Re
             return with_prompt(content, state, ack)
         return ask_question(content, state, [Say(ack)], full=False)
     if state.phase == ROUTINE:
+        from skill.coach.routine_steps import set_index
+
         current = sets(content, state)[state.index].technique.id
         state = state._replace(side=side)
         state = state._replace(index=set_index(content, state, current), step=0)
@@ -182,11 +186,15 @@ def _begin_wish(
     technique_id: str | None,
 ) -> tuple[State, Reply]:
     """Begin what they asked for; a routine other than the one launch announced is named."""
+    from skill.coach.routine_steps import begin
+
     announce = routine_id != state.routine and technique_id is None
     return begin(content, state._replace(routine=routine_id), lead, technique_id, announce)
 
 
 def start_over(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    from skill.coach.routine_steps import begin
+
     starting = [Say(content.prompt("starting_over"))]
     if state.phase in (ROUTINE, DONE, IDLE) and state.checked:
         return begin(content, state._replace(resume=None), starting, announce=True)

@@ -9,15 +9,14 @@ tampered with yields a fresh state instead of a crash in a later turn.
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable
-from types import UnionType
-from typing import Any, Union, get_args, get_origin, get_type_hints
+from typing import Any, get_type_hints
 
-from skill.content import Content
-from skill.habits import Habits, is_time_zone_name
+from skill.coach.habits import Habits
+from skill.coach.routine import PACES, RATES, valid_position
+from skill.content.records import Content
 from skill.record import Record
-from skill.routine import PACES, RATES, valid_position
+from skill.store.progress import is_time_zone_name
 
 STATE_VERSION = 3
 
@@ -30,65 +29,6 @@ SIDES = ("left", "right", "both")
 
 
 # --------------------------------------------------------------------------- events
-
-
-class On:
-    """Event kinds; handlers map intents and touch events onto these."""
-
-    LAUNCH = "launch"
-    START = "start"  # value: routine id or None
-    GO_TO = "go_to"  # value: technique id, or the unresolved spoken name prefixed "?"
-    YES = "yes"
-    NO = "no"
-    PAUSE = "pause"
-    RESUME = "resume"
-    REPEAT = "repeat"
-    NEXT = "next"
-    PREVIOUS = "previous"
-    START_OVER = "start_over"
-    HELP = "help"
-    FALLBACK = "fallback"
-    STOP = "stop"
-    WHERE = "where"
-    SLOWER = "slower"
-    FASTER = "faster"
-    KEEP_GOING = "keep_going"
-    STEP_BY_STEP = "step_by_step"
-    SIDE = "side"  # value: left, right, both
-    EXPLAIN = "explain"
-    DISCLAIMER = "disclaimer"
-    TOPIC = "topic"  # value: topic id
-    FORGET = "forget"
-    PAIN = "pain"  # "it hurts": understood in every phase, never stored
-    CONDITION = "condition"  # "I have high blood pressure": a condition named, in any phase
-    UNSURE = "unsure"  # "I'm not sure", "maybe"
-    UNDO = "undo"  # value: "no" / "yes" ("I meant no"), or None ("that was a mistake")
-    LIGHTER = "lighter"  # try the step again with less pressure
-    SKIP = "skip"  # skip this technique
-    END = "end"  # the session ended (silence, "exit"): no reply is spoken
-    HOLD_DONE = "hold_done"  # value: the position the screen finished speaking (View.position)
-    SCREEN_ERROR = "screen_error"  # the screen could not show or play the last response
-    PROGRESS = "progress"  # "how am I doing?"
-    SPEAK_SLOWER = "speak_slower"
-    SPEAK_FASTER = "speak_faster"
-    SPEAK_NORMAL = "speak_normal"
-    REMIND = "remind"  # value: what they asked for, e.g. "daily 09:00" (see skill.reminder)
-    TIME = "time"  # value: an AMAZON.TIME value ("19:00", "EV"), said on its own
-    TIME_ZONE = "time_zone"  # value: an IANA time zone name, or the unresolved words prefixed "?"
-    LIST_REMINDERS = "list_reminders"
-    CANCEL_REMINDERS = "cancel_reminders"
-    PERMISSION = "permission"  # value: ACCEPTED / DENIED / NOT_ANSWERED / ERROR; detail: token
-
-
-class Event(Record):
-    kind: str
-    value: str | None = None
-    at: float = 0.0
-    """When Alexa heard it: the request's timestamp in epoch seconds (0 when unknown)."""
-    detail: str | None = None
-    """A second value: the token a permission answer (``Connections.Response``) carries back."""
-    granted: bool = False
-    """The person has granted the reminders permission (read from this request)."""
 
 
 class Memory(Record):
@@ -154,7 +94,7 @@ class State(Record):
     """When the last reply was sent: that request's timestamp (epoch seconds; 0 unknown)."""
     marks: tuple[float, ...] = ()
     """For a step reply not yet followed by a request: seconds from its start at which each of
-    its steps has been heard to the end (see :func:`skill.timing.marks`)."""
+    its steps has been heard to the end (see :func:`skill.voice.timing.marks`)."""
     heard: int = 1
     """How many of the last reply's ``run`` steps were heard to the end, once the next request
     told (its time against ``marks``). Fewer than ``run``: the reply was cut mid-step."""
@@ -166,7 +106,7 @@ class State(Record):
     """The safety question the last turn answered, kept one turn only, so "I meant no" and
     "that was a mistake" can take it again. Never stored."""
     rate: float = 1.0
-    """Speaking rate: 1.0 is Alexa's normal speed (see :data:`skill.routine.RATES`)."""
+    """Speaking rate: 1.0 is Alexa's normal speed (see :data:`skill.coach.routine.RATES`)."""
     habits: Habits = Habits()
     """Finished routines by calendar day: days in a row, this week, this month."""
     tz: str | None = None
@@ -215,6 +155,8 @@ class State(Record):
         """The state in session attributes, or None if it cannot be used (see :meth:`from_dict`)."""
         if not isinstance(data, dict) or data.get("v") != STATE_VERSION:
             return None
+        from skill.coach.state_checks import Unusable  # a launch has nothing to check
+
         try:
             values = {name: check(data[name]) for name, check in field_checks().items()}
         except (KeyError, Unusable):
@@ -247,161 +189,16 @@ REMINDERS = ("set", "declined")
 
 # --------------------------------------------------------------------------- validation
 
-MAX_JSON_INT = 2**53
-"""Integers beyond this do not survive a JSON round trip through other languages."""
-
-
-class Unusable(ValueError):
-    """A session value does not have the type its field declares."""
-
-
-Check = Callable[[Any], Any]
-
-
-def checked(value: Any, kind: Any) -> Any:
-    """``value`` as field type ``kind`` (JSON lists become tuples), or :class:`Unusable`.
-
-    Strict on purpose: a bool is not an int, a string is not a bool, numbers are finite and
-    integers JSON-safe, and containers have exactly their declared shape. Supports what state
-    fields use: ``bool``, ``int``, ``float``, ``str``, ``None``, unions, ``tuple[...]`` (fixed or
-    ``...``), ``dict[K, V]``, records (as the list of their fields) and ``Any`` (any JSON
-    value with finite numbers).
-    """
-    return checker(kind)(value)
-
 
 @functools.cache
-def checker(kind: Any) -> Check:
-    """The check for ``kind``, built once (every turn checks every field); ``TypeError`` for a
-    type with no rule, so a new State field of an unsupported type fails on first use (and in
-    the tests, which check every field)."""
-    origin, args = get_origin(kind), get_args(kind)
-    if kind is Any:
-        return _json_value
-    if kind in _SIMPLE:
-        return _SIMPLE[kind]
-    if origin in (Union, UnionType):
-        return _one_of(tuple(checker(arg) for arg in args), kind)
-    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
-        return _tuple_of(checker(args[0]))
-    if origin is tuple:
-        return _fixed_tuple(tuple(checker(arg) for arg in args))
-    if origin is dict:
-        return _dict_of(checker(args[0]), checker(args[1]))
-    if isinstance(kind, type) and issubclass(kind, Record):
-        return _record(kind)
-    raise TypeError(f"State field type {kind!r} has no validation rule in skill.state.checker")
-
-
-def _unusable(value: Any, what: str) -> Unusable:
-    return Unusable(f"{value!r:.40} is not {what}")
-
-
-def _none(value: Any) -> None:
-    if value is not None:
-        raise _unusable(value, "None")
-
-
-def _bool(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise _unusable(value, "a bool")
-    return value
-
-
-def _int(value: Any) -> int:
-    if type(value) is not int or not -MAX_JSON_INT < value < MAX_JSON_INT:
-        raise _unusable(value, "a JSON-safe int")
-    return value
-
-
-def _float(value: Any) -> float:
-    if type(value) is int:
-        return float(_int(value))
-    if type(value) is not float or not math.isfinite(value):
-        raise _unusable(value, "a finite number")
-    return value
-
-
-def _str(value: Any) -> str:
-    if not isinstance(value, str):
-        raise _unusable(value, "a string")
-    return value
-
-
-_SIMPLE: dict[Any, Check] = {bool: _bool, int: _int, float: _float, str: _str, type(None): _none}
-
-
-def _one_of(options: tuple[Check, ...], kind: Any) -> Check:
-    def check(value: Any) -> Any:
-        for option in options:
-            try:
-                return option(value)
-            except Unusable:
-                continue
-        raise _unusable(value, f"any of {kind}")
-
-    return check
-
-
-def _tuple_of(item: Check) -> Check:
-    def check(value: Any) -> tuple[Any, ...]:
-        if not isinstance(value, (list, tuple)):
-            raise _unusable(value, "a list")
-        return tuple(item(x) for x in value)
-
-    return check
-
-
-def _fixed_tuple(items: tuple[Check, ...]) -> Check:
-    def check(value: Any) -> tuple[Any, ...]:
-        if not isinstance(value, (list, tuple)) or len(value) != len(items):
-            raise _unusable(value, f"a list of {len(items)}")
-        return tuple(item(x) for item, x in zip(items, value, strict=True))
-
-    return check
-
-
-def _record(kind: Any) -> Check:
-    """A record (such as :class:`~skill.habits.Habits`), sent as the list of its fields."""
-    hints = get_type_hints(kind)
-    items = _fixed_tuple(tuple(checker(hints[name]) for name in kind._fields))
-
-    def check(value: Any) -> Any:
-        return kind(*items(value))
-
-    return check
-
-
-def _dict_of(key: Check, item: Check) -> Check:
-    def check(value: Any) -> dict[Any, Any]:
-        if not isinstance(value, dict):
-            raise _unusable(value, "a map")
-        return {key(k): item(v) for k, v in value.items()}
-
-    return check
-
-
-def _json_value(value: Any) -> Any:
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if type(value) is int:
-        return _int(value)
-    if type(value) is float:
-        return _float(value)
-    if isinstance(value, list):
-        return [_json_value(item) for item in value]
-    if isinstance(value, dict):
-        return {_str(k): _json_value(v) for k, v in value.items()}
-    raise Unusable(f"{type(value).__name__} is not JSON")
-
-
-@functools.cache
-def field_checks() -> dict[str, Check]:
+def field_checks() -> dict[str, Callable[[Any], Any]]:
     """One check per State field, read from its annotation (a new field needs no code here).
 
     Built on first use, not at import: a launch has no session attributes to check, and
     reading annotations evaluates each one, which a cold start should not pay for.
     """
+    from skill.coach.state_checks import checker
+
     hints = get_type_hints(State)
     return {name: checker(hints[name]) for name in State._fields}
 

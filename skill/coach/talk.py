@@ -1,7 +1,7 @@
 """Talking in any phase: topics, the disclaimer, explanations, where am I, help, stop, forget.
 
 None of these moves the routine on. Each answers and then gives the prompt of the phase the
-person is in (:func:`~skill.coach.prompts.with_prompt`), so a question asked mid-safety-check
+person is in (:func:`~skill.coach.answer.with_prompt`), so a question asked mid-safety-check
 goes back to the question, and one asked mid-routine leaves the routine paused.
 """
 
@@ -9,26 +9,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from skill.coach.prompts import (
+from skill.coach.answer import minutes_lead, phase_prompt, with_prompt
+from skill.coach.events import Event, On
+from skill.coach.habits import Habits
+from skill.coach.position import position_words, resume_point, sets, where_words
+from skill.coach.questions import (
     UNSURE_MARK,
     ask_question,
     ask_side,
-    minutes_lead,
-    phase_prompt,
-    position_words,
     question_explain,
-    resume_point,
-    sets,
     side_words,
     was_unsure,
-    where_words,
-    with_prompt,
 )
-from skill.coach.routine_steps import finish, start, where_minutes
-from skill.content import Content, Topic
-from skill.habits import Habits
-from skill.reply import Part, Reply, Say, View
-from skill.state import ADVISED, IDLE, NEW, ROUTINE, SAFETY, SIDE, Event, On, State
+from skill.coach.routine_end import finish
+from skill.coach.routine_length import where_minutes
+from skill.coach.routine_steps import start
+from skill.coach.state import ADVISED, IDLE, NEW, ROUTINE, SAFETY, SIDE, State
+from skill.content.records import Content, Topic
+from skill.voice.reply import Part, Reply, Say, View
 
 # ----- information
 

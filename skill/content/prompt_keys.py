@@ -25,7 +25,7 @@ COMING_BACK: tuple[str, ...] = (
     "progress_usual_routine",
     "progress_none",
     "progress_unknown",
-    # the speaking rate (skill.coach.voice)
+    # the speaking rate (skill.coach.pace)
     "rate_slower",
     "rate_faster",
     "rate_normal",

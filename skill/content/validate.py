@@ -7,7 +7,7 @@ the file and field named, so a bad edit can never reach a person mid-massage.
 
 The result is plain data (dicts, lists, strings and numbers, shaped like the records of
 :mod:`skill.content`, texts with their whitespace folded): what ``content/compiled.json``
-keeps, and what :func:`skill.content.content_from` turns into records. A cold start reads the
+keeps, and what :func:`skill.content.load.content_from` turns into records. A cold start reads the
 compiled file and needs none of this module or of the YAML library; they run when the
 compiled file is made (``make generate``) and whenever a YAML file has changed since.
 """
@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from skill.prompt_keys import PROMPT_KEYS
+from skill.content.prompt_keys import PROMPT_KEYS
 
 SOURCE_FILES = ("techniques.yaml", "routines.yaml", "safety.yaml", "topics.yaml", "prompts.yaml")
 """The content's sources, in the order their stamps are joined (see :mod:`skill.content`)."""
@@ -41,7 +41,7 @@ class ContentError(ValueError):
 def read_content(directory: Path) -> Data:
     """Every content file in ``directory``, validated; raise :class:`ContentError`.
 
-    The data is keyed like :class:`skill.content.Content`'s fields: ``techniques``,
+    The data is keyed like :class:`skill.content.records.Content`'s fields: ``techniques``,
     ``routines`` (each item names its technique by id), ``safety``, ``topics``, ``variants``
     (every wording of each prompt) and ``suggestions``.
     """

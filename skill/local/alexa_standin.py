@@ -24,7 +24,7 @@ from ask_sdk_model.services.api_client import ApiClient
 from ask_sdk_model.services.api_client_request import ApiClientRequest
 from ask_sdk_model.services.api_client_response import ApiClientResponse
 
-from skill.api_client import without_blanks
+from skill.alexa.api_client import without_blanks
 
 REMINDERS_PATH = "/v1/alerts/reminders"
 _TIME_ZONE_PATH = re.compile(r"/v2/devices/([^/]+)/settings/System\.timeZone")

@@ -7,7 +7,7 @@ Progress is kept in the local SQLite store, so quitting mid-routine and starting
 again offers to resume, as a device would.
 
 Alexa's own API (the device's time zone, reminders) is a stand-in in this process
-(:mod:`skill.alexa_standin`), reached through the SDK's real service clients. When the skill
+(:mod:`skill.local.alexa_standin`), reached through the SDK's real service clients. When the skill
 asks for the reminders permission, the chat plays Alexa's part: answer "I approve" or "no"
 (``--grant-reminders`` starts with it granted). Every call to the API is shown, and so is the
 reminder that would be created on a real device.
@@ -24,10 +24,11 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
-from skill.simulator import PERMISSION_QUESTION, Conversation, SimulatedClock, Turn, wall_clock
+from skill.local.envelopes import wall_clock
+from skill.local.simulator import PERMISSION_QUESTION, Conversation, SimulatedClock, Turn
 
 if TYPE_CHECKING:
-    from skill.alexa_standin import AlexaStandIn
+    from skill.local.alexa_standin import AlexaStandIn
 
 EXAMPLES = (
     "open knee coach",
@@ -71,14 +72,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from skill.alexa_standin import AlexaStandIn, StandInApiClient
-    from skill.app import build_skill
-    from skill.intents import REMINDERS_SCOPE
-    from skill.lambda_function import make_handler
+    from skill.alexa.builder import build_skill
+    from skill.alexa.intents import REMINDERS_SCOPE
+    from skill.alexa.lambda_function import make_handler
+    from skill.local.alexa_standin import AlexaStandIn, StandInApiClient
+    from skill.local.nlu import default_model
     from skill.logs import configure_logging
-    from skill.nlu import default_model
     from skill.settings import Settings
-    from skill.store import make_persistence_adapter
+    from skill.store.factory import make_persistence_adapter
 
     settings = Settings.from_env()
     configure_logging(settings.log_level, settings.log_loggers)
@@ -130,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
 
 def show_api(standin: AlexaStandIn, seen: int, out: TextIO | None = None) -> None:
     """The calls this turn made to Alexa's API, and any reminder they created."""
-    from skill.alexa_standin import describe
+    from skill.local.alexa_standin import describe
 
     out = out or sys.stdout
     for call in standin.calls[seen:]:

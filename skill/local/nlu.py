@@ -26,7 +26,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from skill import intents
+from skill.alexa import intents
 from skill.settings import Settings
 
 _NUMBERS = (

@@ -8,45 +8,35 @@ last turn, and the skill's own ``lambda_handler``-style entry point answers.
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from skill import intents
-from skill.intents import REMINDERS_SCOPE
-from skill.nlu import InteractionModel, Match, default_model, normalise
-from skill.timing import ANSWER_SECONDS, SOUND_SECONDS, WORDS_PER_SECOND
+from skill.alexa import intents
+from skill.local.envelopes import Clock, Envelope, Session, slot_payload
+from skill.local.nlu import InteractionModel, Match, default_model, normalise
+from skill.local.ssml_text import (
+    EXECUTE_COMMANDS,
+    directive,
+    plain_text,
+    screen_ssml,
+    ssml_seconds,
+)
+from skill.voice.timing import ANSWER_SECONDS
 
-Envelope = dict[str, Any]
 Invoke = Callable[[Envelope, Any], dict[str, Any]]
-Clock = Callable[[], datetime]
 
-LOCAL_USER_ID = "amzn1.ask.account.LOCAL-CHAT-USER"
-LOCAL_DEVICE_ID = "local-device"
-API_ENDPOINT = "https://api.amazonalexa.com"
 PERMISSION_QUESTION = (
     "Do you give Knee Coach permission to create and edit reminders? You can say I approve, or no."
 )
 """What Alexa itself asks when a skill sends the AskFor directive (the skill has no say in it)."""
 _APPROVALS = frozenset({"i approve", "approve", "yes", "yeah", "yep", "sure", "ok", "okay"})
 _REFUSALS = frozenset({"no", "nope", "no thanks", "no thank you", "i dont approve", "deny"})
-LOCAL_SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
 SIMULATED_START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 """Where a simulated clock starts unless told otherwise: a Monday morning, UTC."""
 THINK_SECONDS = ANSWER_SECONDS
 """How long a simulated person takes to answer once Alexa has finished speaking."""
-
-
-def wall_clock() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def timestamp(moment: datetime) -> str:
-    """Alexa's request timestamp format (ISO 8601, UTC, whole seconds)."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class SimulatedClock:
@@ -67,162 +57,6 @@ class SimulatedClock:
 
     def set(self, moment: datetime) -> None:
         self.now = moment
-
-
-def slot_payload(model: InteractionModel, match: Match) -> dict[str, Any]:
-    """Slots as Alexa sends them: every slot of the intent, filled ones with resolutions."""
-    slots: dict[str, Any] = {}
-    for name, slot_type in model.slots_of(match.intent).items():
-        slot: dict[str, Any] = {"name": name, "confirmationStatus": "NONE"}
-        value = match.slots.get(name)
-        if value is not None and slot_type.startswith("AMAZON."):
-            slot["value"] = value.id or value.spoken  # a built-in type resolves in place
-        elif value is not None:
-            slot["value"] = value.spoken
-            authority = f"amzn1.er-authority.echo-sdk.{LOCAL_SKILL_ID}.{slot_type}"
-            if value.id is not None:
-                status = "ER_SUCCESS_MATCH"
-                values = [{"value": {"name": value.name or value.spoken, "id": value.id}}]
-            else:
-                status, values = "ER_SUCCESS_NO_MATCH", []
-            slot["resolutions"] = {
-                "resolutionsPerAuthority": [
-                    {"authority": authority, "status": {"code": status}, "values": values}
-                ]
-            }
-        slots[name] = slot
-    return slots
-
-
-@dataclass
-class Session:
-    """One Alexa session's worth of envelope plumbing."""
-
-    user_id: str = LOCAL_USER_ID
-    locale: str = "en-US"
-    skill_id: str = LOCAL_SKILL_ID
-    apl: bool = False
-    apl_version: str = "2023.3"
-    """The newest APL version the simulated screen's runtime supports."""
-    session_id: str = field(default_factory=lambda: f"amzn1.echo-api.session.{uuid.uuid4()}")
-    attributes: dict[str, Any] = field(default_factory=dict)
-    new: bool = True
-    open: bool = True
-    clock: Clock = wall_clock
-    api_endpoint: str = API_ENDPOINT
-    """Where the skill's service clients send Alexa API calls (a local stand-in in tests)."""
-    api_token: str = "local-api-access-token"
-    granted: set[str] = field(default_factory=set)
-    """Permission scopes the person has granted the skill (shared by every session)."""
-
-    def envelope(self, request: dict[str, Any]) -> Envelope:
-        interfaces: dict[str, Any] = {}
-        if self.apl:
-            interfaces["Alexa.Presentation.APL"] = {"runtime": {"maxVersion": self.apl_version}}
-        application = {"applicationId": self.skill_id}
-        user: dict[str, Any] = {"userId": self.user_id}
-        if self.granted:
-            user["permissions"] = {
-                "consentToken": self.api_token,
-                "scopes": {scope: {"status": "GRANTED"} for scope in sorted(self.granted)},
-            }
-        return {
-            "version": "1.0",
-            "session": {
-                "new": self.new,
-                "sessionId": self.session_id,
-                "application": application,
-                "attributes": dict(self.attributes),
-                "user": user,
-            },
-            "context": {
-                "System": {
-                    "application": application,
-                    "user": user,
-                    "device": {"deviceId": LOCAL_DEVICE_ID, "supportedInterfaces": interfaces},
-                    "apiEndpoint": self.api_endpoint,
-                    "apiAccessToken": self.api_token,
-                },
-            },
-            "request": {
-                "requestId": f"amzn1.echo-api.request.{uuid.uuid4()}",
-                "timestamp": timestamp(self.clock()),
-                "locale": self.locale,
-                **request,
-            },
-        }
-
-    def launch(self) -> Envelope:
-        return self.envelope({"type": "LaunchRequest"})
-
-    def intent(self, name: str, slots: dict[str, Any] | None = None) -> Envelope:
-        intent = {"name": name, "confirmationStatus": "NONE", "slots": slots or {}}
-        return self.envelope(
-            {"type": "IntentRequest", "dialogState": "COMPLETED", "intent": intent}
-        )
-
-    def ended(self, reason: str = "USER_INITIATED") -> Envelope:
-        return self.envelope({"type": "SessionEndedRequest", "reason": reason})
-
-    def user_event(self, *arguments: Any) -> Envelope:
-        return self.envelope(
-            {
-                "type": "Alexa.Presentation.APL.UserEvent",
-                "token": "kneeCoach",
-                "arguments": list(arguments),
-            }
-        )
-
-    def permission_answer(
-        self, status: str, token: str | None, card: bool = False, code: str = "200"
-    ) -> Envelope:
-        """Alexa's ``Connections.Response`` after it asked for the reminders permission."""
-        return self.envelope(
-            {
-                "type": "Connections.Response",
-                "name": "AskFor",
-                "status": {"code": code, "message": "OK" if code == "200" else "Error"},
-                "payload": {
-                    "permissionScope": REMINDERS_SCOPE,
-                    "status": status,
-                    "isCardThrown": card,
-                },
-                "token": token or "",
-            }
-        )
-
-    def can_fulfill(self, name: str, slots: dict[str, Any] | None = None) -> Envelope:
-        """Alexa asking, before routing a request that named no skill, whether we could serve it."""
-        intent = {"name": name, "slots": slots or {}}
-        return self.envelope({"type": "CanFulfillIntentRequest", "intent": intent})
-
-    def exception_encountered(self) -> Envelope:
-        """Alexa could not use the skill's last response (the device tells the skill why)."""
-        envelope = self.envelope(
-            {
-                "type": "System.ExceptionEncountered",
-                "error": {"type": "INVALID_RESPONSE", "message": "the response was not valid"},
-                "cause": {"requestId": f"amzn1.echo-api.request.{uuid.uuid4()}"},
-            }
-        )
-        envelope.pop("session")  # sent outside the session
-        return envelope
-
-    def apl_runtime_error(self) -> Envelope:
-        """The screen could not show or run the last document."""
-        error = {"type": "LIST_ERROR", "reason": "INTERNAL_ERROR", "message": "cannot run"}
-        return self.envelope(
-            {"type": "Alexa.Presentation.APL.RuntimeError", "token": "kneeCoach", "errors": [error]}
-        )
-
-    def absorb(self, response: dict[str, Any]) -> None:
-        """Carry the skill's session attributes into the next turn, as Alexa does."""
-        self.new = False
-        self.attributes = dict(response.get("sessionAttributes") or {})
-        end = response.get("response", {}).get("shouldEndSession")
-        # Unset keeps a screen device's session open with the mic closed (the APL document
-        # is speaking a timed hold); on a voice-only device Alexa would close it.
-        self.open = end is False or (end is None and self.apl)
 
 
 @dataclass
@@ -258,7 +92,7 @@ class Turn:
     @property
     def screen_event(self) -> list[Any] | None:
         """The arguments a screen will send back once it has spoken this turn, if any."""
-        execute = _directive(self.directives, EXECUTE_COMMANDS)
+        execute = directive(self.directives, EXECUTE_COMMANDS)
         commands = list((execute or {}).get("commands") or [])
         if commands and commands[-1].get("type") == "SendEvent":
             return list(commands[-1].get("arguments") or [])
@@ -449,86 +283,3 @@ class Conversation:
         if isinstance(self.clock, SimulatedClock):
             self.clock.advance(turn.seconds + THINK_SECONDS)
         return turn
-
-
-RENDER_DOCUMENT = "Alexa.Presentation.APL.RenderDocument"
-EXECUTE_COMMANDS = "Alexa.Presentation.APL.ExecuteCommands"
-
-
-def _directive(directives: list[dict[str, Any]], kind: str) -> dict[str, Any] | None:
-    return next((d for d in directives if d.get("type") == kind), None)
-
-
-def screen_ssml(directives: list[dict[str, Any]]) -> str:
-    """What a screen's document speaks, in order, as one SSML string (silences as breaks).
-
-    Replays the ExecuteCommands the way a device runs them: each SpeakItem plays its cue
-    (APL for audio: speech and the chime), each delayed SetValue waits its delay first.
-    """
-    render = _directive(directives, RENDER_DOCUMENT)
-    execute = _directive(directives, EXECUTE_COMMANDS)
-    if render is None or execute is None:
-        return ""
-    sources = render.get("sources") or {}
-    pieces: list[str] = []
-    for command in execute.get("commands") or []:
-        delay_ms = int(command.get("delay") or 0)
-        while delay_ms > 0:
-            chunk = min(delay_ms, 10_000)
-            pieces.append(f'<break time="{chunk / 1000:g}s"/>')
-            delay_ms -= chunk
-        if command.get("type") != "SpeakItem":
-            continue
-        cue = sources.get(command.get("componentId")) or {}
-        for item in ((cue.get("mainTemplate") or {}).get("item") or {}).get("items") or []:
-            if item.get("type") == "Speech":
-                content = str(item.get("content") or "")
-                pieces.append(content.removeprefix("<speak>").removesuffix("</speak>"))
-            elif item.get("type") == "Audio":
-                pieces.append(f'<audio src="{item.get("source", "")}"/>')
-    return f"<speak>{' '.join(pieces)}</speak>" if pieces else ""
-
-
-def ssml_seconds(ssml: str) -> float:
-    """How long Alexa takes to play some SSML: words at the speaking rate, breaks, sounds.
-
-    Words inside ``<prosody rate="N%">`` are spoken at N % of the normal rate.
-    """
-    breaks = sum(
-        float(value) / (1000 if unit == "ms" else 1) for value, unit in _BREAK.findall(ssml)
-    )
-    sounds = len(_AUDIO.findall(ssml)) * SOUND_SECONDS
-    slowed = sum(
-        len(_TAG.sub(" ", text).split()) / (WORDS_PER_SECOND * int(percent) / 100)
-        for percent, text in _PROSODY.findall(ssml)
-    )
-    words = len(_TAG.sub(" ", _PROSODY.sub(" ", ssml)).split())
-    return words / WORDS_PER_SECOND + slowed + breaks + sounds
-
-
-_TAG = re.compile(r"<[^>]+>")
-_BREAK = re.compile(r'<break time="([\d.]+)(m?s)"/>')
-_AUDIO = re.compile(r"<audio [^>]*/>")
-_PROSODY = re.compile(r'<prosody rate="(\d+)%">(.*?)</prosody>', re.DOTALL)
-
-
-def plain_text(ssml: str) -> str:
-    """SSML as a reader sees it: pauses as ``[pause 20s]``, sounds as ``[chime]``."""
-
-    def pause(seconds: float) -> str:
-        return f" [pause {seconds:g}s] "
-
-    text = ssml
-    text = re.sub(
-        r'(?:<break time="[\d.]+m?s"/>\s*)+',
-        lambda m: pause(
-            sum(float(v) / (1000 if unit == "ms" else 1) for v, unit in _BREAK.findall(m.group(0)))
-        ),
-        text,
-    )
-    text = _AUDIO.sub(" [chime] ", text)
-    text = _TAG.sub("", text)
-    text = (
-        text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
-    )
-    return " ".join(text.split())

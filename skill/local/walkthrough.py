@@ -15,9 +15,9 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from skill import intents
-from skill.simulator import Conversation, Turn
-from skill.state import ADVISED, ROUTINE, SAFETY, SIDE
+from skill.alexa import intents
+from skill.coach.state import ADVISED, ROUTINE, SAFETY, SIDE
+from skill.local.simulator import Conversation, Turn
 
 MAX_TURNS = 20
 """More turns than this between launch and the routine is a skill that never gets there."""

@@ -15,7 +15,7 @@ the listing (any other service still gets it), parses with plain dicts (which ke
 order), and hands botocore a model with only :data:`OPERATIONS`. Should a future botocore
 reject that, the client is built the standard way instead, with a warning.
 
-* the partition key is :func:`skill.userkey.user_keygen` (an HMAC), never the raw user ID;
+* the partition key is :func:`skill.store.userkey.user_keygen` (an HMAC), never the raw user ID;
 * each item carries ``expires_at`` (epoch seconds) for DynamoDB's TTL, so progress of people
   who stopped using the skill disappears on its own; reads ignore an expired item that TTL
   has not swept yet. Both count from the request's own timestamp (Alexa's clock, like every
@@ -43,9 +43,9 @@ from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.exceptions import PersistenceException
 from ask_sdk_model.request_envelope import RequestEnvelope
 
-from skill.store import RETENTION_S, CorruptRecordError
-from skill.timing import request_time
-from skill.userkey import Keygen
+from skill.store.base import RETENTION_S, CorruptRecordError
+from skill.store.userkey import Keygen
+from skill.voice.timing import request_time
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +237,7 @@ def from_typed(value: Any) -> Any:
     """A DynamoDB attribute value as plain JSON: integral numbers become int, others float.
 
     Anything that is not a JSON-shaped attribute value (sets, binary, garbage) is
-    :class:`~skill.store.CorruptRecordError`: the store answered, the record is unusable.
+    :class:`~skill.store.base.CorruptRecordError`: the store answered, the record is unusable.
     """
     if not isinstance(value, dict) or len(value) != 1:
         raise CorruptRecordError("not a DynamoDB attribute value")

@@ -22,7 +22,6 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, Literal
 
-from skill.habits import is_time_zone_name
 from skill.record import Record
 
 SCHEMA_VERSION = 2
@@ -449,3 +448,19 @@ def _problems(p: Progress) -> list[str]:
 
 _BLANK = Progress()
 """Every field's default, for parsing (made once the checks above exist)."""
+
+
+_TIME_ZONE = r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2}"
+"""An IANA-shaped name; compiled (and cached by ``re``) the first time a name is checked."""
+
+
+MAX_TIME_ZONE_CHARS = 64
+
+
+def is_time_zone_name(value: object) -> bool:
+    """Shaped like an IANA time zone name ("America/New_York"), whether or not it exists."""
+    return (
+        isinstance(value, str)
+        and len(value) <= MAX_TIME_ZONE_CHARS
+        and re.fullmatch(_TIME_ZONE, value) is not None
+    )

@@ -2,17 +2,18 @@
 
 Three layers, each with one job:
 
-* backends (:mod:`skill.store_sqlite`, :mod:`skill.store_dynamodb`): the ASK SDK's three-method
-  ``AbstractPersistenceAdapter``, keyed by :func:`skill.userkey.user_keygen` (an HMAC of the
+* backends (:mod:`skill.store.sqlite`, :mod:`skill.store.dynamodb`): the ASK SDK's three-method
+  ``AbstractPersistenceAdapter``, keyed by :func:`skill.store.userkey.user_keygen` (an HMAC of the
   user ID with the deployment's secret); they raise on failure;
 * :class:`ResilientAdapter`: the fault boundary and the privacy gate. It never raises, turns
   failures into "no saved progress", logs one warning per kind of failure without the user ID,
-  and drops any key outside :data:`skill.progress.ALLOWED_KEYS` before it reaches a backend;
-* :class:`ProgressStore`: what the dialog layer calls. Typed :class:`~skill.progress.Progress`
-  in and out, tells whether the store answered, writes only when something changed.
+  and drops any key outside :data:`skill.store.progress.ALLOWED_KEYS` before it reaches a backend;
+* :class:`~skill.store.progress_store.ProgressStore`: what the dialog layer calls. Typed
+  :class:`~skill.store.progress.Progress` in and out, tells whether the store answered, writes
+  only when something changed.
 
-:func:`make_persistence_adapter` picks the backend from :class:`~skill.settings.Settings`. botocore
-is imported only when the DynamoDB backend is chosen, so the local path never loads it.
+:func:`skill.store.factory.make_persistence_adapter` picks the backend from the settings.
+botocore is imported only when the DynamoDB backend is chosen, so the local path never loads it.
 """
 
 from __future__ import annotations
@@ -25,26 +26,18 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
-from ask_sdk_core.exceptions import PersistenceException
 from ask_sdk_model.request_envelope import RequestEnvelope
 
-from skill.progress import ALLOWED_KEYS, Loaded, Progress
-from skill.record import Record
-from skill.settings import Settings
+from skill.store.base import CorruptRecordError
+from skill.store.progress import ALLOWED_KEYS
 
 if TYPE_CHECKING:
-    from skill.userkey import Keygen
+    from skill.store.userkey import Keygen
 
 log = logging.getLogger(__name__)
 
-RETENTION_S = 365 * 24 * 3600
-"""A record nobody touched for a year is deleted (DynamoDB TTL; SQLite on read and at start)."""
 WARN_EVERY_S = 300.0
 """The same kind of failure is logged as a warning at most this often (then at debug)."""
-
-
-class CorruptRecordError(PersistenceException):
-    """A stored record could not be decoded; overwriting it is the repair."""
 
 
 def classify(error: BaseException) -> str:
@@ -240,112 +233,3 @@ class ResilientAdapter(AbstractPersistenceAdapter):
             return self._keygen(envelope)[:8]
         except Exception:
             return "unknown"
-
-
-class StoredProgress(Record):
-    """What :meth:`ProgressStore.load` found.
-
-    ``available`` False means the store could not be read: do not offer resume, and nothing will
-    be written back this request (so an outage can never overwrite good progress with a blank).
-    """
-
-    progress: Progress
-    available: bool
-    status: str
-    """:data:`skill.progress.LoadStatus`, or ``unavailable``."""
-    retry_at: float | None = None
-    """When the read failed: when this session should try it again (epoch seconds)."""
-    retries: int = 0
-    """How many times this session's read has been tried again (for the back-off)."""
-
-
-class ProgressStore:
-    """The dialog layer's view of persistence: load once per request, save once per response."""
-
-    def __init__(self, adapter: AbstractPersistenceAdapter | None) -> None:
-        if adapter is None or isinstance(adapter, ResilientAdapter):
-            self.adapter: ResilientAdapter | None = adapter
-        else:
-            self.adapter = ResilientAdapter(adapter)
-
-    def load(self, request_envelope: RequestEnvelope) -> StoredProgress:
-        """Never raises; a missing, broken or disabled store gives a fresh, unavailable result."""
-        if self.adapter is None:
-            return StoredProgress(Progress(), available=False, status="unavailable")
-        attributes, available = self.adapter.try_get(request_envelope)
-        if not available:
-            return StoredProgress(Progress(), available=False, status="unavailable")
-        loaded: Loaded = Progress.load(attributes)
-        return StoredProgress(loaded.progress, available=True, status=loaded.status)
-
-    def save(
-        self, request_envelope: RequestEnvelope, before: StoredProgress, after: Progress
-    ) -> bool:
-        """Write ``after`` when it differs from what was loaded (or the record needs upgrading).
-
-        Returns True only when a write happened and succeeded.
-        """
-        if self.adapter is None or not before.available:
-            return False
-        needs_rewrite = before.status in {"migrated", "repaired", "reset"}
-        if after == before.progress and not needs_rewrite:
-            return False
-        return self.adapter.try_save(request_envelope, after.to_record())
-
-    def forget(self, request_envelope: RequestEnvelope) -> bool:
-        """Delete everything stored for this user; True when the store confirmed it."""
-        if self.adapter is None:
-            return True
-        return self.adapter.try_delete(request_envelope)
-
-
-def make_persistence_adapter(
-    settings: Settings, clock: Callable[[], float] = time.time
-) -> ResilientAdapter | None:
-    """The adapter ``settings.persistence`` asks for, wrapped in :class:`ResilientAdapter`.
-
-    ``none`` gives None (the skill runs without memory). An unknown backend name, a DynamoDB
-    backend without a region or without a user-key secret is a deployment mistake and raises
-    ``ValueError`` at start-up. ``clock`` (epoch seconds) dates records and their expiry.
-    """
-    backend = settings.persistence
-    inner: AbstractPersistenceAdapter
-    if backend == "none":
-        return None
-    if backend not in ("sqlite", "dynamodb"):
-        raise ValueError(
-            f"KNEE_COACH_PERSISTENCE must be sqlite, dynamodb or none, not {backend!r}"
-        )
-    if backend == "dynamodb" and not settings.aws_region:
-        raise ValueError(
-            "the dynamodb backend needs a region (AWS_REGION or KNEE_COACH_AWS_REGION)"
-        )
-    from skill.userkey import secret_source, user_keygen  # only where a store is configured
-
-    keygen = user_keygen(secret_source(settings))
-    if backend == "sqlite":
-        from skill.store_sqlite import SqliteAdapter
-
-        inner = SqliteAdapter(
-            settings.sqlite_path, timeout_s=settings.store_timeout_s, keygen=keygen, clock=clock
-        )
-    else:
-        inner = _make_dynamodb(settings, keygen, clock)
-    return ResilientAdapter(inner, keygen=keygen, timeout_s=settings.store_timeout_s)
-
-
-def _make_dynamodb(
-    settings: Settings, keygen: Keygen, clock: Callable[[], float]
-) -> AbstractPersistenceAdapter:
-    from skill.store_dynamodb import make_dynamodb_adapter
-
-    assert settings.aws_region is not None  # checked by make_persistence_adapter
-    adapter: AbstractPersistenceAdapter = make_dynamodb_adapter(
-        table_name=settings.dynamodb_table,
-        region=settings.aws_region,
-        endpoint_url=settings.dynamodb_endpoint_url,
-        timeout_s=settings.store_timeout_s,
-        keygen=keygen,
-        clock=clock,
-    )
-    return adapter

@@ -28,8 +28,8 @@ And what it does when the file misbehaves:
 Schema (one table, created on first use)::
 
     CREATE TABLE progress (
-        key        TEXT PRIMARY KEY,  -- HMAC-SHA256 hex of the Alexa user ID (skill.userkey)
-        attributes TEXT NOT NULL,     -- JSON object, keys from skill.progress.ALLOWED_KEYS
+        key        TEXT PRIMARY KEY,  -- HMAC-SHA256 hex of the Alexa user ID (skill.store.userkey)
+        attributes TEXT NOT NULL,     -- JSON object, keys from skill.store.progress.ALLOWED_KEYS
         updated_at REAL NOT NULL,     -- epoch seconds of the last write
         expires_at INTEGER NOT NULL   -- epoch seconds; the row is ignored and purged after it
     )
@@ -50,8 +50,8 @@ from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.exceptions import PersistenceException
 from ask_sdk_model.request_envelope import RequestEnvelope
 
-from skill.store import RETENTION_S, CorruptRecordError
-from skill.userkey import Keygen
+from skill.store.base import RETENTION_S, CorruptRecordError
+from skill.store.userkey import Keygen
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""What the coach wants said: plain data, rendered to SSML and cards by :mod:`skill.speech`.
+"""What the coach wants said: plain data, rendered to SSML and cards by :mod:`skill.voice.speech`.
 
 Keeping the reply as data (text, pauses, sounds) instead of markup means the coach never
 escapes anything and the renderer is the only place that knows Alexa's SSML limits.
@@ -9,12 +9,10 @@ The types are records (:mod:`skill.record`): immutable and typed; build changes 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any
 
 from skill.record import Record
-
-if TYPE_CHECKING:
-    from skill.reminder import Reminder
 
 
 class Say(Record):
@@ -101,3 +99,19 @@ class Reply(Record):
 def silence() -> Reply:
     """A reply that says and shows nothing and leaves the session as it is."""
     return Reply((), None, View("none", "", ""))
+
+
+class Reminder(Record):
+    """A reminder ready to be made: when it first rings, where, how often, what it says."""
+
+    first: datetime
+    """The first time it rings: local wall-clock time, no time zone attached (Alexa's format)."""
+    time_zone: str
+    daily: bool
+    text: str
+    requested: datetime
+    """When it was asked for, local wall-clock time (the API's ``requestTime``)."""
+
+    @property
+    def time(self) -> tuple[int, int]:
+        return self.first.hour, self.first.minute

@@ -1,4 +1,4 @@
-"""Turns a :class:`~skill.reply.Reply` into Alexa SSML, within Alexa's limits.
+"""Turns a :class:`~skill.voice.reply.Reply` into Alexa SSML, within Alexa's limits.
 
 This is the only module that writes markup. Rules it enforces, from the Alexa SSML reference:
 every text is escaped (``&``, ``<``, ``>``, quotes); a ``<break>`` lasts at most 10 s, so longer
@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from skill.reply import Part, Pause, Reply, Say, Sound
+from skill.voice.reply import Part, Pause, Reply, Say, Sound
 
 MAX_BREAK_SECONDS = 10
 MAX_AUDIO_TAGS = 5

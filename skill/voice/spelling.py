@@ -13,8 +13,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from skill.reply import Reply
 from skill.settings import Settings
+from skill.voice.reply import Reply
 
 WRITTEN_IN = "en-US"
 """The locale whose spelling ``content/`` uses."""

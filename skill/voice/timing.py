@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from skill.reply import Part, Pause, Say
+from skill.voice.reply import Part, Pause, Say
 
 WORDS_PER_SECOND = 2.5
 """Alexa's speaking rate at the default prosody, near enough (150 words a minute)."""

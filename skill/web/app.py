@@ -3,7 +3,7 @@
 ``POST <settings.route>`` takes Alexa requests; ``GET /healthz`` says the process is alive.
 Before the adapter sees a request, :func:`envelope_problem` turns away anything that is not a
 small JSON Alexa envelope of a known request type, and the adapter then runs our verifiers
-(:mod:`skill.verification`). Every refusal is a 4xx with a short JSON ``{"error": ...}``; no
+(:mod:`skill.web.verification`). Every refusal is a 4xx with a short JSON ``{"error": ...}``; no
 response ever carries a stack trace, and bodies and user IDs are never logged.
 """
 
@@ -24,13 +24,13 @@ from flask import Flask, Response, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest, HTTPException
 
-from skill import oscrypto_compat
-from skill.app import build_skill
-from skill.certcache import CertCache, utc_now
-from skill.handlers import failure_trace
+from skill.alexa.builder import build_skill
+from skill.alexa.handlers import failure_trace
 from skill.settings import Settings
-from skill.store import make_persistence_adapter
-from skill.verification import (
+from skill.store.factory import make_persistence_adapter
+from skill.web import oscrypto_compat
+from skill.web.certcache import CertCache, utc_now
+from skill.web.verification import (
     AbstractVerifier,
     Clock,
     SignatureVerifier,

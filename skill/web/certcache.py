@@ -7,7 +7,7 @@ verified a request outlives any that has not), each download limited in time and
 redirects followed, and an entry dropped once any certificate in it has expired. An optional
 directory keeps chains across restarts and lets tests and the load script pre-fill the cache
 without a network. Whether a chain is *trustworthy* is not this module's business:
-:mod:`skill.verification` validates every chain before using it.
+:mod:`skill.web.verification` validates every chain before using it.
 
 Anyone can name a chain URL, before any signature has been checked, so downloads are rationed:
 

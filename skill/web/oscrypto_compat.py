@@ -25,7 +25,7 @@ load, and the version check runs on that library's own ``OpenSSL_version()`` str
 cannot help; "providing the version oscrypto expects" would mean wrapping ``ctypes``/``cffi``
 globally; installing oscrypto from its git main branch needs GitHub, not PyPI.
 
-Knee Coach's own request verification (:mod:`skill.verification`) uses ``cryptography`` and
+Knee Coach's own request verification (:mod:`skill.web.verification`) uses ``cryptography`` and
 does not depend on certvalidator or oscrypto at all; the hook only lets the SDK import.
 """
 

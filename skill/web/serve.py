@@ -168,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
             "%d worker threads: certificate downloads may take 2 of them; use 3 or more",
             settings.workers,
         )
-    from skill.web import create_app
+    from skill.web.app import create_app
 
     try:
         app = create_app(settings)

@@ -2,7 +2,7 @@
 
 Amazon requires a self-hosted skill endpoint to check every request (``Host a Custom Skill as a
 Web Service``). The SDK's ``RequestVerifier`` validates the chain with certvalidator/oscrypto,
-which is broken on current OpenSSL (see :mod:`skill.oscrypto_compat`), so these verifiers use
+which is broken on current OpenSSL (see :mod:`skill.web.oscrypto_compat`), so these verifiers use
 ``cryptography`` only. They implement the SDK's ``AbstractVerifier`` so flask-ask-sdk's
 ``SkillAdapter`` runs them before the skill sees the request, and they raise its
 ``VerificationException``, which the adapter answers with HTTP 400. Messages name the failed
@@ -30,8 +30,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
-from skill import oscrypto_compat
-from skill.certcache import CachedChain, CertCache, CertFetchError, utc_now
+from skill.web import oscrypto_compat
+from skill.web.certcache import CachedChain, CertCache, CertFetchError, utc_now
 
 oscrypto_compat.install()  # the SDK module below imports oscrypto (via certvalidator)
 

@@ -20,10 +20,11 @@ from ask_sdk_model.services.api_client_request import ApiClientRequest
 from ask_sdk_model.services.api_client_response import ApiClientResponse
 from ask_sdk_model.services.reminder_management import Error
 
-from skill.alexa_api import FAILED, PERMISSION, TOO_MANY, classify
-from skill.api_client import LazyApiClient, without_blanks
+from skill.alexa.api_client import LazyApiClient, without_blanks
+from skill.alexa.intents import REMINDERS_SCOPE
+from skill.alexa.services import FAILED, PERMISSION, TOO_MANY, classify
+from skill.local.simulator import Conversation, SimulatedClock, Turn
 from skill.settings import REPO_ROOT
-from skill.simulator import REMINDERS_SCOPE, Conversation, SimulatedClock, Turn
 
 TEXT = "Time for your knee routine. Say: Alexa, open Knee Coach."
 
@@ -164,10 +165,10 @@ def test_a_silent_api_costs_a_turn_its_timeout_not_the_session() -> None:
 def test_the_api_client_loads_nothing_until_a_service_is_called() -> None:
     script = (
         "import sys\n"
-        "from skill.app import build_skill\n"
+        "from skill.alexa.builder import build_skill\n"
         "build_skill()\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'requests'"
-        " or m in ('skill.alexa_api', 'ask_sdk_core.api_client')))\n"
+        " or m in ('skill.alexa.services', 'ask_sdk_core.api_client')))\n"
     )
     env = {"KNEE_COACH_PERSISTENCE": "none", "PATH": ""}
     done = subprocess.run(

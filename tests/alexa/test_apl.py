@@ -22,14 +22,19 @@ from ask_sdk_model.interfaces.alexa.presentation.apl.set_value_command import Se
 from ask_sdk_model.interfaces.alexa.presentation.apl.speak_item_command import SpeakItemCommand
 from ask_sdk_model.request_envelope import RequestEnvelope
 
-from skill import apl, coach, intents, speech
-from skill.coach.prompts import hold_number
-from skill.content import Content
-from skill.nlu import Match
-from skill.reply import Pause, Reply, Say, Sound, View
-from skill.routine import HOLD_END_SOUND, hold_parts, routine_sets
-from skill.simulator import Conversation, Session, Turn, plain_text
-from skill.state import DONE, ROUTINE, SAFETY, SIDE, Event, On, State
+from skill.alexa import apl, device, intents
+from skill.coach import machine as coach
+from skill.coach.events import Event, On
+from skill.coach.position import hold_number
+from skill.coach.routine import HOLD_END_SOUND, hold_parts, routine_sets
+from skill.coach.state import DONE, ROUTINE, SAFETY, SIDE, State
+from skill.content.records import Content
+from skill.local.envelopes import Session
+from skill.local.nlu import Match
+from skill.local.simulator import Conversation, Turn
+from skill.local.ssml_text import plain_text
+from skill.voice import speech
+from skill.voice.reply import Pause, Reply, Say, Sound, View
 
 RENDER = "Alexa.Presentation.APL.RenderDocument"
 EXECUTE = "Alexa.Presentation.APL.ExecuteCommands"
@@ -356,10 +361,10 @@ def test_supports_apl_only_when_the_device_says_so() -> None:
         result: RequestEnvelope = DefaultSerializer().deserialize(json.dumps(raw), RequestEnvelope)
         return result
 
-    assert apl.supports_apl(envelope(True))
-    assert not apl.supports_apl(envelope(False))
-    assert not apl.supports_apl(None)
-    assert not apl.supports_apl(RequestEnvelope())
+    assert device.supports_apl(envelope(True))
+    assert not device.supports_apl(envelope(False))
+    assert not device.supports_apl(None)
+    assert not device.supports_apl(RequestEnvelope())
 
 
 def test_a_whole_routine_without_apl_never_gets_an_apl_directive(

@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 from node_tools import NODE, run_node_tool
 
-from skill import apl
-from skill.reply import Reply, Say, View
+from skill.alexa import apl
+from skill.voice.reply import Reply, Say, View
 
-APL_DIR = Path(__file__).resolve().parent.parent / "content" / "apl"
+APL_DIR = Path(__file__).resolve().parents[2] / "content" / "apl"
 
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from skill import coach
-from skill.content import Content
-from skill.simulator import Session
+from skill.coach import machine as coach
+from skill.content.records import Content
+from skill.local.envelopes import Session
 
 
 def test_a_failure_speaks_sorry_and_logs_no_message(

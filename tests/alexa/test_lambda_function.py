@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from ask_sdk_core.exceptions import AskSdkException
 
-from skill.app import build_skill
+from skill.alexa.builder import build_skill
 from skill.settings import Settings
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SKILL_ID = "amzn1.ask.skill.00000000-1111-2222-3333-444444444444"
 OTHER = "amzn1.ask.skill.99999999-8888-7777-6666-555555555555"
 
@@ -24,13 +24,13 @@ OTHER = "amzn1.ask.skill.99999999-8888-7777-6666-555555555555"
 def lambda_handler() -> Any:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("KNEE_COACH_PERSISTENCE", "none")
-        from skill.lambda_function import make_handler
+        from skill.alexa.lambda_function import make_handler
 
     return make_handler(build_skill(Settings(skill_id=SKILL_ID, persistence="none")))
 
 
 def _launch(context_id: str, session_id: str | None) -> dict[str, Any]:
-    from skill.simulator import Session
+    from skill.local.envelopes import Session
 
     event: dict[str, Any] = json.loads(json.dumps(Session(skill_id=context_id).launch()))
     if session_id is None:
@@ -57,7 +57,7 @@ LOGGING_PROBE = """
 import logging, sys
 runtime = logging.StreamHandler(sys.stdout)  # what the Lambda runtime installs before import
 logging.getLogger().addHandler(runtime)
-import skill.lambda_function
+import skill.alexa.lambda_function
 root = logging.getLogger()
 print(logging.getLevelName(logging.getLogger("skill.store").getEffectiveLevel()))
 print(logging.getLevelName(logging.getLogger("botocore").getEffectiveLevel()))
@@ -94,3 +94,4 @@ def test_the_log_level_applies_on_lambda_to_our_loggers_only(
     lines = done.stdout.split("\n")
     assert lines[:3] == expected
     assert lines[3] == "1 True", "the runtime's handler must be the only one (no double lines)"
+

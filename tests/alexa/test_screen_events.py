@@ -18,18 +18,21 @@ import pytest
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_model import RequestEnvelope
 
-from skill import apl, coach, intents
-from skill.app import build_skill
-from skill.coach.prompts import position_key
-from skill.content import Content
-from skill.lambda_function import make_handler
-from skill.nlu import Match, SlotValue
-from skill.reply import Say, View
-from skill.routine import routine_sets
+from skill.alexa import apl, intents
+from skill.alexa.builder import build_skill
+from skill.alexa.lambda_function import make_handler
+from skill.coach import machine as coach
+from skill.coach.events import Event, On
+from skill.coach.position import position_key
+from skill.coach.routine import routine_sets
+from skill.coach.state import ROUTINE, SAFETY, State
+from skill.content.records import Content
+from skill.local.envelopes import Session
+from skill.local.nlu import Match, SlotValue
+from skill.local.simulator import Conversation, Turn
+from skill.local.walkthrough import pass_safety_check
 from skill.settings import Settings
-from skill.simulator import Conversation, Session, Turn
-from skill.state import ROUTINE, SAFETY, Event, On, State
-from skill.walkthrough import pass_safety_check
+from skill.voice.reply import Say, View
 
 EXECUTE = "Alexa.Presentation.APL.ExecuteCommands"
 

@@ -1,6 +1,6 @@
 """The coach as a pure function: (content, state, event) → (state, reply), called directly.
 
-No SDK, no envelopes: these tests drive :func:`skill.coach.handle` the way the handlers do
+No SDK, no envelopes: these tests drive :func:`skill.coach.machine.handle` the way the handlers do
 and check what the person would hear (``Reply.text``) and what would be kept in session
 attributes (``State.to_dict()``).
 """
@@ -16,14 +16,13 @@ from alexa_rules import ssml_problems
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skill import coach, speech
+from skill.coach import machine as coach
 from skill.coach import routine_steps
-from skill.coach.prompts import position_key
-from skill.coach.routine_steps import seconds_to_end
-from skill.content import Content, Step, Technique
-from skill.reply import Pause, Reply
-from skill.routine import PACES, paced, routine_sets
-from skill.state import (
+from skill.coach.events import Event, On
+from skill.coach.position import position_key
+from skill.coach.routine import PACES, paced, routine_sets
+from skill.coach.routine_length import seconds_to_end
+from skill.coach.state import (
     ADVISED,
     DONE,
     PHASES,
@@ -31,12 +30,13 @@ from skill.state import (
     SAFETY,
     SIDE,
     STATE_VERSION,
-    Event,
     Memory,
-    On,
     State,
     fresh_state,
 )
+from skill.content.records import Content, Step, Technique
+from skill.voice import speech
+from skill.voice.reply import Pause, Reply
 
 EVENT_KINDS = sorted(
     v for k, v in vars(On).items() if k.isupper() and v not in (On.HOLD_DONE, On.END)

@@ -1,6 +1,6 @@
 """The coach's side of coming back: progress lines, the speaking rate, the reminder dialog.
 
-Pure calls into :func:`skill.coach.handle`, no SDK: what the coach says and which effect it
+Pure calls into :func:`skill.coach.machine.handle`, no SDK: what the coach says and which effect it
 asks the handler layer for. The same flows run end to end, against Alexa's API stand-in, in
 ``tests/dialogs/reminder_*.yaml``, ``progress_*.yaml`` and ``speak_slower.yaml``.
 """
@@ -14,14 +14,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from skill import coach, speech
 from skill.coach import encouragement, reminders
-from skill.content import Content
-from skill.habits import Habits, local_day
-from skill.reminder import Listed, Plan
-from skill.reply import Reply
-from skill.routine import RATES
-from skill.state import DONE, IDLE, ROUTINE, Event, On, State
+from skill.coach import machine as coach
+from skill.coach.events import Event, On
+from skill.coach.habits import Habits, local_day
+from skill.coach.position import position_key
+from skill.coach.reminder_plans import Listed, Plan
+from skill.coach.routine import RATES
+from skill.coach.state import DONE, IDLE, ROUTINE, State
+from skill.content.records import Content
+from skill.voice import speech
+from skill.voice.reply import Reply
 
 NOW = datetime.fromisoformat("2026-01-07T23:30:00+00:00").timestamp()  # Wed 6:30 PM New York
 NY = "America/New_York"
@@ -370,7 +373,7 @@ def test_every_way_to_reach_the_end_counts_the_routine_on_its_day(
     if ending == "stop":
         event = Event(On.STOP, at=NOW)
     else:
-        event = Event(On.HOLD_DONE, coach.prompts.position_key(state), at=NOW)
+        event = Event(On.HOLD_DONE, position_key(state), at=NOW)
     state, reply = step(content, state, event)
     assert "completed" in reply.effects
     assert "second routine this week" in reply.text

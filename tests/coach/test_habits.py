@@ -8,16 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from skill.habits import (
-    Habits,
-    habits_from,
-    is_time_zone_name,
-    known_zone,
-    local_day,
-    monday_of,
-    month_of,
-    zone,
-)
+from skill.coach.habits import Habits, habits_from, known_zone, local_day, monday_of, month_of, zone
+from skill.store.progress import is_time_zone_name
 
 NEW_YORK = "America/New_York"
 MON = date(2026, 1, 5).toordinal()  # a Monday

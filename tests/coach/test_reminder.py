@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from skill.reminder import Plan, make, parse_time, rounded
+from skill.coach.reminder_plans import Plan, make, parse_time, rounded
 
 NEW_YORK = "America/New_York"
 TEXT = "Time for your knee routine."

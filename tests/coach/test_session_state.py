@@ -17,10 +17,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skill import state as state_module
-from skill.content import Content
-from skill.simulator import Conversation
-from skill.state import STATE_VERSION, State, Unusable, checked
+from skill.coach import state as state_module
+from skill.coach import state_checks
+from skill.coach.state import STATE_VERSION, State
+from skill.coach.state_checks import Unusable, checked
+from skill.content.records import Content
+from skill.local.simulator import Conversation
 
 
 def _mid_routine(conversation: Callable[..., Conversation]) -> Conversation:
@@ -131,9 +133,9 @@ def test_checked_refuses_anything_else(value: Any, kind: Any) -> None:
 
 def test_a_field_type_without_a_rule_fails_at_import_not_in_a_session() -> None:
     with pytest.raises(TypeError, match="no validation rule"):
-        state_module.checker(set[str])
+        state_checks.checker(set[str])
     with pytest.raises(TypeError, match="no validation rule"):
-        state_module.checker(tuple[str, list[int]] | None)
+        state_checks.checker(tuple[str, list[int]] | None)
     assert set(state_module.field_checks()) == set(State().to_dict()) - {"v"}
 
 

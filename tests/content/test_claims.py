@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from skill.content import Content
+from skill.content.records import Content
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SOURCE_TITLE = "Benefits of Massage For Knee Pain Relief"
 BENEFIT = re.compile(
     r"\b(reduc\w*|reliev\w*|improv\w*|eas(?:e|es|ing)|loosen\w*|relax(?:es|ing)|boost\w*"

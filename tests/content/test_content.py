@@ -17,10 +17,11 @@ from typing import Any
 import pytest
 import yaml
 
-from skill.content import Content, load_content
-from skill.content_yaml import ContentError
+from skill.content.load import load_content
+from skill.content.records import Content
+from skill.content.validate import ContentError
 from skill.settings import Settings
-from skill.timing import WORDS_PER_SECOND
+from skill.voice.timing import WORDS_PER_SECOND
 
 SEED = Path("/work/shared/seed")
 TECHNIQUES = [

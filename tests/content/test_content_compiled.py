@@ -9,18 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from skill import content_yaml
-from skill.coach import handle, launch_lengths, routine_steps
-from skill.content import (
+from skill.coach import routine_length
+from skill.coach.events import Event, On
+from skill.coach.machine import handle, launch_lengths
+from skill.coach.state import State
+from skill.content import validate
+from skill.content.load import (
     COMPILED_FILE,
     SOURCE_FILES,
     compile_content,
     load_content,
     read_yaml_content,
 )
-from skill.content_yaml import ContentError
+from skill.content.validate import ContentError
 from skill.settings import Settings
-from skill.state import Event, On, State
 
 CONTENT = Settings().content_dir
 
@@ -38,7 +40,7 @@ def _refuse_yaml(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_: object) -> None:
         raise AssertionError("read the YAML although the compiled content was current")
 
-    monkeypatch.setattr(content_yaml, "read_content", refuse)
+    monkeypatch.setattr(validate, "read_content", refuse)
 
 
 def test_committed_compiled_file_matches_the_yaml() -> None:
@@ -50,7 +52,7 @@ def test_committed_compiled_file_matches_the_yaml() -> None:
 
 
 def test_both_modules_stamp_and_read_the_same_sources() -> None:
-    assert SOURCE_FILES == content_yaml.SOURCE_FILES
+    assert SOURCE_FILES == validate.SOURCE_FILES
 
 
 def test_current_compiled_content_is_loaded_without_the_yaml_reader(
@@ -83,7 +85,7 @@ def test_a_first_launch_announces_a_worked_out_length_without_playing_the_routin
     def refuse(*_: object) -> float:
         raise AssertionError("played the routine through to work out a length")
 
-    monkeypatch.setattr(routine_steps, "_play_to_end", refuse)
+    monkeypatch.setattr(routine_length, "_play_to_end", refuse)
     for event in (Event(On.LAUNCH), Event(On.START, "quick")):
         _, reply = handle(content, State(), event)
         assert "minutes for one knee" in reply.text
@@ -154,9 +156,9 @@ def test_loading_compiled_content_imports_neither_yaml_nor_the_validator() -> No
     import subprocess
 
     code = (
-        "import sys; from skill.content import load_content; from pathlib import Path; "
+        "import sys; from skill.content.load import load_content; from pathlib import Path; "
         f"load_content(Path({str(CONTENT)!r})); "
-        "print(sorted(m for m in ('yaml', 'skill.content_yaml') if m in sys.modules))"
+        "print(sorted(m for m in ('yaml', 'skill.content.validate') if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"

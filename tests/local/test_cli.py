@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from skill import chat, cli
+from skill import cli
+from skill.local import chat
 
 SAFETY_NOS = ["no"] * 5
 
@@ -65,7 +66,7 @@ def test_quitting_mid_routine_and_starting_again_goes_on_after_what_was_heard(
 
 
 def test_show_waits_out_each_pause_and_speaks_each_piece() -> None:
-    from skill.simulator import Turn
+    from skill.local.simulator import Turn
 
     ssml = '<speak>Go. <break time="10s"/><break time="5s"/> Done &amp; relax.</speak>'
     response = {"response": {"outputSpeech": {"ssml": ssml}, "shouldEndSession": True}}
@@ -94,10 +95,10 @@ def test_serve_builds_the_verified_app_from_flags(
     async def fake_serve(app: Any, settings: Any) -> None:
         created.update(app=app, settings=settings)
 
-    import skill.serve
+    import skill.web.serve
 
     monkeypatch.setenv("KNEE_COACH_SKILL_ID", "amzn1.ask.skill.test")
-    monkeypatch.setattr(skill.serve, "_serve", fake_serve)
+    monkeypatch.setattr(skill.web.serve, "_serve", fake_serve)
     assert cli.main(["serve", "--port", "0", "--workers", "2", "--max-connections", "50"]) == 0
     settings = created["settings"]
     assert (settings.workers, settings.port, settings.max_connections) == (2, 0, 50)
@@ -162,7 +163,7 @@ def test_chat_honours_the_log_level(tmp_path: Path, level: str, warned: bool) ->
     }
     done = subprocess.run(
         [sys.executable, "-m", "skill.cli", "chat", "--fast", "--script", str(script)],
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=Path(__file__).resolve().parents[2],
         env=env,
         capture_output=True,
         text=True,
@@ -182,7 +183,7 @@ def test_chat_loads_neither_the_web_server_nor_its_extra(tmp_path: Path) -> None
         "import sys\n"
         "from skill import cli\n"
         f"cli.main(['chat', '--fast', '--script', {str(script)!r}])\n"
-        "print([m for m in ('skill.serve', 'tornado', 'flask') if m in sys.modules])\n"
+        "print([m for m in ('skill.web.serve', 'tornado', 'flask') if m in sys.modules])\n"
     )
     env = {**os.environ, "KNEE_COACH_PERSISTENCE": "none"}
     done = subprocess.run(
@@ -196,7 +197,7 @@ def test_serve_without_its_extra_says_what_to_install(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setitem(sys.modules, "tornado.httpserver", None)  # as if not installed
-    monkeypatch.delitem(sys.modules, "skill.serve", raising=False)
+    monkeypatch.delitem(sys.modules, "skill.web.serve", raising=False)
     with pytest.raises(SystemExit) as exited:
         cli.main(["serve", "--dev"])
     assert exited.value.code == 2

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from skill import intents as i
-from skill.nlu import InteractionModel, Match, SlotValue, default_model, normalise
+from skill.alexa import intents as i
+from skill.local.nlu import InteractionModel, Match, SlotValue, default_model, normalise
 from skill.settings import Settings
 
 MODELS_DIR = Settings().models_dir

@@ -8,16 +8,11 @@ from typing import Any
 
 import pytest
 
-from skill.simulator import (
-    REMINDERS_SCOPE,
-    SIMULATED_START,
-    THINK_SECONDS,
-    Conversation,
-    Session,
-    SimulatedClock,
-    ssml_seconds,
-)
-from skill.timing import SOUND_SECONDS, WORDS_PER_SECOND
+from skill.alexa.intents import REMINDERS_SCOPE
+from skill.local.envelopes import Session
+from skill.local.simulator import SIMULATED_START, THINK_SECONDS, Conversation, SimulatedClock
+from skill.local.ssml_text import ssml_seconds
+from skill.voice.timing import SOUND_SECONDS, WORDS_PER_SECOND
 
 
 def test_ssml_lasts_its_words_breaks_and_sounds() -> None:
@@ -75,7 +70,7 @@ def test_granted_permissions_appear_in_every_request_of_the_person() -> None:
     from ask_sdk_core.serialize import DefaultSerializer
     from ask_sdk_model import RequestEnvelope
 
-    from skill.handlers import reminders_granted
+    from skill.alexa.request_events import reminders_granted
 
     def granted(envelope: dict[str, Any]) -> bool:
         parsed = DefaultSerializer().deserialize(json.dumps(envelope), RequestEnvelope)

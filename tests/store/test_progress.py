@@ -10,12 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from skill.progress import (
-    ALLOWED_KEYS,
-    MAX_COMPLETIONS_KEPT,
-    SCHEMA_VERSION,
-    Progress,
-)
+from skill.store.progress import ALLOWED_KEYS, MAX_COMPLETIONS_KEPT, SCHEMA_VERSION, Progress
 
 NOW = 1_750_000_000
 DAY = 24 * 3600

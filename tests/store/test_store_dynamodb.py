@@ -29,15 +29,12 @@ from moto_server import (
     use_dummy_aws,
 )
 
-from skill.progress import ALLOWED_KEYS, Progress
 from skill.settings import Settings
-from skill.store import (
-    RETENTION_S,
-    ProgressStore,
-    ResilientAdapter,
-    classify,
-    make_persistence_adapter,
-)
+from skill.store.base import RETENTION_S
+from skill.store.factory import make_persistence_adapter
+from skill.store.progress import ALLOWED_KEYS, Progress
+from skill.store.progress_store import ProgressStore
+from skill.store.resilient import ResilientAdapter, classify
 
 TABLE = "KneeCoachProgress"
 USER = "amzn1.ask.account.AGF7EXAMPLEUSERIDTHATMUSTNOTLEAK"
@@ -82,7 +79,7 @@ def raw_items(dynamodb: LocalDynamoDB) -> list[dict[str, Any]]:
 
 
 def test_it_is_a_bare_botocore_client_on_the_template_schema(dynamodb: LocalDynamoDB) -> None:
-    from skill.store_dynamodb import ATTRIBUTES, PARTITION_KEY, DynamoDbProgressAdapter
+    from skill.store.dynamodb import ATTRIBUTES, PARTITION_KEY, DynamoDbProgressAdapter
 
     adapter = make_persistence_adapter(settings_for(dynamodb.endpoint))
     assert isinstance(adapter, ResilientAdapter)
@@ -258,7 +255,7 @@ def test_botocore_errors_are_classified() -> None:
 
 
 def test_records_cross_as_typed_attribute_values_both_ways() -> None:
-    from skill.store_dynamodb import from_typed, to_typed
+    from skill.store.dynamodb import from_typed, to_typed
 
     record = {
         "pace": 1.25,
@@ -284,8 +281,8 @@ def test_records_cross_as_typed_attribute_values_both_ways() -> None:
 
 @pytest.mark.parametrize("value", [{"SS": ["a"]}, {"B": "AA=="}, {"N": "lots"}, {"S": 1}, "x", {}])
 def test_a_value_no_record_holds_is_corrupt_not_a_crash(value: Any) -> None:
-    from skill.store import CorruptRecordError
-    from skill.store_dynamodb import from_typed
+    from skill.store.base import CorruptRecordError
+    from skill.store.dynamodb import from_typed
 
     with pytest.raises(CorruptRecordError):
         from_typed(value)
@@ -317,7 +314,8 @@ def test_works_when_only_knee_coach_names_the_region(dynamodb: LocalDynamoDB) ->
         "from ask_sdk_model.interfaces.system import SystemState\n"
         "from ask_sdk_model.request_envelope import RequestEnvelope\n"
         "from skill.settings import Settings\n"
-        "from skill.store import ProgressStore, make_persistence_adapter\n"
+        "from skill.store.factory import make_persistence_adapter\n"
+        "from skill.store.progress_store import ProgressStore\n"
         "e = RequestEnvelope(context=Context(system=SystemState(user=User(user_id='u'))))\n"
         "store = ProgressStore(make_persistence_adapter(Settings.from_env()))\n"
         "loaded = store.load(e)\n"
@@ -337,7 +335,7 @@ def test_the_lean_loader_builds_the_client_without_a_fallback(
     import botocore.loaders
     import botocore.session
 
-    from skill.store_dynamodb import lean_loader, make_client
+    from skill.store.dynamodb import lean_loader, make_client
 
     use_dummy_aws(monkeypatch)
     client = make_client(REGION, "http://127.0.0.1:9", 0.5)

@@ -26,15 +26,15 @@ from ask_sdk_model.interfaces.system.system_state import SystemState
 from ask_sdk_model.request_envelope import RequestEnvelope
 from ask_sdk_model.user import User
 
-from skill.app import RETRY_FIRST_S, build_skill
-from skill.content import Content
-from skill.lambda_function import make_handler
-from skill.progress import Progress
+from skill.alexa.builder import RETRY_FIRST_S, build_skill
+from skill.alexa.lambda_function import make_handler
+from skill.content.records import Content
+from skill.local.simulator import Conversation
 from skill.settings import Settings
-from skill.simulator import Conversation
-from skill.store import ResilientAdapter, classify
-from skill.store_sqlite import SqliteAdapter
-from skill.userkey import user_keygen
+from skill.store.progress import Progress
+from skill.store.resilient import ResilientAdapter, classify
+from skill.store.sqlite import SqliteAdapter
+from skill.store.userkey import user_keygen
 
 USER = "amzn1.ask.account.AGF7FAULTYSTOREUSERWHOSEIDMUSTNOTLEAK"
 KEYGEN = user_keygen(lambda: b"a-test-deployment-secret-of-32-chars")

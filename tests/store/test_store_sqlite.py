@@ -22,17 +22,14 @@ from ask_sdk_model.interfaces.system.system_state import SystemState
 from ask_sdk_model.request_envelope import RequestEnvelope
 from ask_sdk_model.user import User
 
-from skill.progress import ALLOWED_KEYS, Progress
 from skill.settings import Settings
-from skill.store import (
-    CorruptRecordError,
-    ProgressStore,
-    ResilientAdapter,
-    classify,
-    make_persistence_adapter,
-)
-from skill.store_sqlite import SqliteAdapter
-from skill.userkey import user_keygen
+from skill.store.base import CorruptRecordError
+from skill.store.factory import make_persistence_adapter
+from skill.store.progress import ALLOWED_KEYS, Progress
+from skill.store.progress_store import ProgressStore
+from skill.store.resilient import ResilientAdapter, classify
+from skill.store.sqlite import SqliteAdapter
+from skill.store.userkey import user_keygen
 
 USER = "amzn1.ask.account.AGF7EXAMPLEUSERIDTHATMUSTNOTLEAK"
 NOW = 1_750_000_000.0
@@ -427,7 +424,8 @@ def test_the_local_path_never_imports_boto3(tmp_path: Path) -> None:
     code = (
         "import sys\n"
         "from skill.settings import Settings\n"
-        "from skill.store import ProgressStore, make_persistence_adapter\n"
+        "from skill.store.factory import make_persistence_adapter\n"
+        "from skill.store.progress_store import ProgressStore\n"
         f"s = Settings().with_(sqlite_path={str(tmp_path / 'p.db')!r})\n"
         "ProgressStore(make_persistence_adapter(s))\n"
         "assert 'boto3' not in sys.modules and 'botocore' not in sys.modules, 'imported'\n"

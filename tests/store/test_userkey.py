@@ -19,10 +19,11 @@ from ask_sdk_model.request_envelope import RequestEnvelope
 from ask_sdk_model.user import User
 
 from skill.settings import Settings
-from skill.store import ProgressStore, make_persistence_adapter
-from skill.userkey import MIN_SECRET_CHARS, LocalSecret, secret_source, user_keygen
+from skill.store.factory import make_persistence_adapter
+from skill.store.progress_store import ProgressStore
+from skill.store.userkey import MIN_SECRET_CHARS, LocalSecret, secret_source, user_keygen
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 USER = "amzn1.ask.account.AGF7USERKEYTESTPERSONWHOSEIDMUSTNOTLEAK"
 SECRET = "a-test-deployment-secret-of-32-chars"
 

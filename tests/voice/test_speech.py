@@ -14,11 +14,13 @@ from typing import Any
 import pytest
 from alexa_rules import AlexaRuleError, break_seconds, check_response, ssml_problems
 
-from skill import coach, speech
-from skill.content import Content
-from skill.reply import Part, Pause, Reply, Say, Sound, View
-from skill.routine import PACES
-from skill.state import Event, On, State
+from skill.coach import machine as coach
+from skill.coach.events import Event, On
+from skill.coach.routine import PACES
+from skill.coach.state import State
+from skill.content.records import Content
+from skill.voice import speech
+from skill.voice.reply import Part, Pause, Reply, Say, Sound, View
 
 CHIME = "soundbank://soundlibrary/musical/amzn_sfx_bell_short_chime_01"
 CARD = {"type": "Simple", "title": "T", "content": "C"}

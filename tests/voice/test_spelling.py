@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from skill import spelling
-from skill.content import Content
-from skill.simulator import Conversation, Turn
-from skill.walkthrough import pass_safety_check
+from skill.content.records import Content
+from skill.local.simulator import Conversation, Turn
+from skill.local.walkthrough import pass_safety_check
+from skill.voice import spelling
 
-TABLE = Path(__file__).resolve().parent.parent / "content" / spelling.TABLE_FILE
+TABLE = Path(__file__).resolve().parents[2] / "content" / spelling.TABLE_FILE
 OTHER_LOCALES = ("en-GB", "en-AU", "en-IN", "en-CA")
 
 
@@ -29,10 +29,10 @@ def test_respelling_keeps_case_and_whole_words() -> None:
 
 def test_en_us_reads_no_table(tmp_path: Path) -> None:
     """The voice-only en-US path (most requests) costs nothing: no file is read."""
-    from skill import handlers
+    from skill.alexa import render
 
     assert spelling.table(spelling.WRITTEN_IN, tmp_path / "missing") == {}
-    assert handlers.CONTENT_LOCALE == spelling.WRITTEN_IN
+    assert render.CONTENT_LOCALE == spelling.WRITTEN_IN
 
 
 def test_every_entry_changes_something_the_skill_shows(content: Content) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from skill.reply import Pause, Say, Sound
-from skill.timing import (
+from skill.voice.reply import Pause, Say, Sound
+from skill.voice.timing import (
     SOUND_SECONDS,
     WORDS_PER_SECOND,
     heard_count,

@@ -1,6 +1,6 @@
 """Certificate downloads are rationed: anyone can name a chain URL before any signature is checked.
 
-Unit tests of :class:`~skill.certcache.CertCache` and the signature verifier's ordering, then a
+Unit tests of :class:`~skill.web.certcache.CertCache` and the signature verifier's ordering, then a
 flood end to end: the real server (in-process, real HTTP on 127.0.0.1) with a stand-in for S3
 that takes a second per download, eight clients posting unsigned envelopes with new chain URLs,
 and one genuine client whose requests must keep answering quickly. Nothing is downloaded.
@@ -19,10 +19,10 @@ import pytest
 from certs import CERT_URL, SKILL_ID, body_of, envelope, make_pki, signed_headers
 from serve_process import serving_in_thread, timed_request, timed_signed_launch
 
-from skill.certcache import CertCache, CertFetchError
 from skill.settings import Settings
-from skill.verification import SignatureVerifier, VerificationException
-from skill.web import create_app
+from skill.web.app import create_app
+from skill.web.certcache import CertCache, CertFetchError
+from skill.web.verification import SignatureVerifier, VerificationException
 
 
 def _url(name: str) -> str:

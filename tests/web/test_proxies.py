@@ -41,7 +41,7 @@ from serve_process import (
     verifying_env,
 )
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 NGINX_CONF = REPO / "deploy" / "nginx" / "knee-coach.conf"
 CADDYFILE = REPO / "deploy" / "caddy" / "Caddyfile"
 APP_CONNECTIONS = 5

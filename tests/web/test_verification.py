@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from certs import CERT_URL, SKILL_ID, body_of, envelope, make_pki, signed_headers
 
-from skill import certcache
-from skill.certcache import CertCache, CertFetchError, cache_file_name
-from skill.oscrypto_compat import BUGGY_PATTERN, FIXED_PATTERN, patch_source
-from skill.verification import (
+from skill.web import certcache
+from skill.web.certcache import CertCache, CertFetchError, cache_file_name
+from skill.web.oscrypto_compat import BUGGY_PATTERN, FIXED_PATTERN, patch_source
+from skill.web.verification import (
     SignatureVerifier,
     SkillIdVerifier,
     TimestampVerifier,
@@ -29,7 +29,7 @@ from skill.verification import (
     load_pem_roots,
 )
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 REAL_DOWNLOAD = certcache.download
 NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
 
@@ -298,7 +298,7 @@ def test_download_refuses_redirects() -> None:
 
 
 def test_download_body_is_bounded_in_size() -> None:
-    from skill.certcache import _read_bounded
+    from skill.web.certcache import _read_bounded
 
     with pytest.raises(CertFetchError, match="larger than"):
         _read_bounded(io.BytesIO(b"x" * 10_000), time.monotonic() + 5, max_bytes=4096)
@@ -308,7 +308,7 @@ def test_download_body_is_bounded_in_size() -> None:
 
 
 def test_download_is_bounded_in_time() -> None:
-    from skill.certcache import _read_bounded
+    from skill.web.certcache import _read_bounded
 
     with pytest.raises(CertFetchError, match="too long"):
         _read_bounded(io.BytesIO(b"x" * 100), time.monotonic() - 1, max_bytes=4096)
@@ -342,7 +342,7 @@ def test_fixed_regex_reads_real_openssl_version_strings(version_string: str, exp
 
 def test_flask_ask_sdk_imports_in_a_fresh_interpreter() -> None:
     code = (
-        "from skill import oscrypto_compat; oscrypto_compat.install()\n"
+        "from skill.web import oscrypto_compat; oscrypto_compat.install()\n"
         "import flask_ask_sdk.skill_adapter, ssl\n"
         "from oscrypto._openssl._libcrypto import libcrypto_version_info as v\n"
         "assert len(v) >= 3 and v >= (1, 0), v\n"
@@ -356,7 +356,7 @@ def test_flask_ask_sdk_imports_in_a_fresh_interpreter() -> None:
 
 def test_skill_web_imports_in_a_fresh_interpreter_without_any_setup() -> None:
     done = subprocess.run(
-        [sys.executable, "-c", "import skill.web"], cwd=REPO, capture_output=True, timeout=60
+        [sys.executable, "-c", "import skill.web.app"], cwd=REPO, capture_output=True, timeout=60
     )
     assert done.returncode == 0, done.stderr.decode()
 

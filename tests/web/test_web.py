@@ -33,11 +33,11 @@ from certs import (
 )
 from flask.testing import FlaskClient
 
-from skill.certcache import CertCache, CertFetchError, cache_file_name
 from skill.settings import Settings
-from skill.web import MAX_BODY_BYTES, create_app, envelope_problem
+from skill.web.app import MAX_BODY_BYTES, create_app, envelope_problem
+from skill.web.certcache import CertCache, CertFetchError, cache_file_name
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 JSON_TYPE = "application/json"
 Post = Callable[..., Any]
 
@@ -415,8 +415,8 @@ def test_a_late_skill_disabled_event_still_deletes_progress(
     pki: Any, age: timedelta, status: int
 ) -> None:
     """Alexa may deliver skill events up to an hour late; ordinary requests keep 150 s."""
-    from skill.app import build_skill
-    from skill.store import ResilientAdapter
+    from skill.alexa.builder import build_skill
+    from skill.store.resilient import ResilientAdapter
 
     store = Forgetting()
     settings = Settings(skill_id=SKILL_ID, persistence="none")

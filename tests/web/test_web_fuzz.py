@@ -17,10 +17,10 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skill import certcache
-from skill.certcache import CertCache, CertFetchError
 from skill.settings import Settings
-from skill.web import KNOWN_REQUEST_TYPES, create_app
+from skill.web import certcache
+from skill.web.app import KNOWN_REQUEST_TYPES, create_app
+from skill.web.certcache import CertCache, CertFetchError
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
