@@ -10,7 +10,7 @@ before anything is installed. The zip holds only:
 - the runtime dependencies (``ask-sdk-core`` and its own dependencies and ``pyyaml``; the
   ``aws`` extra names only botocore, which the runtime provides), built for the Lambda
   architecture;
-- ``skill/`` and ``content/``;
+- ``skill/`` (but for the web and local layers, which Lambda never runs) and ``content/``;
 
 and no tests, stale caches, console scripts or native extensions. Entries carry a fixed
 timestamp so the same inputs give the same zip. Run ``python scripts/build_lambda.py --help``.
@@ -54,6 +54,9 @@ DEFAULT_ZIP = BUILD_DIR / "knee-coach-lambda.zip"
 
 SOURCE_DIRS = ("skill", "content")
 """Project directories copied into the artifact, next to the installed dependencies."""
+NOT_ON_LAMBDA = ("skill/web", "skill/local", "skill/cli.py")
+"""Layers Lambda never imports: the self-hosted endpoint, the terminal chat and the command
+(``tests/test_layers.py`` keeps the layers below them from importing them)."""
 
 PROVIDED_BY_RUNTIME = frozenset(
     {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "urllib3"}
@@ -153,10 +156,16 @@ def install(pins: Sequence[str], staging: Path, target: Target) -> None:
 
 
 def copy_sources(staging: Path, root: Path = REPO_ROOT) -> None:
+    caches = shutil.ignore_patterns("__pycache__", "*.pyc")
+    left_out = {root / name for name in NOT_ON_LAMBDA}
+
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        return set(caches(directory, names)) | {
+            name for name in names if Path(directory, name) in left_out
+        }
+
     for name in SOURCE_DIRS:
-        shutil.copytree(
-            root / name, staging / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
-        )
+        shutil.copytree(root / name, staging / name, ignore=ignore)
 
 
 def prune(staging: Path) -> None:

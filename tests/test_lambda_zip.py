@@ -253,6 +253,7 @@ def test_zip_holds_the_skill_and_only_what_the_runtime_lacks(lambda_zip: Path) -
     assert {"skill", "content", "ask_sdk_core", "ask_sdk_model", "yaml"} <= top_level
     assert "ask_sdk_dynamodb" not in top_level  # the store is a bare botocore client now
     assert "skill/alexa/lambda_function.py" in names
+    assert not [n for n in names if n.startswith(("skill/web/", "skill/local/", "skill/cli"))]
     assert any(n.startswith("content/") and n.endswith(".yaml") for n in names)
     provided = {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3"}
     assert not top_level & provided
