@@ -4,9 +4,20 @@ The skill is built once per container, at import (Lambda's init phase), so warm 
 only pay for dispatch. ``make_handler`` is shared with the chat simulator and the tests.
 Logging is set up here too: ``KNEE_COACH_LOG_LEVEL`` (the template's ``LogLevel``) for our
 loggers, on the handler the Lambda runtime already put on the root logger.
+
+The init phase runs with Python's cyclic garbage collector off. Importing the ASK SDK and our
+package creates some hundred thousand objects that live as long as the container and almost
+no garbage, yet the collector would walk them again and again while they are made (about 3 %
+of a cold start, docs/performance.md). Once the skill is built, :func:`gc.freeze` moves them
+out of its sight for good and collection resumes for what requests create.
 """
 
 from __future__ import annotations
+
+import gc
+
+gc.disable()  # until the skill is built, at the end of this module; the imports below
+# are what it would walk (so they follow this line: E402 is off for this file)
 
 import json
 import logging
@@ -68,6 +79,10 @@ def _application_id(holder: Any) -> Any:
     return getattr(getattr(holder, "application", None), "application_id", None)
 
 
-_settings = Settings.from_env()
-configure_logging(_settings.log_level, _settings.log_loggers)
-lambda_handler = make_handler(build_skill(_settings, make_persistence_adapter(_settings)))
+try:
+    _settings = Settings.from_env()
+    configure_logging(_settings.log_level, _settings.log_loggers)
+    lambda_handler = make_handler(build_skill(_settings, make_persistence_adapter(_settings)))
+finally:
+    gc.freeze()
+    gc.enable()

@@ -95,3 +95,28 @@ def test_the_log_level_applies_on_lambda_to_our_loggers_only(
     assert lines[:3] == expected
     assert lines[3] == "1 True", "the runtime's handler must be the only one (no double lines)"
 
+
+GC_PROBE = """
+import gc, json, sys
+collected = []
+gc.callbacks.append(lambda phase, info: collected.append(phase) if phase == "start" else None)
+import skill.alexa.lambda_function as entry
+during_init = len(collected)
+print(json.dumps([during_init, gc.isenabled(), gc.get_freeze_count() > 10000]))
+"""
+
+
+def test_the_init_phase_runs_without_the_collector_and_leaves_it_on() -> None:
+    """No collection while the SDK and the skill load; afterwards they are frozen out of the
+    collector's sight, and collection is on again for what requests create."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KNEE_COACH_")}
+    done = subprocess.run(
+        [sys.executable, "-c", GC_PROBE],
+        env={**env, "KNEE_COACH_PERSISTENCE": "none"},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert json.loads(done.stdout) == [0, True, True]
