@@ -111,7 +111,8 @@ class Witness:
 
 sys.meta_path.insert(0, Witness)
 import skill.alexa.lambda_function
-print(json.dumps([len(Witness.seen) > 50, any(Witness.seen), gc.isenabled(), gc.get_freeze_count() > 10000]))
+frozen = gc.get_freeze_count() > 10000
+print(json.dumps([len(Witness.seen) > 50, any(Witness.seen), gc.isenabled(), frozen]))
 """
 
 
