@@ -94,12 +94,26 @@ def test_pain_is_understood_in_every_phase_and_never_starts_a_hold(
         if state.phase == ROUTINE:
             assert new.phase == ROUTINE and new.paused
             assert "lighter" in reply.text and "skip this technique" in reply.text
+        elif _asks_about_lasting_pain(said, state):
+            # "my knee hurts" to "any ongoing knee pain?" tells of the pain they live with
+            assert new.phase == SAFETY and new.follow == "provider", name
+            assert "does a healthcare provider know about it" in reply.text
         else:
             assert new.phase == ADVISED, name
             assert "better not to massage a painful knee today" in reply.text
         # Nothing about it in what goes to Alexa and back as session attributes.
         dumped = json.dumps(new.to_dict()).lower()
         assert not any(word in dumped for word in _pain_phrases()), (name, dumped)
+
+
+def _asks_about_lasting_pain(content: Content, state: State) -> bool:
+    """The questions style's question about lasting pain, or whether a provider knows of it."""
+    if state.phase != SAFETY or content.safety.style == "statements":
+        return False
+    if state.follow:
+        return state.follow == "provider"
+    question = content.safety.compact if state.compact else content.safety.questions[state.question]
+    return question.kind == "lasting"
 
 
 def test_after_pain_each_choice_works_by_voice(content: Content) -> None:
