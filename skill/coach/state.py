@@ -60,7 +60,8 @@ class State(Record):
     """Session state; :meth:`to_dict` is what goes into session attributes.
 
     Safety answers are not in here. A "yes" only moves the phase to ``advised`` (the
-    routine stays closed for this session); which question it was is not kept.
+    routine stays closed for this session); which question it was is not kept. The one
+    more question about lasting knee pain is ``follow`` only while it waits for its answer.
     """
 
     phase: str = NEW

@@ -193,7 +193,8 @@ ACUTE_SIGNS = ("swelling", "redness", "lock", "severe pain", "weight", "fever an
 
 def test_each_kind_of_caution_leads_where_docs_safety_says(content: Content) -> None:
     """Conditions: ask the doctor. Acute signs: get the knee checked, and the emergency line.
-    Recent surgery or injury: ask the surgeon or physio (plain caution, never the article's).
+    Recent surgery or injury: ask the surgeon or physical therapist (plain caution, never
+    the article's).
     Lasting pain or clicking: one more question, then gently, or only if they still want to."""
     safety = content.safety
     kinds = [q.kind for q in safety.questions]
@@ -205,7 +206,7 @@ def test_each_kind_of_caution_leads_where_docs_safety_says(content: Content) -> 
     for text in (acute.on_yes, safety.named["acute"]):
         assert "healthcare provider" in text and "emergency number" in text
     for text in (acute.on_yes, safety.named["surgery"]):
-        assert "surgeon or physio" in text
+        assert "surgeon or physical therapist" in text
     assert "doctor" in safety.named["condition"]
     lasting = next(q for q in safety.questions if q.kind == "lasting")
     assert "arthritis" in lasting.ask and lasting.on_yes == ""
