@@ -132,7 +132,7 @@ def test_an_icon_the_manifest_names_must_exist(tmp_path: Path) -> None:
 
 def test_the_privacy_policy_covers_what_the_issue_lists() -> None:
     policy = (REPO_ROOT / "docs" / "privacy-policy.md").read_text(encoding="utf-8").lower()
-    for topic in ("safety questions", "365 days", "no backups", "forget me", "disable", "contact"):
+    for topic in ("safety check", "365 days", "no backups", "forget me", "disable", "contact"):
         assert topic in policy, topic
     manifest = load_manifest()["manifest"]
     assert manifest["privacyAndCompliance"]["usesPersonalInfo"] is False  # see docs/deploy.md
