@@ -2,9 +2,11 @@
 
 Inputs: ``models/utterances.yaml`` (samples, locales, knee sides) and ``content/`` (technique
 and routine names with their synonyms, the intent each information topic declares, and the
-safety check's ``style``, which picks the style's own yes/no samples: only the ``questions``
-style has samples that name a condition). Intent and slot names come from ``skill/intents.py``;
-nothing here spells one.
+safety check's ``style``, which picks the style's own samples: only the ``questions`` style has
+samples that name a condition, and intents whose samples are all in its section (the check's
+kinds in a person's own words, such as ``LastingPainIntent``) are in its models only, so the
+``statements`` style's model has no intent that names one). Intent and slot names come from
+``skill/alexa/intents.py``; nothing here spells one.
 
     python scripts/build_interaction_models.py           # write the JSON files
     python scripts/build_interaction_models.py --check   # exit 1 if the committed files differ

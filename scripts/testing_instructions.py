@@ -159,7 +159,7 @@ def write(handler: Handler | None = None) -> str:
     lines.append(
         "Progress (routine position, knee, pace, completion times) is kept per user so that a"
         ' later session can pick up where it stopped; "forget me" deletes it. Answers to the'
-        " safety questions are never stored. No account linking or purchases. One optional"
+        " safety check are never stored. No account linking or purchases. One optional"
         ' permission, reminders: say "remind me every day at nine"; Alexa asks for it by voice'
         ' ("I approve"), then the skill sets a daily reminder through the Reminders API and says'
         ' when. "List my reminders" and "stop reminding me" list and delete them.'

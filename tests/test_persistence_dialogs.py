@@ -52,7 +52,13 @@ T0 = 1_760_000_000.0
 
 # What the compact safety question names (no health answer is remembered, so it is asked
 # each time); "what does that mean" gives every condition and warning sign.
-COMPACT_NAMES = ["osteoporosis", "varicose veins", "high blood pressure", "warning signs"]
+COMPACT_NAMES = [
+    "osteoporosis",
+    "varicose veins",
+    "high blood pressure",
+    "recent knee surgery or injury",
+    "new swelling",
+]
 # Words that would mean health information leaked into a store, a log or the session.
 CONDITION_WORDS = [
     "osteoporosis",

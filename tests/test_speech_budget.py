@@ -6,7 +6,8 @@ the simulated Alexa clock: each response plays to its end, words at the speaking
 every break and sound, and the person answers two seconds later ("next" at once).
 
 - a new user hears at most 60 s of speech before the first timed hold starts, a returning
-  user (has done at least one step before) at most 25 s;
+  user (has done at least one step before) at most 25 s, in both safety-check styles; the
+  one more question about lasting knee pain costs time only for those who said yes to it;
 - over one full routine no sentence is said more than 6 times;
 - every length the skill announces ("about N minutes") is within 20 % of what the routine
   then really takes, and "how much is left" is too.
@@ -32,12 +33,17 @@ from skill.local.simulator import THINK_SECONDS, Conversation, SimulatedClock, T
 from skill.local.ssml_text import ssml_seconds
 from skill.settings import Settings
 from skill.store.factory import make_persistence_adapter
+from skill.voice.timing import WORDS_PER_SECOND
 
 NEW_USER_BUDGET_S = 60.0
 RETURNING_USER_BUDGET_S = 25.0
 MAX_SAME_SENTENCE = 6
 LENGTH_TOLERANCE = 0.20
 SAFETY_ANSWERS = ["no"] * 5
+STYLES = ("questions", "statements")
+PASS = {"questions": SAFETY_ANSWERS, "statements": ["yes"]}
+"""The common path through each style's check: nothing applies ("no" to each question, or
+"yes" to "okay to go ahead?"); a returning person answers the first of them."""
 MAX_TURNS = 80
 
 NUMBER_WORDS = {
@@ -118,7 +124,12 @@ def turn_seconds(turn: Turn) -> float:
 
 
 def run_routine(
-    person: Conversation, side: str, routine: str | None = None, *, late: bool = False
+    person: Conversation,
+    side: str,
+    routine: str | None = None,
+    *,
+    late: bool = False,
+    answers: list[str] = SAFETY_ANSWERS,
 ) -> list[Turn]:
     """A new user through the check to the end of a routine, saying "next" at once each time.
 
@@ -128,7 +139,7 @@ def run_routine(
     """
     opening = f"ask knee coach to start the {routine} routine" if routine and not late else None
     turns = [person.say(opening or "open knee coach")]
-    for answer in SAFETY_ANSWERS:
+    for answer in answers:
         turns.append(person.say(answer))
     if routine and late:
         turns.append(person.say(f"start the {routine} routine"))
@@ -147,34 +158,57 @@ def first_step_index(turns: list[Turn]) -> int:
 # --------------------------------------------------------------------------- fixtures
 
 
+People = Callable[[str], Callable[[], Conversation]]
+
+
 @pytest.fixture
-def remembered(tmp_path: Path, content: Content) -> Callable[[], Conversation]:
-    """A person whose progress is kept (SQLite in tmp) across sessions, on one simulated clock."""
-    settings = Settings(persistence="sqlite", sqlite_path=tmp_path / "progress.db")
-    clock = SimulatedClock()
-    handler = make_handler(build_skill(settings, make_persistence_adapter(settings), content))
-    return lambda: Conversation(handler, clock=clock)
+def remembered(tmp_path: Path, content: Content, statements: Any) -> People:
+    """``remembered(style)``: sessions of one person whose progress is kept (SQLite in tmp)
+    across them, on one simulated clock, with that safety style's content and model."""
+
+    def person(style: str) -> Callable[[], Conversation]:
+        said, model = (statements[0], statements[1]) if style == "statements" else (content, None)
+        settings = Settings(persistence="sqlite", sqlite_path=tmp_path / f"{style}.db")
+        clock = SimulatedClock()
+        handler = make_handler(build_skill(settings, make_persistence_adapter(settings), said))
+        return lambda: Conversation(handler, model, clock=clock)
+
+    return person
+
+
+@pytest.fixture
+def newcomer(content: Content, statements: Any, handler: Any) -> Callable[[str], Conversation]:
+    """``newcomer(style)``: a new person (nothing kept) meeting that safety style."""
+
+    def person(style: str) -> Conversation:
+        if style == "statements":
+            return Conversation(statements[2], statements[1])
+        return Conversation(handler)
+
+    return person
 
 
 # --------------------------------------------------------------------------- 1. first hold
 
 
+@pytest.mark.parametrize("style", STYLES)
 def test_a_new_user_hears_at_most_a_minute_before_the_first_hold(
-    conversation: Callable[..., Conversation],
+    newcomer: Callable[[str], Conversation], style: str
 ) -> None:
     seconds, turns = seconds_to_first_hold(
-        conversation(), ["open knee coach", *SAFETY_ANSWERS, "my right knee"]
+        newcomer(style), ["open knee coach", *PASS[style], "my right knee"]
     )
-    print(f"\nnew user: {seconds:.1f} s of speech over {len(turns)} turns to the first hold")
+    print(f"\nnew user ({style}): {seconds:.1f} s of speech over {len(turns)} turns to the hold")
     assert seconds <= NEW_USER_BUDGET_S, "\n".join(t.text for t in turns)
 
 
-def finish_quick_routine(person: Conversation) -> None:
-    turns = run_routine(person, "my right knee", routine="quick")
+def finish_quick_routine(person: Conversation, style: str = "questions") -> None:
+    turns = run_routine(person, "my right knee", routine="quick", answers=PASS[style])
     if turns[-1].open:  # the offer of a daily reminder: not now
         person.say("no")
 
 
+@pytest.mark.parametrize("style", STYLES)
 @pytest.mark.parametrize(
     ("history", "greeting"),
     [
@@ -185,28 +219,80 @@ def finish_quick_routine(person: Conversation) -> None:
     ],
 )
 def test_a_returning_user_hears_at_most_25_seconds_before_the_first_hold(
-    remembered: Callable[[], Conversation], history: str, greeting: str
+    remembered: People, history: str, greeting: str, style: str
 ) -> None:
     """Whatever the greeting says about them (where they stopped, a run of days, a welcome
     after a gap), it fits in the same 25 seconds."""
-    first = remembered()
+    again = remembered(style)
+    first = again()
     if history == "stopped":
         first.say("open knee coach")
-        for answer in [*SAFETY_ANSWERS, "my right knee", "next", "next"]:
+        for answer in [*PASS[style], "my right knee", "next", "next"]:
             first.say(answer)
         first.say("stop")
     else:
-        finish_quick_routine(first)
+        finish_quick_routine(first, style)
     if history == "two days running":
         first.wait(24 * 3600 - 600)  # the next morning, again
-        finish_quick_routine(remembered())
+        finish_quick_routine(again(), style)
     first.wait(5 * 24 * 3600 if history == "after a gap" else 24 * 3600 - 600)
-    seconds, turns = seconds_to_first_hold(remembered(), ["open knee coach", "no", "yes"])
+    seconds, turns = seconds_to_first_hold(again(), ["open knee coach", PASS[style][0], "yes"])
     print(
-        f"\nreturning user ({history}): {seconds:.1f} s over {len(turns)} turns to the first hold"
+        f"\nreturning user ({history}, {style}): {seconds:.1f} s over {len(turns)} turns"
+        " to the first hold"
     )
     assert greeting in turns[0].text.lower(), turns[0].text
     assert seconds <= RETURNING_USER_BUDGET_S, "\n".join(t.text for t in turns)
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def test_the_extra_question_costs_time_only_for_those_with_lasting_pain(
+    newcomer: Callable[[str], Conversation], remembered: People, content: Content
+) -> None:
+    """A yes to lasting knee pain adds whether a healthcare provider knows about it, and what
+    that answer leads to; nobody else hears a word of it. Measured to the first hold."""
+    follow_up, safety = content.safety.provider, content.safety
+    paths = {
+        "no to everything": ["no"],
+        "lasting pain a provider knows about": ["yes", "yes"],
+        "lasting pain not checked, goes ahead": ["yes", "no", "yes"],
+    }
+    new: dict[str, tuple[float, int]] = {}
+    for path, last in paths.items():
+        lines = ["open knee coach", *SAFETY_ANSWERS[:-1], *last, "my right knee"]
+        seconds, turns = seconds_to_first_hold(newcomer("questions"), lines)
+        new[path] = (seconds, len(turns))
+        print(f"\nnew user, {path}: {seconds:.1f} s over {len(turns)} turns to the first hold")
+    common, known = new["no to everything"], new["lasting pain a provider knows about"]
+    extra = _words(follow_up.ask) + _words(follow_up.on_yes) - _words(safety.all_clear)
+    assert known[0] - common[0] == pytest.approx(extra / WORDS_PER_SECOND)
+    assert known[1] == common[1] + 1
+    unchecked = new["lasting pain not checked, goes ahead"]
+    said = (follow_up.ask, follow_up.on_no, follow_up.choice, follow_up.on_go)
+    extra = sum(map(_words, said)) - _words(safety.all_clear)
+    assert unchecked[0] - common[0] == pytest.approx(extra / WORDS_PER_SECOND)
+    assert unchecked[1] == common[1] + 2
+    # A returning person who names it hears the follow-up, then the short question again.
+    again = remembered("questions")
+    finish_quick_routine(again())
+    returning = {}
+    for path, lines in {
+        "no to everything": ["open knee coach", "no"],
+        "names lasting pain a provider knows about": [
+            "open knee coach",
+            "just the usual arthritis",
+            "yes",
+            "no",
+        ],
+    }.items():
+        seconds, turns = seconds_to_first_hold(again(), lines)
+        returning[path] = (seconds, len(turns))
+        print(f"\nreturning user, {path}: {seconds:.1f} s over {len(turns)} turns")
+    assert returning["no to everything"][0] <= RETURNING_USER_BUDGET_S
+    assert returning["names lasting pain a provider knows about"][1] == 4
 
 
 # --------------------------------------------------------------------------- 2. repetition

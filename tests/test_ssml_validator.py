@@ -182,11 +182,39 @@ def every_safety_yes(chat: Conversation, content: Content) -> None:
         for _ in range(question):
             intent(chat, intents.NO)
         intent(chat, intents.YES)
+        if content.safety.questions[question].kind == "lasting":
+            intent(chat, intents.NO)  # no healthcare provider knows about it
+            intent(chat, intents.NO)  # and not today after all
         assert phase(chat) == "advised"
         for name in (intents.START_ROUTINE, intents.NEXT, intents.HELP, intents.FALLBACK):
             intent(chat, name)
         intent(chat, intents.REPEAT)
         intent(chat, intents.STOP)
+
+
+def own_words_in_every_phase(chat: Conversation, content: Content) -> None:
+    """The check's kinds named in a person's own words, before, during and after the check."""
+    intent(chat, intents.LASTING_PAIN)  # a new session: a word of care, no check started
+    chat.end_session()
+    chat.launch()
+    for name in (intents.PROVIDER_KNOWS, intents.LASTING_PAIN, intents.EXPLAIN):
+        intent(chat, name)
+    intent(chat, intents.NOT_SURE)  # as good as no: best to have it checked, and a choice
+    for name in (intents.EXPLAIN, intents.REPEAT, intents.PREVIOUS, intents.PREVIOUS):
+        intent(chat, name)
+    intent(chat, intents.KNEE_SOUNDS)
+    intent(chat, intents.PROVIDER_KNOWS)  # back to the question that was waiting
+    while phase(chat) == "safety":
+        intent(chat, intents.NO)
+    for name in (intents.LASTING_PAIN, intents.PROVIDER_KNOWS, intents.PREVIOUS):
+        intent(chat, name)
+    intent(chat, intents.NO)
+    intent(chat, intents.CHOOSE_SIDE, side="left")
+    for name in (intents.KNEE_SOUNDS, intents.PROVIDER_KNOWS, intents.ACUTE_SIGN):
+        intent(chat, name)
+    for name in (intents.RECENT_SURGERY, intents.LASTING_PAIN, intents.REPEAT):
+        intent(chat, name)
+    intent(chat, intents.STOP)
 
 
 SCRIPTS = [
@@ -195,6 +223,7 @@ SCRIPTS = [
     jumps_and_topics,
     help_and_fallback_everywhere,
     every_safety_yes,
+    own_words_in_every_phase,
 ]
 
 

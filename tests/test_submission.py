@@ -132,7 +132,7 @@ def test_an_icon_the_manifest_names_must_exist(tmp_path: Path) -> None:
 
 def test_the_privacy_policy_covers_what_the_issue_lists() -> None:
     policy = (REPO_ROOT / "docs" / "privacy-policy.md").read_text(encoding="utf-8").lower()
-    for topic in ("safety questions", "365 days", "no backups", "forget me", "disable", "contact"):
+    for topic in ("safety check", "365 days", "no backups", "forget me", "disable", "contact"):
         assert topic in policy, topic
     manifest = load_manifest()["manifest"]
     assert manifest["privacyAndCompliance"]["usesPersonalInfo"] is False  # see docs/deploy.md
@@ -198,7 +198,7 @@ def test_the_description_tells_the_flow_as_it_is(
     phases = [e.phase for e in to_first_step(conversation(locale=locale))]
     first_side = phases.index(SIDE)
     assert all(p == SAFETY for p in phases[:first_side]), "safety questions, then the knee"
-    assert lower.index("safety questions") < lower.index("which knee") < lower.index("technique")
+    assert lower.index("safety check") < lower.index("which knee") < lower.index("technique")
     count = ("zero", "one", "two", "three", "four", "five", "six", "seven")[
         len(content.routine("full").items)
     ]
@@ -209,6 +209,31 @@ def test_the_description_tells_the_flow_as_it_is(
     for mentioned in re.findall(r"from the ([a-z ]+?) to ([a-z ]+?),", us_text)[0]:
         assert mentioned in names or mentioned.removesuffix(" friction") + " friction" in names
     assert f'"{SOURCE_TITLE}"' in text
+
+
+@pytest.mark.parametrize("style", ["questions", "statements"])
+def test_the_description_fits_the_safety_style_built(
+    style: str, statements: Any, conversation: Callable[..., Conversation]
+) -> None:
+    """Either style may be built (docs/deploy.md: submit ``statements``): the description is
+    true of both. A short safety check answered yes or no, then which knee; it promises
+    neither a question about each condition nor a list, and names every kind of caution."""
+    for locale in LOCALES:
+        text = load_manifest()["manifest"]["publishingInformation"]["locales"][locale]
+        lower = text["description"].lower()
+        assert "safety check" in lower and "yes or no" in lower
+        assert "safety question" not in lower and " list" not in lower
+        for caution in ("osteoporosis", "surgery", "swelling", "ongoing knee pain"):
+            assert caution in lower, (locale, caution)
+    if style == "statements":
+        _, model, handler = statements
+        person = Conversation(handler, model)
+    else:
+        person = conversation()
+    phases = [exchange.phase for exchange in to_first_step(person)]
+    first_side = phases.index(SIDE)
+    assert first_side >= 1 and all(p == SAFETY for p in phases[:first_side]), phases
+    assert phases[-1] == ROUTINE
 
 
 @pytest.mark.parametrize("locale", [loc for loc in LOCALES if loc != spelling.WRITTEN_IN])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
 from conftest import styled
@@ -20,6 +21,7 @@ from skill.coach.events import Event, On
 from skill.coach.state import ADVISED, IDLE, NEW, ROUTINE, SAFETY, SIDE, Memory, State
 from skill.coach.state import fresh_state as fresh
 from skill.content.records import Content
+from skill.local.simulator import Conversation
 from skill.voice.reply import Pause
 
 STYLES = ("questions", "statements")
@@ -94,12 +96,26 @@ def test_pain_is_understood_in_every_phase_and_never_starts_a_hold(
         if state.phase == ROUTINE:
             assert new.phase == ROUTINE and new.paused
             assert "lighter" in reply.text and "skip this technique" in reply.text
+        elif _asks_about_lasting_pain(said, state):
+            # "my knee hurts" to "any ongoing knee pain?" tells of the pain they live with
+            assert new.phase == SAFETY and new.follow == "provider", name
+            assert "does a healthcare provider know about it" in reply.text.lower()
         else:
             assert new.phase == ADVISED, name
             assert "better not to massage a painful knee today" in reply.text
         # Nothing about it in what goes to Alexa and back as session attributes.
         dumped = json.dumps(new.to_dict()).lower()
         assert not any(word in dumped for word in _pain_phrases()), (name, dumped)
+
+
+def _asks_about_lasting_pain(content: Content, state: State) -> bool:
+    """The questions style's question about lasting pain, or whether a provider knows of it."""
+    if state.phase != SAFETY or content.safety.style == "statements":
+        return False
+    if state.follow:
+        return state.follow == "provider"
+    question = content.safety.compact if state.compact else content.safety.questions[state.question]
+    return question.kind == "lasting"
 
 
 def test_after_pain_each_choice_works_by_voice(content: Content) -> None:
@@ -263,6 +279,29 @@ def test_every_phrase_the_readme_teaches_is_understood() -> None:
         assert phrase in phrases, phrase
         found = model.match(phrase)
         assert found is not None and found.intent == intent, phrase
+
+
+def test_the_readme_session_says_what_the_safety_check_says(
+    content: Content, conversation: Callable[..., Conversation]
+) -> None:
+    """The README's sample session quotes the check as the skill says it today: the question
+    about lasting pain, the follow-up, going ahead gently, and the returning person's question."""
+    from skill.settings import REPO_ROOT
+
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    session = readme.split("## What a session sounds like")[1].split("\n## ")[0]
+    said = " ".join(line.split(">", 1)[-1].strip() for line in session.splitlines())
+    said = " ".join(said.split())
+    person = conversation()
+    person.launch()
+    for _ in range(3):
+        person.say("no")
+    turns = [person.say("no")]
+    for answer in ("yes, just the usual arthritis", "my doctor knows about it"):
+        turns.append(person.say(answer))
+    for turn in turns:
+        assert " ".join(turn.text.split()) in said, turn.text
+    assert " ".join(content.safety.compact.ask.split()) in said
 
 
 def test_where_am_i_after_holding_off_gives_no_routine_length(content: Content) -> None:

@@ -38,6 +38,10 @@ class On:
     FORGET = "forget"
     PAIN = "pain"  # "it hurts": understood in every phase, never stored
     CONDITION = "condition"  # "I have high blood pressure": a condition named, in any phase
+    ACUTE = "acute"  # "a little swelling", "it locks up": an acute warning sign named
+    SURGERY = "surgery"  # "I had a knee replacement": recent knee surgery or injury named
+    LASTING = "lasting"  # "just the usual arthritis", "my knee clicks": lives with it
+    PROVIDER = "provider"  # "my doctor knows about it"
     UNSURE = "unsure"  # "I'm not sure", "maybe"
     UNDO = "undo"  # value: "no" / "yes" ("I meant no"), or None ("that was a mistake")
     LIGHTER = "lighter"  # try the step again with less pressure

@@ -6,6 +6,8 @@ the coach only decides what happens next. :func:`handle` first settles how much 
 reply was heard (from the request's time), then hands the event to the module for it:
 
 - :mod:`~skill.coach.safety_check`: launch, the disclaimer, the safety questions, the knee;
+- :mod:`~skill.coach.safety_answers`: answers to the check, also in a person's own words
+  ("I have arthritis"), the one more question about lasting knee pain, "go back";
 - :mod:`~skill.coach.routine_steps`: moving through the routine, pause and resume, jumps;
 - :mod:`~skill.coach.pace`: hold pace, keep-going mode, speaking rate;
 - :mod:`~skill.coach.talk`: topics, help, where am I, stop and forget, in any phase;
@@ -99,10 +101,16 @@ def _dispatch(
     content: Content, state: State, event: Event, answered: int | None
 ) -> tuple[State, Reply]:
     if event.kind == On.UNDO and (answered is not None or not event.value):
-        return safety_check.undo(content, state._replace(pending=None), event, answered)
+        from skill.coach import safety_answers
+
+        return safety_answers.undo(content, state._replace(pending=None), event, answered)
+    if state.followed:  # which follow-up was answered: only "I meant no" right after needs it
+        state = state._replace(followed=None)
     if event.kind == On.UNDO and event.value == "yes" and state.phase in (SIDE, ROUTINE):
         # "I meant yes" once the check is over: a late yes to it, so hold off as a yes would
-        return safety_check.condition(content, state, event)
+        from skill.coach import safety_answers
+
+        return safety_answers.condition(content, state, event)
     if event.kind == On.UNDO:  # "I meant no" with no answer to change is just "no"
         event = Event(On.YES if event.value == "yes" else On.NO, at=event.at)
     if state.phase == SAFETY and statements(content) and event.kind in (On.RESUME, On.NEXT):
@@ -124,6 +132,8 @@ def _dispatch(
         # straight into an intent: greet and run the safety check first, keeping the wish.
         wish = _wish(content, state, event)
         return safety_check.launch(content, state._replace(want=wish), event)
+    if event.kind == On.PREVIOUS and state.phase in (SAFETY, SIDE):
+        return _safety_answers(event.kind)(content, state, event)  # back one question
     handler = _HANDLERS.get(event.kind)
     if handler is None:
         handler = _LOADED_LATER.get(event.kind, _talk)(event.kind)
@@ -131,6 +141,9 @@ def _dispatch(
 
 
 SPEAKING_RATE = (On.SPEAK_SLOWER, On.SPEAK_FASTER, On.SPEAK_NORMAL)
+SAFETY_ANSWERS = (
+    On.YES, On.NO, On.UNSURE, On.CONDITION, On.ACUTE, On.SURGERY, On.LASTING, On.PROVIDER, On.PAIN,
+)  # fmt: skip
 REMINDER_EVENTS = (
     On.REMIND,
     On.TIME,
@@ -196,10 +209,23 @@ def _talk(kind: str) -> Handler:
     return turns.get(kind, talk.fallback)
 
 
-def _pain(kind: str) -> Handler:
-    from skill.coach import pain
+def _safety_answers(kind: str) -> Handler:
+    """Answers to the safety check (also in a person's own words), after the launch asked."""
+    from skill.coach import safety_answers as answers
 
-    return pain.pain
+    turns: dict[str, Handler] = {
+        On.YES: answers.answer,
+        On.NO: answers.answer,
+        On.UNSURE: answers.unsure,
+        On.CONDITION: answers.condition,
+        On.ACUTE: answers.acute,
+        On.SURGERY: answers.surgery,
+        On.LASTING: answers.lasting,
+        On.PROVIDER: answers.provider,
+        On.PAIN: answers.pain,  # "my knee hurts" to "any ongoing knee pain?" is a yes
+        On.PREVIOUS: answers.back,
+    }
+    return turns[kind]
 
 
 def _reminders(kind: str) -> Handler:
@@ -228,7 +254,7 @@ _LOADED_LATER: dict[str, Callable[[str], Handler]] = {
         _talk,
     ),
     On.SCREEN_ERROR: _talk,
-    On.PAIN: _pain,
+    **dict.fromkeys(SAFETY_ANSWERS, _safety_answers),
     **dict.fromkeys(REMINDER_EVENTS, _reminders),
 }
 """Events answered by a phase a launch does not need, by the function that loads it."""
@@ -304,13 +330,9 @@ def _repeat(content: Content, state: State, event: Event) -> tuple[State, Reply]
 
 _HANDLERS: dict[str, Handler] = {
     On.LAUNCH: safety_check.launch,
-    On.YES: safety_check.answer,
-    On.NO: safety_check.answer,
     On.REPEAT: _repeat,
     On.START_OVER: safety_check.start_over,
     On.SIDE: safety_check.choose_side,
-    On.CONDITION: safety_check.condition,
-    On.UNSURE: safety_check.unsure,
     On.PROGRESS: encouragement.progress,
 }
 """Events answered by what a launch loads anyway (the rest: :data:`_LOADED_LATER`)."""
@@ -319,6 +341,7 @@ _WITHOUT_LAUNCH = frozenset(
     {
         On.TOPIC, On.DISCLAIMER, On.HELP, On.STOP, On.FALLBACK, On.FORGET, On.WHERE,
         On.REPEAT, On.PAIN, On.CONDITION, On.UNSURE, On.UNDO, On.HOLD_DONE, On.SCREEN_ERROR,
+        On.ACUTE, On.SURGERY, On.LASTING, On.PROVIDER,
         On.PROGRESS, On.SPEAK_SLOWER, On.SPEAK_FASTER, On.SPEAK_NORMAL,
         On.REMIND, On.TIME, On.TIME_ZONE, On.LIST_REMINDERS, On.CANCEL_REMINDERS, On.PERMISSION,
     }

@@ -1,9 +1,9 @@
 """The two questions before a routine: the safety check and which knee.
 
-Their words (per the check's style: one question a turn, or a list and "shall we go on?"),
-what an answer means ("not today", or a "not sure" still counted), and the replies that
-ask them. Any phase may need to ask again ("start" during the check goes back to it), so
-these are shared, and they import no phase.
+Their words (per the check's style: one question a turn, or a list and "okay to go ahead?";
+and the follow-up about lasting knee pain), what an answer means ("not today", or a "not sure"
+still counted), and the replies that ask them. Any phase may need to ask again ("start"
+during the check goes back to it), so these are shared, and they import no phase.
 """
 
 from __future__ import annotations
@@ -11,35 +11,56 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from skill.coach.events import On
-from skill.coach.state import ADVISED, State
-from skill.content.records import Content
+from skill.coach.state import ADVISED, GO_AHEAD, State
+from skill.content.records import Content, SafetyQuestion
 from skill.voice.reply import Part, Reply, Say, View
+
+LASTING = "lasting"
+"""The kind of question whose yes asks one more thing (a healthcare provider?) instead of
+holding off: lasting knee pain, or popping and clicking."""
 
 
 def statements(content: Content) -> bool:
-    """The ``statements`` style: conditions read as a list, then only "shall we go on?"."""
+    """The ``statements`` style: conditions read as a list, then only "is it okay to go ahead?"."""
     return content.safety.style == "statements"
 
 
+def current_question(content: Content, state: State) -> SafetyQuestion:
+    """The questions style's question at hand (the short one for a returning person)."""
+    safety = content.safety
+    return safety.compact if state.compact else safety.questions[state.question]
+
+
 def question_text(content: Content, state: State, full: bool = True) -> str:
-    """The safety question at hand; in the statements style, the list and then the question."""
+    """The safety question at hand; in the statements style, the list and then the question.
+
+    While one more thing is asked about lasting knee pain (``State.follow``), that question.
+    """
     safety = content.safety
     if statements(content):
         said = safety.compact_statement if state.compact else safety.statement
         return f"{said.say} {said.ask}" if full else said.ask
-    return (safety.compact if state.compact else safety.questions[state.question]).ask
+    if state.follow:
+        return safety.provider.choice if state.follow == GO_AHEAD else safety.provider.ask
+    return current_question(content, state).ask
 
 
 def question_explain(content: Content, state: State) -> str:
     safety = content.safety
     if statements(content):
         return (safety.compact_statement if state.compact else safety.statement).explain
-    return (safety.compact if state.compact else safety.questions[state.question]).explain
+    if state.follow:
+        follow_up = safety.provider
+        return follow_up.choice_explain if state.follow == GO_AHEAD else follow_up.explain
+    return current_question(content, state).explain
 
 
-def holds_off(content: Content, answer: str) -> bool:
-    """Whether this answer means "not today": yes to a question, or no to "shall we go on?"."""
-    return answer == (On.NO if statements(content) else On.YES)
+def holds_off(content: Content, state: State, answer: str) -> bool:
+    """Whether this answer means "not today": yes to a question that holds off (not to
+    lasting knee pain, which asks one more thing), or no to "is it okay to go ahead?"."""
+    if statements(content):
+        return answer == On.NO
+    return answer == On.YES and current_question(content, state).kind != LASTING
 
 
 def hold_off_text(content: Content, state: State) -> str:
@@ -47,13 +68,15 @@ def hold_off_text(content: Content, state: State) -> str:
     safety = content.safety
     if statements(content):
         return (safety.compact_statement if state.compact else safety.statement).on_no
-    return (safety.compact if state.compact else safety.questions[state.question]).on_yes
+    return current_question(content, state).on_yes
 
 
 def held_off(state: State) -> State:
     """The state after "not today" (a yes, two "not sure"s, pain before the routine, a
     condition named): the "hold off" phase, whose "repeat" gives the general advice."""
-    return state._replace(phase=ADVISED, question=0, want=None, paused=False, last={"r": "advice"})
+    return state._replace(
+        phase=ADVISED, question=0, follow=None, want=None, paused=False, last={"r": "advice"}
+    )
 
 
 UNSURE_MARK = "unsure"

@@ -1,10 +1,12 @@
 """Opening a session: greeting, disclaimer, the safety check, and which knee.
 
 A new person hears the disclaimer once, briefly, and the check one short question a turn (or,
-in the ``statements`` style, the list and one "shall we go on?"). A returning person (has
-done a step before) hears where they will be and one short check, then goes straight into the
-step. "I'm not sure" explains and advises checking with a doctor (twice, and the routine does
-not start); "I meant no" or "that was a mistake" right after an answer takes it again.
+in the ``statements`` style, the list and one "is it okay to go ahead?"). A returning person
+(has done a step before) hears where they will be and one short check, then goes straight into
+the step. "I'm not sure" explains and advises checking with a doctor (twice, and the routine
+does not start). Answers in a person's own words ("I have arthritis", "a little swelling"),
+the one more question about lasting knee pain, "I meant no" and "go back" are
+:mod:`skill.coach.safety_answers`', which builds on this module.
 
 Safety answers steer this session only. An answer that says "not today" moves the phase to
 ``advised`` (the routine stays closed for this session); which question it answered is kept
@@ -18,7 +20,7 @@ from typing import Any
 
 from skill.coach import encouragement
 from skill.coach.answer import with_prompt
-from skill.coach.events import Event, On
+from skill.coach.events import Event
 from skill.coach.position import position_words, sets
 from skill.coach.questions import (
     UNSURE_MARK,
@@ -60,7 +62,7 @@ def launch(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     lead.append(Say(p("disclaimer_short" if state.heard_intro else "disclaimer_new")))
     if not compact and content.safety.style == "questions":
         lead.append(Say(content.safety.intro))
-    state = state._replace(phase=SAFETY, question=0, compact=compact, heard_intro=True)
+    state = state._replace(phase=SAFETY, question=0, follow=None, compact=compact, heard_intro=True)
     return ask_question(content, state, lead)
 
 
@@ -90,36 +92,34 @@ def _welcome(content: Content, state: State, now: float) -> str:
 def answer(
     content: Content, state: State, event: Event, lead: Sequence[Part] = ()
 ) -> tuple[State, Reply]:
+    """A plain yes or no to the question at hand (a yes to lasting knee pain, and the
+    follow-up it asks, are :mod:`skill.coach.safety_answers`')."""
     if state.phase != SAFETY:
         from skill.coach.talk import no_question  # loaded on the first such turn, not at launch
 
         return no_question(content, state, event)
     state = state._replace(answered=state.question)
-    if holds_off(content, event.kind):
+    if holds_off(content, state, event.kind):
         text = hold_off_text(content, state)
         return advice_reply(content, held_off(state), text, lead)
+    return advance(content, state, lead)
+
+
+def advance(
+    content: Content, state: State, lead: Sequence[Part] = (), all_clear: bool = True
+) -> tuple[State, Reply]:
+    """The question at hand is answered: the next one, or the check is done.
+
+    ``all_clear`` says "Thanks, all clear." to a new person who is done (a returning person
+    goes straight into the step; after the follow-up about lasting pain, its own words do).
+    """
+    state = state._replace(follow=None)
     if state.question + 1 < question_count(content, state):
         return ask_question(content, state._replace(question=state.question + 1), lead)
     state = state._replace(phase=IDLE, question=0, checked=True)
-    if state.compact:  # a returning person goes straight into the step
+    if state.compact or not all_clear:  # a returning person goes straight into the step
         return _after_safety(content, state, lead)
     return _after_safety(content, state, [*lead, Say(content.safety.all_clear)])
-
-
-def condition(content: Content, state: State, event: Event) -> tuple[State, Reply]:
-    """A condition the check asks about, named in a sentence of its own ("I have high blood
-    pressure"), or a late "I meant yes", in any phase: hold off, as a yes to it does.
-
-    The advice is the general one: which condition was named is neither recognised (the
-    model's samples have no slot) nor kept, so the reply never names the wrong one. Mid-routine
-    the hold stops (this reply has none) and the routine ends for today.
-    """
-    if state.phase == ADVISED:
-        return advice_reply(content, state)
-    if state.phase == SAFETY:
-        state = state._replace(answered=state.question)  # "I meant no" can still take it back
-    text = f"{content.prompt('condition_named')} {content.safety.compact.on_yes}"
-    return advice_reply(content, held_off(state), text)
 
 
 def advice_reply(
@@ -202,11 +202,11 @@ def start_over(content: Content, state: State, event: Event) -> tuple[State, Rep
         return with_prompt(content, state, content.prompt("advised_no_routine"))
     if state.phase == SAFETY:
         # From the beginning: the check, and then the routine (not the saved position).
-        return ask_question(content, state._replace(question=0, resume=None), starting)
+        return ask_question(content, state._replace(question=0, follow=None, resume=None), starting)
     return ask_side(content, state) if state.phase == SIDE else launch(content, state, event)
 
 
-# ----- not sure, and taking an answer back
+# ----- not sure
 
 
 def unsure(content: Content, state: State, event: Event) -> tuple[State, Reply]:
@@ -225,19 +225,3 @@ def unsure_reply(content: Content, state: State, **_: Any) -> tuple[State, Reply
     lead = [Say(question_explain(content, state)), Say(content.prompt("unsure_safety"))]
     state, reply = ask_question(content, state, lead, full=False)
     return state._replace(last={"r": UNSURE_MARK}), reply
-
-
-def undo(content: Content, state: State, event: Event, answered: int | None) -> tuple[State, Reply]:
-    """Right after a safety answer: "I meant no" takes that answer as no (and the check goes
-    on); "that was a mistake" asks that question again. Otherwise, nothing to change."""
-    if answered is None:
-        return with_prompt(content, state, content.prompt("nothing_to_undo"))
-    if state.phase == ROUTINE and state.resume is None:
-        # The answer had started the routine: keep its place for when the check is done.
-        state = state._replace(resume=(state.routine, state.index, state.step))
-    state = state._replace(phase=SAFETY, question=answered, checked=False, paused=False)
-    if event.value == "no":
-        return answer(content, state, Event(On.NO, at=event.at), [Say(content.prompt("undo_no"))])
-    if event.value == "yes":
-        return answer(content, state, Event(On.YES, at=event.at), [Say(content.prompt("undo_yes"))])
-    return ask_question(content, state, [Say(content.prompt("undo_again"))])

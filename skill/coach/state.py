@@ -60,7 +60,8 @@ class State(Record):
     """Session state; :meth:`to_dict` is what goes into session attributes.
 
     Safety answers are not in here. A "yes" only moves the phase to ``advised`` (the
-    routine stays closed for this session); which question it was is not kept.
+    routine stays closed for this session); which question it was is not kept. The one
+    more question about lasting knee pain is ``follow`` only while it waits for its answer.
     """
 
     phase: str = NEW
@@ -105,6 +106,13 @@ class State(Record):
     answered: int | None = None
     """The safety question the last turn answered, kept one turn only, so "I meant no" and
     "that was a mistake" can take it again. Never stored."""
+    follow: str | None = None
+    """While the safety check asks one more thing about lasting knee pain (:data:`FOLLOWS`):
+    ``provider`` ("does a healthcare provider know about it?") or ``go_ahead`` ("would you
+    still like to try a gentle routine today?"). Dropped once answered; never stored."""
+    followed: str | None = None
+    """The follow-up the last turn answered (with ``answered``, its question), kept one turn
+    only, so "I meant no" takes that answer again. Never stored."""
     rate: float = 1.0
     """Speaking rate: 1.0 is Alexa's normal speed (see :data:`skill.coach.routine.RATES`)."""
     habits: Habits = Habits()
@@ -175,6 +183,10 @@ class State(Record):
             values["tz"] = None
         if values["reminders"] not in (None, *REMINDERS):
             values["reminders"] = None
+        if values["follow"] not in FOLLOWS or values["phase"] != SAFETY:
+            values["follow"] = None
+        if values["followed"] not in FOLLOWS:
+            values["followed"] = None
         state = cls(**values)
         return state if _consistent(state, content) else None
 
@@ -185,6 +197,9 @@ PENDING = frozenset({"forget", *REMINDER_PENDING})
 """Questions a state can be waiting on: deleting progress, the reminder offer, a reminder's
 time, the time zone, or Alexa's own permission question."""
 REMINDERS = ("set", "declined")
+PROVIDER, GO_AHEAD = "provider", "go_ahead"
+FOLLOWS = (PROVIDER, GO_AHEAD)
+"""The safety check's follow-up questions about lasting knee pain (``State.follow``)."""
 
 
 # --------------------------------------------------------------------------- validation

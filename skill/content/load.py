@@ -24,6 +24,7 @@ from skill.content.records import (
     Routine,
     RoutineItem,
     Safety,
+    SafetyFollowUp,
     SafetyQuestion,
     SafetyStatement,
     Step,
@@ -81,6 +82,8 @@ def content_from(data: Mapping[str, Any], lengths: Mapping[str, float] | None = 
             **{
                 **safety,
                 "questions": tuple(SafetyQuestion(**q) for q in safety["questions"]),
+                "provider": SafetyFollowUp(**safety["provider"]),
+                "named": dict(safety["named"]),
                 "compact": SafetyQuestion(**safety["compact"]),
                 "statement": SafetyStatement(**safety["statement"]),
                 "compact_statement": SafetyStatement(**safety["compact_statement"]),

@@ -87,6 +87,8 @@ PROMPT_KEYS: tuple[str, ...] = (
     "answer_yes_no",
     "safety_first",
     "back_to_safety",
+    "back_question",
+    "first_question",
     "fallback_safety",
     "advice_again",
     "advised_prompt",

@@ -53,13 +53,49 @@ class Routine(Record):
     items: tuple[RoutineItem, ...]
 
 
+SAFETY_KINDS = ("condition", "acute", "lasting")
+"""What a yes to a safety question means (docs/safety.md has the table):
+
+- ``condition``: the article says to avoid massage; hold off.
+- ``acute``: a warning sign to have the knee checked now (its question also asks about recent
+  knee surgery or injury); hold off today.
+- ``lasting``: knee pain someone lives with, or popping and clicking: one more question
+  (:class:`SafetyFollowUp`), then the routine goes ahead gently, or only if they still want to.
+
+The short forms (one question for returning people) are ``group``: any of the first two."""
+NAMED_KINDS = ("condition", "surgery", "acute", "lasting")
+"""What a person may name in their own words, in any phase (no slot: never which one)."""
+
+
 class SafetyQuestion(Record):
     id: str
     kind: str
-    """``condition`` (the article says avoid massage) or ``warning`` (see a provider)."""
+    """One of :data:`SAFETY_KINDS`, or ``group`` for the returning person's short question."""
+    ask: str
+    explain: str
+    on_yes: str = ""
+    """Said when a yes holds off (every kind but ``lasting``, whose yes asks one more thing)."""
+
+
+class SafetyFollowUp(Record):
+    """One more question after a yes to lasting knee pain: does a healthcare provider know?
+
+    Yes: the routine goes ahead gently (``on_yes``). No: it is best to have it checked
+    (``on_no``), and a ``choice`` whether to go ahead gently anyway (``on_go``) or not today
+    (``on_stop``). ``again`` asks once more, in plain words, when an answer could mean either.
+    """
+
     ask: str
     explain: str
     on_yes: str
+    on_no: str
+    choice: str
+    choice_explain: str
+    on_go: str
+    on_stop: str
+    again: str
+    noted: str
+    """ "My doctor knows about it", said outside the check."""
 
 
 class SafetyStatement(Record):
@@ -78,6 +114,10 @@ class Safety(Record):
     intro: str
     all_clear: str
     questions: tuple[SafetyQuestion, ...]
+    provider: SafetyFollowUp
+    named: Mapping[str, str]
+    """By :data:`NAMED_KINDS`: what is said (after "Thanks for telling me.") when a person
+    names one in their own words, in any phase."""
     compact: SafetyQuestion
     statement: SafetyStatement
     compact_statement: SafetyStatement

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from skill.content.prompt_keys import PROMPT_KEYS
+from skill.content.records import NAMED_KINDS, SAFETY_KINDS
 
 SOURCE_FILES = ("techniques.yaml", "routines.yaml", "safety.yaml", "topics.yaml", "prompts.yaml")
 """The content's sources, in the order their stamps are joined (see :mod:`skill.content`)."""
@@ -28,6 +29,11 @@ SSML_BREAKING = re.compile(r"[<>&{}]|\\")
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 SAFETY_STYLES = ("questions", "statements")
 """How the self-check is spoken (content/safety.yaml ``style``; docs/deploy.md says which)."""
+FOLLOW_UP_TEXTS = (
+    "ask", "explain", "on_yes", "on_no", "choice", "choice_explain", "on_go", "on_stop", "again",
+    "noted",
+)  # fmt: skip
+"""The `provider` follow-up's texts (:class:`skill.content.records.SafetyFollowUp`)."""
 SUGGESTIONS_KEY = "suggestions"
 """The one list in prompts.yaml that is not wordings: topics to suggest, and how to name them."""
 
@@ -188,15 +194,29 @@ def _routines(reader: _Reader, techniques: Sequence[Data]) -> list[Data]:
 def _question(reader: _Reader, raw: Any, where: str, qid: str | None = None) -> Data:
     item = reader.mapping(raw, where)
     kind = "group" if qid else reader.text(item, "kind", where)
-    if kind not in {"condition", "warning", "group"}:
-        raise reader.fail(f"{where}.kind", f"must be condition or warning, got {kind!r}")
-    return {
+    if kind not in {*SAFETY_KINDS, "group"}:
+        known = ", ".join(SAFETY_KINDS)
+        raise reader.fail(f"{where}.kind", f"must be one of {known}, got {kind!r}")
+    question = {
         "id": qid or reader.text(item, "id", where),
         "kind": kind,
         "ask": reader.text(item, "ask", where),
         "explain": reader.text(item, "explain", where),
-        "on_yes": reader.text(item, "on_yes", where),
     }
+    if kind == "lasting":  # a yes asks one more thing (`provider`): it holds nothing off
+        if "on_yes" in item:
+            raise reader.fail(f"{where}.on_yes", "a lasting question's yes asks `provider` instead")
+        return question
+    return {**question, "on_yes": reader.text(item, "on_yes", where)}
+
+
+def _texts(reader: _Reader, raw: Any, where: str, keys: Sequence[str]) -> Data:
+    """A mapping of exactly these spoken texts (no other key: a typo fails here)."""
+    item = reader.mapping(raw, where)
+    unknown = sorted(set(item) - set(keys))
+    if unknown:
+        raise reader.fail(f"{where}.{unknown[0]}", f"is not one of {', '.join(keys)} (typo?)")
+    return {key: reader.text(item, key, where) for key in keys}
 
 
 def _statement(reader: _Reader, raw: Any, where: str) -> Data:
@@ -223,6 +243,8 @@ def _safety(reader: _Reader) -> Data:
         "intro": reader.text(root, "intro", ""),
         "all_clear": reader.text(root, "all_clear", ""),
         "questions": questions,
+        "provider": _texts(reader, root.get("provider"), "provider", FOLLOW_UP_TEXTS),
+        "named": _texts(reader, root.get("named"), "named", NAMED_KINDS),
         "compact": _question(reader, root.get("compact"), "compact", qid="compact"),
         "statement": _statement(reader, root.get("statement"), "statement"),
         "compact_statement": _statement(reader, root.get("compact_statement"), "compact_statement"),

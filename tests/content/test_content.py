@@ -40,18 +40,25 @@ CONDITIONS = {
 }
 """The three conditions where the article says to avoid massage, and the risk it gives."""
 WARNING_SIGNS = {
-    "persistent knee pain": ["persistent", "keeps going", "that won't go away", "lasting"],
-    "swelling": ["swelling"],
-    "redness": ["redness"],
+    "persistent knee pain": [
+        "persistent",
+        "keeps going",
+        "that won't go away",
+        "lasting",
+        "ongoing",
+    ],
+    "swelling": ["swelling", "swollen"],
+    "redness": ["redness", "swollen or red"],
     "severe pain that doesn't go away": ["severe pain", "severe knee pain"],
     "inability to put weight on the knee": [
         "can't put weight",
         "cannot put weight",
         "trouble putting weight",
         "not being able to put weight",
+        "can't take your weight",
     ],
     "locking of the knee joint": ["lock"],
-    "popping or clicking sounds": ["popping or clicking", "pops or clicks"],
+    "popping or clicking sounds": ["popping or clicking", "pops or clicks", "popping and clicking"],
     "fever and chills": ["fever and chills", "fever or chills"],
 }
 """The article's signs to see a healthcare provider → ways the content may say each one."""
@@ -89,6 +96,8 @@ def all_text(content: Content) -> Iterator[str]:
     yield from (safety.intro, safety.all_clear)
     for q in (*safety.questions, safety.compact):
         yield from (q.ask, q.explain, q.on_yes)
+    yield from safety.provider._asdict().values()
+    yield from safety.named.values()
     for said in (safety.statement, safety.compact_statement):
         yield from (said.say, said.ask, said.explain, said.on_no)
     for topic in content.topics:
@@ -164,7 +173,7 @@ def test_every_warning_sign_is_asked(content: Content) -> None:
     """The questions ask about every sign; the short forms say every one when asked "what
     does that mean" (their question is short on purpose); the statements list says them all."""
     safety = content.safety
-    warnings = " ".join(q.ask for q in safety.questions if q.kind == "warning")
+    warnings = " ".join(q.ask for q in safety.questions if q.kind in ("acute", "lasting"))
     compact = f"{safety.compact.ask} {safety.compact.explain}"
     for sign, phrasings in WARNING_SIGNS.items():
         assert _says_sign(warnings, phrasings), f"safety check never asks about {sign}"
@@ -174,8 +183,44 @@ def test_every_warning_sign_is_asked(content: Content) -> None:
     for name in CONDITIONS:
         assert name in safety.statement.say and name in safety.compact_statement.say
     for question in content.safety.questions:
-        if question.kind == "warning":
+        if question.kind == "acute":
             assert "healthcare provider" in question.on_yes.lower()
+
+
+ACUTE_SIGNS = ("swelling", "redness", "lock", "severe pain", "weight", "fever and chills")
+"""The article's signs to seek medical attention that hold off today (docs/safety.md)."""
+
+
+def test_each_kind_of_caution_leads_where_docs_safety_says(content: Content) -> None:
+    """Conditions: ask the doctor. Acute signs: get the knee checked, and the emergency line.
+    Recent surgery or injury: ask the surgeon or physical therapist (plain caution, never
+    the article's).
+    Lasting pain or clicking: one more question, then gently, or only if they still want to."""
+    safety = content.safety
+    kinds = [q.kind for q in safety.questions]
+    assert kinds == ["condition"] * 3 + ["acute", "lasting"]
+    acute = next(q for q in safety.questions if q.kind == "acute")
+    assert all(sign in acute.ask.lower() for sign in ACUTE_SIGNS)
+    assert "surgery" in acute.ask and "injury" in acute.ask
+    assert "knee replacement" in acute.explain
+    for text in (acute.on_yes, safety.named["acute"]):
+        assert "healthcare provider" in text and "emergency number" in text
+    for text in (acute.on_yes, safety.named["surgery"]):
+        assert "surgeon or physical therapist" in text
+    assert "doctor" in safety.named["condition"]
+    lasting = next(q for q in safety.questions if q.kind == "lasting")
+    assert "arthritis" in lasting.ask and lasting.on_yes == ""
+    follow_up = safety.provider
+    assert "healthcare provider" in follow_up.ask and follow_up.ask.endswith("?")
+    for text in (follow_up.on_yes, follow_up.on_go, follow_up.noted, safety.named["lasting"]):
+        assert "gent" in text and "stop if anything hurts" in text.lower(), text
+    for text in (follow_up.on_no, follow_up.on_stop, safety.named["lasting"]):
+        assert "checked" in text, text
+    assert "right for your knee" in follow_up.on_no  # "appropriate for your condition"
+    assert follow_up.choice.endswith("?") and "gentle" in follow_up.choice
+    said = [*safety.named.values(), *follow_up._asdict().values()]
+    assert not [text for text in said if "article" in text.lower()]
+    assert not [text for text in said if "emergency" in text and text != safety.named["acute"]]
 
 
 def test_safety_check_is_well_under_a_minute(content: Content) -> None:
@@ -229,9 +274,14 @@ def test_disclaimer_and_closing_line(content: Content) -> None:
         assert "stop" in text and "hurts" in text
     assert "not medical advice" in short and "stop if anything hurts" in short
     assert "healthcare provider" in full
-    # The emergency line is the disclaimer's, not every "hold off" reply's.
-    holding_off = [q.on_yes for q in content.safety.questions] + [content.safety.compact.on_yes]
-    assert not any("emergency" in text.lower() for text in holding_off)
+    # The emergency line is the disclaimer's, and the acute signs' (where one may be the
+    # reason), never a condition's "hold off" reply.
+    safety = content.safety
+    conditions = [q.on_yes for q in safety.questions if q.kind == "condition"]
+    assert not any("emergency" in text.lower() for text in conditions)
+    acute = [q.on_yes for q in safety.questions if q.kind == "acute"]
+    acute += [safety.compact.on_yes, safety.statement.on_no, safety.compact_statement.on_no]
+    assert all("emergency number" in text for text in acute)
     closing = content.prompts["closing"]
     assert "give your knees the relief they deserve" in closing
 
@@ -355,6 +405,24 @@ def test_ssml_breaking_text_in_a_topic_card_and_a_prompt(broken: Callable[..., s
 def test_a_safety_question_without_its_reason(broken: Callable[..., str]) -> None:
     message = broken("safety.yaml", lambda d: d["questions"][1].pop("on_yes"))
     assert "safety.yaml" in message and "questions[1].on_yes" in message
+
+
+def test_a_lasting_question_asks_one_more_thing_instead_of_holding_off(
+    broken: Callable[..., str],
+) -> None:
+    message = broken("safety.yaml", lambda d: d["questions"][4].update(on_yes="Not today."))
+    assert "questions[4].on_yes" in message and "provider" in message
+    message = broken("safety.yaml", lambda d: d["questions"][0].update(kind="warning"))
+    assert "questions[0].kind" in message and "condition, acute, lasting" in message
+
+
+def test_the_follow_up_and_the_named_kinds_are_checked(broken: Callable[..., str]) -> None:
+    message = broken("safety.yaml", lambda d: d["provider"].pop("on_go"))
+    assert "safety.yaml: provider.on_go" in message and "missing" in message
+    message = broken("safety.yaml", lambda d: d["named"].update(arthritis="Go gently."))
+    assert "named.arthritis" in message and "condition, surgery, acute, lasting" in message
+    message = broken("safety.yaml", lambda d: d["named"].pop("surgery"))
+    assert "named.surgery" in message
 
 
 def test_an_unknown_safety_style_or_a_missing_statement(broken: Callable[..., str]) -> None:
