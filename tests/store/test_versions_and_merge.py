@@ -266,3 +266,73 @@ def test_a_save_whose_read_again_fails_keeps_the_session_going(
     assert not kept.written and kept.available and kept.version == known.version
     assert kept.progress.technique == 0 and kept.progress.step == 3  # kept for the next try
     assert "get failed (unreachable)" in caplog.text
+
+
+def test_a_session_that_does_not_know_the_version_reads_before_it_writes(
+    backend: VersionedAdapter,
+) -> None:
+    """A session begun by the release before this one has no version in its attributes."""
+    store = ProgressStore(backend)
+    backend.write(envelope(), Progress(heard_intro=True, born=NOW).to_record(), NO_RECORD)
+    known = store.load(envelope())._replace(version=None)
+    kept = store.save(envelope(), known, known.progress.with_preferences(rate=0.85), NOW)
+    assert kept.written and kept.status == "merged"
+    assert store.load(envelope()).progress.rate == 0.85
+
+
+def test_writes_that_keep_meeting_others_give_up_and_say_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Busy(VersionedAdapter):
+        """Someone else writes between every read and write of ours."""
+
+        count = 0
+
+        def read(self, request_envelope: RequestEnvelope) -> tuple[dict[str, object], int]:
+            Busy.count += 1
+            record = Progress(born=NOW, heard_intro=True).to_record()
+            return record, Busy.count
+
+        def write(self, request_envelope: Any, attributes: Any, expected: int) -> int:
+            raise WriteConflict("someone else again")
+
+        def save_attributes(self, request_envelope: Any, attributes: Any) -> None:
+            raise AssertionError("never unconditional")
+
+        def delete_attributes(self, request_envelope: Any) -> None:
+            raise AssertionError("not asked to")
+
+    store = ProgressStore(Busy())
+    known = store.load(envelope())
+    kept = store.save(envelope(), known, known.progress.at("full", 0, 1, NOW), NOW)
+    assert not kept.written and kept.progress.step == 1 and kept.available
+    assert "3 writes in a row met another's" in caplog.text
+
+
+def test_a_read_only_file_from_before_versions_is_still_read(tmp_path: Path) -> None:
+    from test_store_faults import read_only
+
+    path = tmp_path / "store" / "progress.db"
+    path.parent.mkdir()
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE progress (key TEXT PRIMARY KEY, attributes TEXT NOT NULL,"
+            " updated_at REAL NOT NULL, expires_at INTEGER NOT NULL)"
+        )
+        db.execute(
+            "INSERT INTO progress VALUES (?, ?, ?, ?)",
+            (KEYGEN(envelope()), json.dumps({"v": 2, "step": 1}), NOW, NOW + 1000),
+        )
+    with read_only(path.parent, with_directory=False):
+        adapter = SqliteAdapter(path, keygen=KEYGEN, clock=lambda: NOW)
+        assert adapter.read(envelope()) == ({"v": 2, "step": 1}, NO_RECORD)
+        adapter.close()
+
+
+def test_stamps_are_checked_and_repaired() -> None:
+    with pytest.raises(ValueError, match="rate"):
+        Stamps(rate=-1)
+    assert Stamps.parse({"rate": NOW, "pace": "soon"}) == (Stamps(rate=NOW), True)
+    assert Stamps.parse({"rate": NOW, "osteoporosis": NOW}) == (Stamps(rate=NOW), True)
+    assert Stamps.parse("not a map") == (Stamps(), True)
+    assert Stamps.parse({"rate": NOW}) == (Stamps(rate=NOW), False)
