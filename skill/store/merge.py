@@ -14,7 +14,8 @@ again and merges the session's record into it:
 A record that was deleted ("forget me" on another device) is not brought back: when the stored
 record is gone, or is a new one (another ``born``), the merge gives None and the session writes
 nothing more. Only what the session itself added since it read would be lost, and that is the
-person's own wish.
+person's own wish. A session that read no record (or one from before v3, which has no
+``born``) cannot tell, and merges into whatever is stored.
 
 Pure; imported only when a write meets another's (the first turn of a session never needs it).
 """
@@ -30,8 +31,8 @@ def merge(mine: Progress, theirs: Progress) -> Progress | None:
 
     None when ``theirs`` is not the record ``mine`` came from: it was deleted since.
     """
-    if mine.born and theirs.born != mine.born:
-        return None
+    if mine.born and (theirs == _NOTHING or theirs.born not in (0, mine.born)):
+        return None  # (a record without a ``born`` was written by a release before v3)
     merged = theirs
     for group, fields in GROUPS.items():
         if getattr(mine.set_at, group) > getattr(theirs.set_at, group):
@@ -49,6 +50,10 @@ def merge(mine: Progress, theirs: Progress) -> Progress | None:
         last_active=max(theirs.last_active, mine.last_active),
         born=theirs.born or mine.born,
     )
+
+
+_NOTHING = Progress()
+"""What a record that is not there reads as."""
 
 
 def _new_completions(mine: tuple[int, ...], theirs: tuple[int, ...]) -> list[int]:

@@ -36,8 +36,6 @@ __all__ = ["MAX_TIME_ZONE_CHARS", "is_time_zone_name"]  # kept importable from h
 SCHEMA_VERSION = 3
 """Version written by :meth:`Progress.to_record`. v1 was the design sketch's session-state shape;
 v2 the flat record; v3 adds when each part was set (``at``) and when the record began (``born``)."""
-LEGACY_BORN = 1
-"""``born`` of a record written before v3: the same for every session that reads it."""
 
 DAY_S = 24 * 3600
 RESUME_MAX_AGE_S = 7 * DAY_S
@@ -134,8 +132,9 @@ class Progress(Record):
     set_at: Stamps = Stamps()
     """When each part was last set (:mod:`skill.store.stamps`), for merging two sessions' writes."""
     born: int = 0
-    """When the record was first written (epoch seconds); 0 until it is. A record with another
-    ``born`` than the one a session read is a new record: the one it read was deleted."""
+    """When the record was first written (epoch seconds); 0 until it is (or, for a record from
+    before v3, not known). A record with another ``born`` than the one a session read is a new
+    record: the one it read was deleted."""
 
     def _check(self) -> None:
         problems = _problems(self)
@@ -157,8 +156,7 @@ class Progress(Record):
         fields = _migrate_v1(record) if version == 1 else dict(record)
         progress, repaired = _parse_current(fields)
         if version < 3:  # no times yet: the position dates from the last activity
-            stamps = Stamps(position=progress.last_active)
-            progress = progress._replace(set_at=stamps, born=LEGACY_BORN)
+            progress = progress._replace(set_at=Stamps(position=progress.last_active))
         if version != SCHEMA_VERSION:
             return Loaded(progress, "migrated")
         return Loaded(progress, "repaired" if repaired else "ok")

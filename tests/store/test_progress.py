@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 
 from skill.store.progress import (
     ALLOWED_KEYS,
-    LEGACY_BORN,
     MAX_COMPLETIONS_KEPT,
     SCHEMA_VERSION,
     Progress,
 )
+from skill.store.stamps import Stamps
 
 NOW = 1_750_000_000
 DAY = 24 * 3600
@@ -163,7 +163,7 @@ def test_v1_session_shaped_record_is_migrated_and_its_extras_dropped() -> None:
         keep_going=True,
         pace=1.5,
         last_routine="full",
-        born=LEGACY_BORN,  # one value for every session that reads it (see merge)
+        set_at=Stamps(position=0),  # the position is dated by last_active (none here)
     )
     assert "osteoporosis" not in json.dumps(loaded.progress.to_record())
 

@@ -26,7 +26,7 @@ from moto_server import REGION, LocalDynamoDB
 from skill.store.base import NO_RECORD, VersionedAdapter, WriteConflict
 from skill.store.dynamodb import make_dynamodb_adapter
 from skill.store.merge import merge
-from skill.store.progress import LEGACY_BORN, MAX_COMPLETIONS_KEPT, Progress
+from skill.store.progress import MAX_COMPLETIONS_KEPT, Progress
 from skill.store.progress_store import ProgressStore
 from skill.store.resilient import ResilientAdapter
 from skill.store.sqlite import SqliteAdapter
@@ -212,12 +212,17 @@ def test_learned_heard_and_offers_add_up() -> None:
 
 def test_a_record_deleted_or_begun_again_is_not_merged_into() -> None:
     assert merge(BASE, Progress()) is None  # deleted
+    rolled_back = BASE._replace(born=0, step=3)  # rewritten by a release from before v3
+    assert merge(BASE, rolled_back) is not None
     assert merge(BASE, BASE._replace(born=NOW + 1)) is None  # deleted, then begun again
     fresh = Progress().with_preferences(side="left")._replace(set_at=at(position=NOW))
     merged = merge(fresh, BASE)  # a session that had nothing stored yet: a merge
     assert merged is not None and merged.side == "left" and merged.born == BASE.born
-    legacy = Progress.load({"v": 2, "step": 1, "routine": "full"}).progress
-    assert legacy.born == LEGACY_BORN and merge(legacy, legacy) == legacy
+    # A copy read before records had a ``born`` cannot tell: it merges into what is stored.
+    legacy = Progress.load({"v": 2, "step": 1, "routine": "full", "last_active": NOW}).progress
+    assert legacy.born == 0 and legacy.set_at == at(position=NOW)
+    merged = merge(legacy, BASE)
+    assert merged is not None and merged.born == BASE.born
 
 
 # ---- ProgressStore: write, meet another's write, merge ---------------------------------------
