@@ -38,8 +38,9 @@ from skill.content.records import Content
 from skill.local.simulator import Conversation, Turn
 from skill.local.ssml_text import ssml_seconds
 from skill.settings import Settings
+from skill.store.base import VersionedAdapter, WriteConflict
 from skill.store.factory import make_persistence_adapter
-from skill.store.progress import ALLOWED_KEYS, SIDES, Progress
+from skill.store.progress import ALLOWED_KEYS, SCHEMA_VERSION, SIDES, Progress
 from skill.store.resilient import ResilientAdapter
 
 USER = "amzn1.ask.account.AGF7DIALOGPERSONWHOSEIDMUSTNEVERBELOGGED"
@@ -98,20 +99,35 @@ class Clock:
         self.now += seconds
 
 
-class Spy(AbstractPersistenceAdapter):
+class Spy(VersionedAdapter):
     """Passes calls to a real backend, copying each one; ``fail`` names operations to break."""
 
     def __init__(self, inner: AbstractPersistenceAdapter) -> None:
+        assert isinstance(inner, VersionedAdapter)
         self.inner = inner
         self.gets = 0
         self.saves: list[dict[str, object]] = []
         self.deletes = 0
+        self.conflicts = 0
+        """Writes refused because another write came first."""
         self.fail: set[str] = set()
 
-    def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, object]:
+    def read(self, request_envelope: RequestEnvelope) -> tuple[dict[str, object], int]:
         self.gets += 1
         self._maybe_fail("get")
-        return self.inner.get_attributes(request_envelope)
+        return self.inner.read(request_envelope)
+
+    def write(
+        self, request_envelope: RequestEnvelope, attributes: dict[str, object], expected: int
+    ) -> int:
+        self._maybe_fail("save")
+        try:
+            version = self.inner.write(request_envelope, attributes, expected)
+        except WriteConflict:
+            self.conflicts += 1
+            raise
+        self.saves.append(json.loads(json.dumps(attributes)))  # the writes that happened
+        return version
 
     def save_attributes(
         self, request_envelope: RequestEnvelope, attributes: dict[str, object]
@@ -552,6 +568,35 @@ def test_a_store_that_raises_mid_conversation_is_survived(
     assert again.stored()["technique"] == 1
 
 
+@pytest.mark.parametrize(
+    "retry_at",
+    [math.inf, -math.inf, math.nan, 1e308, -1e308, "soon", True, None],
+    ids=["inf", "-inf", "nan", "1e308", "-1e308", "text", "bool", "null"],
+)
+def test_a_retry_time_from_the_session_is_checked(
+    person: Callable[..., Person], clock: Clock, retry_at: object
+) -> None:
+    """Issue 23: the session's retry time comes back from the device. Not a finite number, or
+    further ahead than the longest back-off: the store is still tried again within two minutes,
+    and no response carries a number strict JSON cannot (``inf``, ``NaN``)."""
+    me = person()
+    me.spy.fail.add("get")
+    says(me.launch(), "welcome to knee coach")  # the store could not be read
+    memory = me.conversation.session.attributes["memory"]
+    assert memory["available"] is False and memory["retry_at"] == clock.now + 10
+    memory["retry_at"] = retry_at
+    me.spy.fail.clear()
+    gets = me.spy.gets
+    for _ in range(2):  # the first turn may only set the time; within 2 minutes it is tried
+        clock.advance(121)
+        me.say("no")
+        for turn in me.turns[-1:]:
+            json.dumps(turn.response, allow_nan=False)  # strict JSON: no inf, no NaN
+    assert me.spy.gets == gets + 1
+    assert me.conversation.session.attributes["memory"]["available"] is True
+    assert "retry_at" not in me.conversation.session.attributes["memory"]
+
+
 def assert_no_user_id_logged(caplog: pytest.LogCaptureFixture) -> None:
     """No log record anywhere holds the user ID; ours show at most 8 characters of its hash.
 
@@ -648,10 +693,14 @@ def test_pain_leaves_no_more_trace_than_a_pause(
     says(said, "sorry it hurts", "healthcare provider")
     paused.cut_in("pause", after=15)
     assert hurt.stored() == paused.stored()
-    assert (
-        hurt.turns[-1].response["sessionAttributes"]
-        == paused.turns[-1].response["sessionAttributes"]
-    )
+
+    def session(person: Person) -> dict[str, Any]:
+        """The session attributes, but for the record's version (random for every write)."""
+        attributes = json.loads(json.dumps(person.turns[-1].response["sessionAttributes"]))
+        assert attributes["memory"].pop("version") > 0
+        return dict(attributes)
+
+    assert session(hurt) == session(paused)
     for record in (*hurt.spy.saves, json.dumps(hurt.turns[-1].response["sessionAttributes"])):
         assert not any(word in json.dumps(record).lower() for word in ("pain", "hurt", "ouch"))
     assert not any("hurt" in r.getMessage().lower() for r in caplog.records)
@@ -816,7 +865,7 @@ def test_a_corrupt_record_never_breaks_launch(person: Callable[..., Person], cas
     full_check = greeting == "welcome to knee coach"
     says(me.say(*["no"] * (5 if full_check else 1)), "knee")
     record = me.stored()
-    assert record["v"] == 2 and set(record) <= ALLOWED_KEYS  # repaired by the first write
+    assert record["v"] == SCHEMA_VERSION and set(record) <= ALLOWED_KEYS  # repaired on writing
     assert Progress.load(record).status == "ok"
     assert "surprise" not in record
 
@@ -832,7 +881,8 @@ def test_an_old_v1_record_is_migrated(person: Callable[..., Person]) -> None:
     launch = me.launch()
     says(launch, "welcome to knee coach", "medical advice", "any osteoporosis")  # did steps before
     record = me.stored()
-    assert record["v"] == 2 and record["keep_going"] is True and record["pace"] == 1.5
+    assert record["v"] == SCHEMA_VERSION and record["keep_going"] is True
+    assert record["pace"] == 1.5
     assert "mode" not in record and "phase" not in record
 
 

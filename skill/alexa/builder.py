@@ -5,14 +5,22 @@ at the start of a session, the person's saved progress); one handler turns the r
 into an event and steps the coach; the response interceptor saves the new session state
 and writes progress once, only if it changed. When that first read failed, the session
 tries it again on a later turn, backing off (10 s, 20 s, ... at most 2 minutes apart), so a
-store that recovers mid-routine keeps the rest of the routine. Content is loaded and validated
-once, when the skill is built, so a content mistake fails at start-up rather than in someone's
-session.
+store that recovers mid-routine keeps the rest of the routine.
+
+The session keeps a copy of the stored record (and its version) in its attributes, so only its
+first turn reads. A write replaces only that version; when another session of the same person
+(another device, or this request delivered twice) wrote meanwhile, the store merges the two
+(:mod:`skill.store.merge`), and the session takes in the merged record: its copy becomes
+the merged one, and its state the preferences set last (:func:`~skill.coach.memory.adopted`).
+
+Content is loaded and validated once, when the skill is built, so a content mistake fails at
+start-up rather than in someone's session.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -31,7 +39,7 @@ from ask_sdk_model.services.api_client import ApiClient
 
 from skill.alexa import handlers, request_events
 from skill.alexa.api_client import LazyApiClient
-from skill.coach.memory import memory_from, progress_after
+from skill.coach.memory import adopted, memory_from, progress_after
 from skill.coach.state import State, fresh_state
 from skill.content.load import default_content
 from skill.content.records import Content
@@ -70,7 +78,7 @@ class LoadState(AbstractRequestInterceptor):
         raw = session.get(handlers.STATE_KEY)
         if getattr(request, "object_type", "") == "SessionEndedRequest" and not raw:
             return  # nothing was said in this session: nothing to settle
-        cached = _cached(session.get(MEMORY_KEY))
+        cached = _cached(session.get(MEMORY_KEY), turn.now)
         if cached is None:
             stored = self._load(envelope, turn.now, retries=0)
         elif cached.retry_at is not None and turn.now >= cached.retry_at:
@@ -81,6 +89,11 @@ class LoadState(AbstractRequestInterceptor):
         if state is None:  # a new session, or one whose state cannot be used: start afresh
             memory = memory_from(stored.progress, turn.now, stored.available)
             state = fresh_state(memory, self.content)
+        elif cached is not None and stored.available and not cached.available:
+            # The store is back. What this session did meanwhile is in its own copy, each part
+            # dated when it was set: merged with the record, the newer of each is kept.
+            stored = _recovered(cached.progress, stored)
+            state = adopted(state, stored.progress, turn.now, self.content)
         if cached is not None and stored.available and not cached.available:
             state = state._replace(remembers=True)  # the store is back: progress is kept again
         turn.stored, turn.before = stored, state
@@ -97,8 +110,9 @@ class LoadState(AbstractRequestInterceptor):
 class SaveState(AbstractResponseInterceptor):
     """New state → session attributes; progress → the store, once, only when it changed."""
 
-    def __init__(self, store: ProgressStore) -> None:
+    def __init__(self, store: ProgressStore, content: Content) -> None:
         self.store = store
+        self.content = content
 
     def process(self, handler_input: HandlerInput, response: Response | None) -> None:
         turn = handlers.scope(handler_input)
@@ -107,19 +121,22 @@ class SaveState(AbstractResponseInterceptor):
             return
         envelope = handler_input.request_envelope
         after = progress_after(stored.progress, state, reply, turn.now, state.next_at)
-        forgot = "forget" in reply.effects  # the delete already happened, in forget_effect
-        if not forgot:
-            self.store.save(envelope, stored, after)
+        # After "forget me" the rest of the session writes nothing: carrying on, or just
+        # saying stop, must not re-create the record the person asked to delete (the delete
+        # already happened, in forget_effect). Nor after another device's "forget me".
+        forgot = "forget" in reply.effects
+        if forgot:
+            kept = stored._replace(progress=after, available=False, retry_at=None)
+        else:
+            kept = self.store.save(envelope, stored, after, turn.now)
+        if kept.status == "merged":  # another session's news: take it in from the next turn
+            state = adopted(state, kept.progress, turn.now, self.content)
+        elif kept.status == "forgotten":
+            state = state._replace(remembers=False)
         session = handler_input.attributes_manager.session_attributes
         if session is not None:
             session[handlers.STATE_KEY] = state.to_dict()
-            # After "forget me" the rest of the session writes nothing: carrying on, or just
-            # saying stop, must not re-create the record the person asked to delete.
-            available = stored.available and not forgot
-            memory: dict[str, Any] = {"record": after.to_record(), "available": available}
-            if stored.retry_at is not None and not forgot:
-                memory.update(retry_at=stored.retry_at, retries=stored.retries)
-            session[MEMORY_KEY] = memory
+            session[MEMORY_KEY] = _memory(kept)
 
 
 def forget_effect(content: Content, store: ProgressStore) -> handlers.Effects:
@@ -187,16 +204,59 @@ _NO_DIALOG = frozenset(
 )
 
 
-def _cached(raw: Any) -> StoredProgress | None:
-    """The progress record a previous turn of this session left in session attributes."""
+def _memory(kept: StoredProgress) -> dict[str, Any]:
+    """What a turn leaves in session attributes for the next: the record as this session knows
+    it, the version it knows stored, and when to try the store again if it could not be read."""
+    memory: dict[str, Any] = {"record": kept.progress.to_record(), "available": kept.available}
+    if kept.version is not None:
+        memory["version"] = kept.version
+    if kept.retry_at is not None and not kept.available:
+        memory.update(retry_at=kept.retry_at, retries=kept.retries)
+    return memory
+
+
+MAX_RETRIES = 64
+MAX_VERSION = 2**53
+
+
+def _cached(raw: Any, now: float) -> StoredProgress | None:
+    """The progress record a previous turn of this session left in session attributes.
+
+    Session attributes come back from the device: every number is checked. A retry time that
+    is not a finite number, or lies further ahead than the longest back-off, is tried now or
+    at the longest back-off, so the store is never given up on and never echoed as ``inf``.
+    """
     if not isinstance(raw, dict) or "record" not in raw:
         return None
     loaded = Progress.load(raw["record"])
-    retry_at, retries = raw.get("retry_at"), raw.get("retries")
-    if not (isinstance(retry_at, (int, float)) and isinstance(retries, int)):
-        retry_at, retries = None, 0  # nothing to try again (or not a number we wrote)
     available = raw.get("available") is True
-    return StoredProgress(loaded.progress, available, loaded.status, retry_at, retries)
+    retry_at: float | None = None
+    retries = _int(raw.get("retries"), 0, MAX_RETRIES) or 0
+    if "retry_at" in raw and not available:
+        value = raw.get("retry_at")
+        retry_at = now
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            retry_at = min(float(value), now + RETRY_MAX_S)
+    version = _int(raw.get("version"), 0, MAX_VERSION)
+    return StoredProgress(loaded.progress, available, loaded.status, retry_at, retries, version)
+
+
+def _int(value: Any, low: int, high: int) -> int | None:
+    return (
+        value
+        if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+        else None
+    )
+
+
+def _recovered(mine: Progress, stored: StoredProgress) -> StoredProgress:
+    """The record read once the store came back, with what this session did meanwhile."""
+    from skill.store.merge import merge
+
+    merged = merge(mine, stored.progress)
+    if merged is None or merged == stored.progress:
+        return stored
+    return stored._replace(progress=merged, status="merged")
 
 
 def handled_intents(content: Content | None = None) -> frozenset[str]:
@@ -233,6 +293,6 @@ def build_skill(
     builder.add_request_handler(handlers.CanFulfillHandler(content))
     builder.add_request_handler(handlers.DeviceExceptionHandler())
     builder.add_request_handler(handlers.UnservedRequestHandler())  # last: anything else
-    builder.add_global_response_interceptor(SaveState(store))
+    builder.add_global_response_interceptor(SaveState(store, content))
     builder.add_exception_handler(handlers.CatchAllExceptionHandler(content))
     return builder.create()

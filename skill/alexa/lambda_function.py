@@ -46,9 +46,12 @@ def make_handler(skill: CustomSkill) -> Handler:
     """
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        bounded = within_depth(event)
         try:
+            if bounded is None:
+                raise SerializationException("the request nests too deeply")
             envelope = skill.serializer.deserialize(
-                payload=json.dumps(event), obj_type=RequestEnvelope
+                payload=json.dumps(bounded), obj_type=RequestEnvelope
             )
         except SerializationException:
             request = event.get("request") if isinstance(event, dict) else None
@@ -65,6 +68,42 @@ def make_handler(skill: CustomSkill) -> Handler:
         return serialized
 
     return handler
+
+
+MAX_DEPTH = 32
+"""How deeply a request may nest. Real envelopes nest about 8 deep; the SDK deserialises and
+deep-copies them recursively, and about 500 levels in the session attributes made that raise
+``RecursionError``. The web surface refuses the same depth with a 400 (``skill.web.app``)."""
+
+
+def within_depth(event: Any) -> Any:
+    """``event`` if it nests at most :data:`MAX_DEPTH` levels; else, when only its session
+    attributes are too deep, ``event`` without them (the turn starts from a fresh state);
+    else None (nothing in it can be read)."""
+    if not deeper_than(event, MAX_DEPTH):
+        return event
+    session = event.get("session") if isinstance(event, dict) else None
+    if isinstance(session, dict) and session.get("attributes"):
+        trimmed = {**event, "session": {**session, "attributes": {}}}
+        if not deeper_than(trimmed, MAX_DEPTH):
+            log.warning("session attributes nest too deeply: answered from a fresh state")
+            return trimmed
+    return None
+
+
+def deeper_than(value: Any, limit: int) -> bool:
+    """Whether JSON ``value`` has a list or object nested more than ``limit`` deep (the value
+    itself is at depth 1). Level by level, without recursion, looking only at containers."""
+    level = [value] if isinstance(value, (dict, list)) else []
+    for _ in range(limit):
+        inner: list[Any] = []
+        for item in level:
+            children = item.values() if isinstance(item, dict) else item
+            inner.extend(child for child in children if isinstance(child, (dict, list)))
+        if not inner:
+            return False
+        level = inner
+    return True
 
 
 def _session_of_another_skill(envelope: RequestEnvelope) -> bool:

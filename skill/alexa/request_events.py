@@ -37,15 +37,53 @@ def slot_id(request: Any, slot_name: str, content: Content) -> str | None:
     """
     slots = request.intent.slots if request.intent else None
     slot = (slots or {}).get(slot_name)
-    if slot is None or not slot.value:
+    heard = clean_slot(slot.value) if slot is not None else ""
+    if slot is None or not heard:
         return None
     resolutions = getattr(slot, "resolutions", None)
     for authority in getattr(resolutions, "resolutions_per_authority", None) or []:
         status = getattr(getattr(authority, "status", None), "code", None)
         if getattr(status, "value", status) == "ER_SUCCESS_MATCH" and authority.values:
-            return str(authority.values[0].value.id)
-    spoken = " ".join(str(slot.value).lower().replace("-", " ").split())
-    return content_lookup(content, slot_name).get(spoken, f"?{slot.value}")
+            resolved = str(getattr(authority.values[0].value, "id", None) or "")
+            if _is_model_id(resolved):
+                return resolved
+    spoken = " ".join(heard.lower().replace("-", " ").split())
+    return content_lookup(content, slot_name).get(spoken, f"?{heard}")
+
+
+def _is_model_id(value: str) -> bool:
+    """Shaped like an id of the interaction model ("knee_friction", "America/New_York")."""
+    return 0 < len(value) <= 64 and all(
+        ch.isascii() and (ch.isalnum() or ch in "_/+-") for ch in value
+    )
+
+
+MAX_SLOT_CHARS = 40
+"""The longest slot value kept: longer than any name the model has ("Cross-Fiber Friction",
+a time, a city), short enough to say back in a sentence."""
+_SLOT_PUNCTUATION = frozenset("'-.:")
+"""Besides letters and digits, what a name or a time may hold ("o'clock", "9:30", "St. Louis")."""
+
+
+def clean_slot(value: object) -> str:
+    """A slot value as it may be used and said back: letters, digits, a little punctuation.
+
+    Slot values are whatever the device heard, or whatever a caller put in the request. Every
+    other character (controls, NUL, U+FFFE/U+FFFF, lone surrogates, markup such as ``<`` and
+    ``&``) becomes a space, so no reply built from it can break the SSML, the card or the
+    screen's text; runs of spaces collapse, and the result is cut to :data:`MAX_SLOT_CHARS`
+    at a word boundary. Done once, where a value enters (:func:`slot_id`, :func:`slot_value`).
+    """
+    if not value:
+        return ""
+    text = str(value)[: MAX_SLOT_CHARS * 4]  # never scan more than could survive
+    kept = "".join(ch if ch.isalnum() or ch in _SLOT_PUNCTUATION else " " for ch in text)
+    words = kept.split()
+    while words and len(" ".join(words)) > MAX_SLOT_CHARS:
+        words.pop()
+    if not words and kept.split():  # one word longer than the bound: cut it
+        return kept.split()[0][:MAX_SLOT_CHARS]
+    return " ".join(words)
 
 
 def content_lookup(content: Content, slot_name: str) -> dict[str, str]:
@@ -71,8 +109,7 @@ APL_RUNTIME_ERROR = "Alexa.Presentation.APL.RuntimeError"
 def slot_value(request: IntentRequest, slot_name: str) -> str | None:
     """A slot's value as Alexa resolved it (built-in types such as ``AMAZON.TIME``)."""
     slot = ((request.intent.slots if request.intent else None) or {}).get(slot_name)
-    value = getattr(slot, "value", None)
-    return str(value) if value else None
+    return clean_slot(getattr(slot, "value", None)) or None
 
 
 def reminder_plan(request: IntentRequest) -> str:

@@ -1,7 +1,8 @@
 """The bridge between the coach's session state and the persistent progress record.
 
-Two pure functions: what the coach should know at the start of a session
-(:func:`memory_from`), and what the record should say after a turn (:func:`progress_after`).
+Three pure functions: what the coach should know at the start of a session
+(:func:`memory_from`), what the record should say after a turn (:func:`progress_after`), and
+what a session takes in when its record was merged with another session's (:func:`adopted`).
 Only routine position, preferences (knee, pace, speaking rate), the intro flag, completion
 times, the time zone and the reminder bookkeeping (offered when, answered how) cross this
 bridge; the coach's safety-check phase has no field to go into.
@@ -10,7 +11,8 @@ bridge; the coach's safety-check phase has no field to go into.
 from __future__ import annotations
 
 from skill.coach.habits import habits_from
-from skill.coach.state import ROUTINE, Memory, State
+from skill.coach.state import ROUTINE, Memory, State, fresh_state
+from skill.content.records import Content
 from skill.store.progress import Progress
 from skill.voice.reply import Reply
 
@@ -93,3 +95,31 @@ def _moved_or_stale(progress: Progress, position: tuple[str, int, int], now: flo
     """Worth recording: a new position, or activity at a resumed one after a long gap."""
     stored = (progress.routine, progress.technique, progress.step)
     return stored != position or not 0 <= now - progress.last_active < REFRESH_S
+
+
+def adopted(state: State, progress: Progress, now: float, content: Content) -> State:
+    """The session's state once its record was merged with another session's (``progress``).
+
+    The merged record keeps whichever of each preference was set last, on any device; the
+    session takes those in, so that its next turn neither says nor writes back an older one.
+    Counts and what was learned are added up. A routine under way keeps its own position and
+    knee, though: that is what this session is doing, and its next step is the newest news.
+    """
+    seed = fresh_state(memory_from(progress, now), content)
+    learned = state.learned + tuple(t for t in seed.learned if t not in state.learned)
+    changes = {
+        "keep_going": seed.keep_going,
+        "pace": seed.pace,
+        "rate": seed.rate,
+        "habits": seed.habits,
+        "tz": seed.tz or state.tz,
+        "reminders": seed.reminders,
+        "offered": max(state.offered, seed.offered),
+        "heard_intro": state.heard_intro or seed.heard_intro,
+        "returning": state.returning or seed.returning,
+        "learned": learned,
+        "usual": seed.usual or state.usual,
+    }
+    if state.phase != ROUTINE and seed.side is not None:
+        changes["side"] = seed.side
+    return state._replace(**changes)

@@ -21,10 +21,14 @@ reject that, the client is built the standard way instead, with a warning.
   has not swept yet. Both count from the request's own timestamp (Alexa's clock, like every
   other time the skill keeps), the adapter's clock only when a request has none;
 * the record crosses the wire as DynamoDB's typed JSON (``{"S": ...}``, ``{"N": ...}``); the
-  conversion here covers exactly the JSON types a record holds.
+  conversion here covers exactly the JSON types a record holds;
+* each item carries a ``version`` (a random number per write); :meth:`write` is a ``PutItem``
+  with a ``ConditionExpression`` on it, so a write replaces only the version its session read,
+  and ``ConditionalCheckFailedException`` becomes :class:`~skill.store.base.WriteConflict`. An
+  item written before versions has none and counts as version 0.
 
 Table: ``{table}``, partition key ``id`` (String), no sort key, TTL attribute ``expires_at``;
-items are ``{"id": <HMAC hex>, "attributes": {...}, "expires_at": <int>}``.
+items are ``{"id": <HMAC hex>, "attributes": {...}, "expires_at": <int>, "version": <int>}``.
 
 Calls are bounded: connect and read timeouts of ``timeout_s`` and two attempts in total
 (botocore "standard" retry mode, which also backs off on throttling).
@@ -39,11 +43,17 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.exceptions import PersistenceException
 from ask_sdk_model.request_envelope import RequestEnvelope
 
-from skill.store.base import RETENTION_S, CorruptRecordError
+from skill.store.base import (
+    NO_RECORD,
+    RETENTION_S,
+    CorruptRecordError,
+    VersionedAdapter,
+    WriteConflict,
+    new_version,
+)
 from skill.store.userkey import Keygen
 from skill.voice.timing import request_time
 
@@ -52,6 +62,7 @@ log = logging.getLogger(__name__)
 PARTITION_KEY = "id"
 ATTRIBUTES = "attributes"
 TTL_ATTRIBUTE = "expires_at"
+VERSION = "version"
 MAX_ATTEMPTS = 2
 
 
@@ -137,8 +148,8 @@ class _KnownServices:
         return iter(self._list_all())
 
 
-class DynamoDbProgressAdapter(AbstractPersistenceAdapter):
-    """ASK SDK persistence adapter over one table; raises ``PersistenceException``."""
+class DynamoDbProgressAdapter(VersionedAdapter):
+    """Versioned persistence adapter over one table; raises ``PersistenceException``."""
 
     def __init__(
         self,
@@ -155,28 +166,65 @@ class DynamoDbProgressAdapter(AbstractPersistenceAdapter):
         self._retention_s = retention_s
         self._clock = clock
 
-    def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, object]:
+    def read(self, request_envelope: RequestEnvelope) -> tuple[dict[str, object], int]:
         key = self._key(request_envelope)
         item = self._call("get_item", Key=key, ConsistentRead=True).get("Item")
         if not isinstance(item, dict):
-            return {}
-        expires_at = from_typed(item.get(TTL_ATTRIBUTE, {"NULL": True}))
-        if isinstance(expires_at, (int, float)) and expires_at <= self._now(request_envelope):
-            return {}
-        attributes = from_typed(item.get(ATTRIBUTES, {"NULL": True}))
+            return {}, NO_RECORD
+        try:
+            found = from_typed(item.get(VERSION, {"N": "0"}))
+        except CorruptRecordError:
+            found = None  # not a number: a write replaces the item as it would an old one
+        version = found if isinstance(found, int) and found > 0 else NO_RECORD
+        try:
+            expires_at = from_typed(item.get(TTL_ATTRIBUTE, {"NULL": True}))
+            if isinstance(expires_at, (int, float)) and expires_at <= self._now(request_envelope):
+                return {}, version  # expired, not yet swept: a write replaces this version
+            attributes = from_typed(item.get(ATTRIBUTES, {"NULL": True}))
+        except CorruptRecordError as error:
+            raise CorruptRecordError(str(error), version) from error
         if not isinstance(attributes, dict):
-            raise CorruptRecordError(f"item has no {ATTRIBUTES!r} map")
-        return attributes
+            raise CorruptRecordError(f"item has no {ATTRIBUTES!r} map", version)
+        return attributes, version
+
+    def write(
+        self, request_envelope: RequestEnvelope, attributes: dict[str, object], expected: int
+    ) -> int:
+        version = new_version()
+        condition: dict[str, Any] = {"ExpressionAttributeNames": {"#v": VERSION}}
+        if expected == NO_RECORD:  # no item, or one from before versions (or not a number)
+            condition["ConditionExpression"] = (
+                "attribute_not_exists(#v) OR NOT attribute_type(#v, :n)"
+            )
+            condition["ExpressionAttributeValues"] = {":n": {"S": "N"}}
+        else:
+            condition["ConditionExpression"] = "#v = :v"
+            condition["ExpressionAttributeValues"] = {":v": {"N": str(expected)}}
+        try:
+            self._call(
+                "put_item", Item=self._item(request_envelope, attributes, version), **condition
+            )
+        except PersistenceException as error:
+            if _code(error) == "ConditionalCheckFailedException":
+                raise WriteConflict("the record changed since it was read") from error
+            raise
+        return version
 
     def save_attributes(
         self, request_envelope: RequestEnvelope, attributes: dict[str, object]
     ) -> None:
-        item = {
+        """Write unconditionally (the SDK's interface): whatever is stored is replaced."""
+        self._call("put_item", Item=self._item(request_envelope, attributes, new_version()))
+
+    def _item(
+        self, request_envelope: RequestEnvelope, attributes: dict[str, object], version: int
+    ) -> dict[str, Any]:
+        return {
             **self._key(request_envelope),
             ATTRIBUTES: to_typed(attributes),
             TTL_ATTRIBUTE: {"N": str(int(self._now(request_envelope) + self._retention_s))},
+            VERSION: {"N": str(version)},
         }
-        self._call("put_item", Item=item)
 
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
         self._call("delete_item", Key=self._key(request_envelope))
@@ -195,6 +243,13 @@ class DynamoDbProgressAdapter(AbstractPersistenceAdapter):
         except Exception as error:  # botocore's errors, classified by name in skill.store
             raise PersistenceException(f"DynamoDB {operation} failed: {error}") from error
         return response
+
+
+def _code(error: BaseException) -> str | None:
+    """The DynamoDB error code behind a failed call, if botocore gave one."""
+    response = getattr(error.__cause__, "response", None)
+    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+    return code if isinstance(code, str) else None
 
 
 def make_dynamodb_adapter(

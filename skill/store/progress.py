@@ -16,16 +16,26 @@ Pure Python: no ASK SDK, no I/O, time passed in as epoch seconds.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 from typing import Any, Literal
 
 from skill.record import Record
+from skill.store.stamps import GROUPS, Stamps
+from skill.store.values import (
+    MAX_EPOCH,
+    MAX_TIME_ZONE_CHARS,
+    bool_or_none,
+    float_in,
+    int_in,
+    is_time_zone_name,
+)
 
-SCHEMA_VERSION = 2
-"""Version written by :meth:`Progress.to_record`. v1 was the design sketch's session-state shape."""
+__all__ = ["MAX_TIME_ZONE_CHARS", "is_time_zone_name"]  # kept importable from here
+
+SCHEMA_VERSION = 3
+"""Version written by :meth:`Progress.to_record`. v1 was the design sketch's session-state shape;
+v2 the flat record; v3 adds when each part was set (``at``) and when the record began (``born``)."""
 
 DAY_S = 24 * 3600
 RESUME_MAX_AGE_S = 7 * DAY_S
@@ -45,7 +55,6 @@ RATE_RANGE = (0.5, 2.0)
 REMINDER_CHOICES = ("set", "declined")
 MAX_INDEX = 999
 MAX_COMPLETED = 1_000_000
-MAX_EPOCH = 2**40
 MAX_LEARNED = 32
 """Technique ids kept for tapering introductions (the content has six)."""
 _ROUTINE_ID = r"[A-Za-z0-9_-]{1,64}"
@@ -70,6 +79,8 @@ ALLOWED_KEYS = frozenset(
         "time_zone",
         "reminders",
         "offered_at",
+        "at",
+        "born",
     }
 )
 """Every key a stored record may have. The persistence layer drops anything else on write."""
@@ -118,6 +129,12 @@ class Progress(Record):
     either way the skill stops offering one. None: never answered."""
     offered_at: int = 0
     """Epoch seconds of the last reminder offer (at most one a week); 0 when never offered."""
+    set_at: Stamps = Stamps()
+    """When each part was last set (:mod:`skill.store.stamps`), for merging two sessions' writes."""
+    born: int = 0
+    """When the record was first written (epoch seconds); 0 until it is (or, for a record from
+    before v3, not known). A record with another ``born`` than the one a session read is a new
+    record: the one it read was deleted."""
 
     def _check(self) -> None:
         problems = _problems(self)
@@ -133,11 +150,13 @@ class Progress(Record):
             return Loaded(cls(), "empty")
         if not isinstance(record, Mapping):
             return Loaded(cls(), "reset")
-        version = _int_in(record.get("v"), 1, 10_000)
+        version = int_in(record.get("v"), 1, 10_000)
         if version is None:
             return Loaded(cls(), "reset")
         fields = _migrate_v1(record) if version == 1 else dict(record)
         progress, repaired = _parse_current(fields)
+        if version < 3:  # no times yet: the position dates from the last activity
+            progress = progress._replace(set_at=Stamps(position=progress.last_active))
         if version != SCHEMA_VERSION:
             return Loaded(progress, "migrated")
         return Loaded(progress, "repaired" if repaired else "ok")
@@ -167,6 +186,8 @@ class Progress(Record):
             "time_zone": self.time_zone,
             "reminders": self.reminders,
             "offered_at": self.offered_at,
+            "at": self.set_at.to_record(),
+            "born": self.born,
         }
         assert record.keys() <= ALLOWED_KEYS
         return record
@@ -241,6 +262,22 @@ class Progress(Record):
         """They have now heard the full introduction and disclaimer."""
         return self if self.heard_intro else self._replace(heard_intro=True)
 
+    def stamped(self, before: Progress, now: float) -> Progress:
+        """This record with the time ``now`` on every part that differs from ``before``.
+
+        ``before`` is what the session knew was stored, and this the same record after a turn.
+        A part the turn left alone keeps the time it had, so a merge with another session's
+        newer setting of it takes theirs; a part it changed is dated later than the value it
+        replaced (even on a clock behind the one that set that value).
+        """
+        known = before.set_at
+        stamps = {
+            group: min(max(int(now), getattr(known, group) + 1), MAX_EPOCH)
+            for group, fields in GROUPS.items()
+            if any(getattr(before, name) != getattr(self, name) for name in fields)
+        }
+        return self._replace(set_at=self.set_at._replace(**stamps)) if stamps else self
+
     def touched(self, now: float) -> Progress:
         """Mark activity, at minute granularity so that idle turns leave the record unchanged."""
         stamp = int(now)
@@ -282,7 +319,7 @@ def _parse_current(record: Mapping[str, Any]) -> tuple[Progress, frozenset[str]]
     completions, bad_completions = _completions(record.get("completions"))
     if bad_completions:
         repaired.add("completions")
-    completed = take("completed", _int_in(record.get("completed"), 0, MAX_COMPLETED), 0)
+    completed = take("completed", int_in(record.get("completed"), 0, MAX_COMPLETED), 0)
     last_routine = _last_routine(record, routine, completed)
     if last_routine is None and record.get("last_routine") is not None:
         repaired.add("last_routine")
@@ -291,23 +328,28 @@ def _parse_current(record: Mapping[str, Any]) -> tuple[Progress, frozenset[str]]
         repaired.add("learned")
     time_zone = _choice(record, "time_zone", is_time_zone_name, repaired)
     reminders = _choice(record, "reminders", REMINDER_CHOICES.__contains__, repaired)
+    set_at, bad_stamps = Stamps.parse(record.get("at", {}))
+    if bad_stamps:
+        repaired.add("at")
     progress = Progress(
         routine=routine,
         technique=technique,
         step=step,
         side=side,
-        keep_going=take("keep_going", _bool(record.get("keep_going")), base.keep_going),
-        pace=take("pace", _float_in(record.get("pace"), *PACE_RANGE), base.pace),
-        heard_intro=take("heard_intro", _bool(record.get("heard_intro")), base.heard_intro),
+        keep_going=take("keep_going", bool_or_none(record.get("keep_going")), base.keep_going),
+        pace=take("pace", float_in(record.get("pace"), *PACE_RANGE), base.pace),
+        heard_intro=take("heard_intro", bool_or_none(record.get("heard_intro")), base.heard_intro),
         completed_routines=completed,
         completions=completions,
-        last_active=take("last_active", _int_in(record.get("last_active"), 0, MAX_EPOCH), 0),
+        last_active=take("last_active", int_in(record.get("last_active"), 0, MAX_EPOCH), 0),
         last_routine=last_routine,
         learned=learned,
-        rate=take("rate", _float_in(record.get("rate"), *RATE_RANGE), base.rate),
+        rate=take("rate", float_in(record.get("rate"), *RATE_RANGE), base.rate),
         time_zone=time_zone,
         reminders=reminders,
-        offered_at=take("offered_at", _int_in(record.get("offered_at"), 0, MAX_EPOCH), 0),
+        offered_at=take("offered_at", int_in(record.get("offered_at"), 0, MAX_EPOCH), 0),
+        set_at=set_at,
+        born=take("born", int_in(record.get("born"), 0, MAX_EPOCH), 0),
     )
     return progress, frozenset(repaired)
 
@@ -328,8 +370,8 @@ def _position(record: Mapping[str, Any]) -> tuple[str | None, int, int]:
     routine = record.get("routine")
     if not isinstance(routine, str) or not re.fullmatch(_ROUTINE_ID, routine):
         return None, 0, 0
-    technique = _int_in(record.get("technique", 0), 0, MAX_INDEX)
-    step = _int_in(record.get("step", 0), 0, MAX_INDEX)
+    technique = int_in(record.get("technique", 0), 0, MAX_INDEX)
+    step = int_in(record.get("step", 0), 0, MAX_INDEX)
     if technique is None or step is None:
         return None, 0, 0
     return routine, technique, step
@@ -360,7 +402,7 @@ def _completions(value: object) -> tuple[tuple[int, ...], bool]:
         return (), False
     if not isinstance(value, (list, tuple)):
         return (), True
-    stamps = [_int_in(v, 0, MAX_EPOCH) for v in value]
+    stamps = [int_in(v, 0, MAX_EPOCH) for v in value]
     good = sorted(s for s in stamps if s is not None)
     return tuple(good[-MAX_COMPLETIONS_KEPT:]), len(good) != len(stamps)
 
@@ -374,44 +416,12 @@ def _migrate_v1(record: Mapping[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _bool(value: object) -> bool | None:
-    return value if isinstance(value, bool) else None
-
-
-def _int_in(value: object, low: int, high: int) -> int | None:
-    """An integer in [low, high] from int, integral float or Decimal (DynamoDB numbers)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        return None
-    if isinstance(value, int):
-        number = value
-    elif _is_integral(value):
-        number = int(value)
-    else:
-        return None
-    return number if low <= number <= high else None
-
-
-def _is_integral(value: float | Decimal) -> bool:
-    if isinstance(value, Decimal):
-        return value.is_finite() and value == value.to_integral_value()
-    return math.isfinite(value) and value.is_integer()
-
-
-def _float_in(value: object, low: float, high: float) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        return None
-    if isinstance(value, Decimal) and not value.is_finite():
-        return None
-    number = float(value)
-    return number if math.isfinite(number) and low <= number <= high else None
-
-
 def _problems(p: Progress) -> list[str]:
     """Invariants, checked on construction so that a bad value fails where it is made."""
     problems = []
     if p.routine is not None and not re.fullmatch(_ROUTINE_ID, p.routine):
         problems.append(f"routine id {p.routine!r}")
-    if _int_in(p.technique, 0, MAX_INDEX) is None or _int_in(p.step, 0, MAX_INDEX) is None:
+    if int_in(p.technique, 0, MAX_INDEX) is None or int_in(p.step, 0, MAX_INDEX) is None:
         problems.append("technique/step must be integers 0..999")
     if p.routine is None and (p.technique, p.step) != (0, 0):
         problems.append("a position without a routine")
@@ -419,15 +429,15 @@ def _problems(p: Progress) -> list[str]:
         problems.append(f"side {p.side!r}")
     if not isinstance(p.keep_going, bool) or not isinstance(p.heard_intro, bool):
         problems.append("keep_going/heard_intro must be bool")
-    if _float_in(p.pace, *PACE_RANGE) is None:
+    if float_in(p.pace, *PACE_RANGE) is None:
         problems.append(f"pace {p.pace!r} outside {PACE_RANGE}")
-    if _int_in(p.completed_routines, 0, MAX_COMPLETED) is None:
+    if int_in(p.completed_routines, 0, MAX_COMPLETED) is None:
         problems.append("completed_routines")
     if len(p.completions) > MAX_COMPLETIONS_KEPT or any(
-        _int_in(t, 0, MAX_EPOCH) is None for t in p.completions
+        int_in(t, 0, MAX_EPOCH) is None for t in p.completions
     ):
         problems.append("completions")
-    if _int_in(p.last_active, 0, MAX_EPOCH) is None:
+    if int_in(p.last_active, 0, MAX_EPOCH) is None:
         problems.append("last_active")
     if p.last_routine is not None and not re.fullmatch(_ROUTINE_ID, p.last_routine):
         problems.append(f"last_routine {p.last_routine!r}")
@@ -435,32 +445,18 @@ def _problems(p: Progress) -> list[str]:
         isinstance(t, str) and re.fullmatch(_ROUTINE_ID, t) for t in p.learned
     ):
         problems.append("learned")
-    if _float_in(p.rate, *RATE_RANGE) is None:
+    if float_in(p.rate, *RATE_RANGE) is None:
         problems.append(f"rate {p.rate!r} outside {RATE_RANGE}")
     if p.time_zone is not None and not is_time_zone_name(p.time_zone):
         problems.append(f"time zone {p.time_zone!r}")
     if p.reminders is not None and p.reminders not in REMINDER_CHOICES:
         problems.append(f"reminders {p.reminders!r}")
-    if _int_in(p.offered_at, 0, MAX_EPOCH) is None:
+    if int_in(p.offered_at, 0, MAX_EPOCH) is None:
         problems.append("offered_at")
+    if not isinstance(p.set_at, Stamps) or int_in(p.born, 0, MAX_EPOCH) is None:
+        problems.append("set_at/born")
     return problems
 
 
 _BLANK = Progress()
 """Every field's default, for parsing (made once the checks above exist)."""
-
-
-_TIME_ZONE = r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2}"
-"""An IANA-shaped name; compiled (and cached by ``re``) the first time a name is checked."""
-
-
-MAX_TIME_ZONE_CHARS = 64
-
-
-def is_time_zone_name(value: object) -> bool:
-    """Shaped like an IANA time zone name ("America/New_York"), whether or not it exists."""
-    return (
-        isinstance(value, str)
-        and len(value) <= MAX_TIME_ZONE_CHARS
-        and re.fullmatch(_TIME_ZONE, value) is not None
-    )

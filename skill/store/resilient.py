@@ -3,8 +3,10 @@
 Three layers, each with one job:
 
 * backends (:mod:`skill.store.sqlite`, :mod:`skill.store.dynamodb`): the ASK SDK's three-method
-  ``AbstractPersistenceAdapter``, keyed by :func:`skill.store.userkey.user_keygen` (an HMAC of the
-  user ID with the deployment's secret); they raise on failure;
+  ``AbstractPersistenceAdapter`` plus a versioned read and a conditional write
+  (:class:`~skill.store.base.VersionedAdapter`), keyed by
+  :func:`skill.store.userkey.user_keygen` (an HMAC of the user ID with the deployment's
+  secret); they raise on failure. A plain SDK adapter still works, last writer wins;
 * :class:`ResilientAdapter`: the fault boundary and the privacy gate. It never raises, turns
   failures into "no saved progress", logs one warning per kind of failure without the user ID,
   and drops any key outside :data:`skill.store.progress.ALLOWED_KEYS` before it reaches a backend;
@@ -28,8 +30,10 @@ from typing import TYPE_CHECKING, Any
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_model.request_envelope import RequestEnvelope
 
-from skill.store.base import CorruptRecordError
+from skill.record import Record
+from skill.store.base import CorruptRecordError, VersionedAdapter, WriteConflict
 from skill.store.progress import ALLOWED_KEYS
+from skill.store.stamps import GROUPS
 
 if TYPE_CHECKING:
     from skill.store.userkey import Keygen
@@ -110,6 +114,16 @@ def _classify_one(error: BaseException) -> str:
     return "error"
 
 
+class Written(Record):
+    """How a write went: ``saved`` (with the new ``version``), or refused because another write
+    came first (``conflict``), or failed (neither)."""
+
+    saved: bool
+    conflict: bool = False
+    version: int | None = None
+    """The version now stored (None: the backend keeps no versions)."""
+
+
 class ResilientAdapter(AbstractPersistenceAdapter):
     """Any adapter, made safe: failures become "nothing saved" and one warning, never a crash.
 
@@ -150,26 +164,64 @@ class ResilientAdapter(AbstractPersistenceAdapter):
 
     def try_get(self, request_envelope: RequestEnvelope) -> tuple[dict[str, object], bool]:
         """The stored attributes and whether the store answered (False: treat as unknown)."""
+        attributes, _, available = self.try_read(request_envelope)
+        return attributes, available
+
+    def try_read(
+        self, request_envelope: RequestEnvelope
+    ) -> tuple[dict[str, object], int | None, bool]:
+        """The stored attributes, their version (None: the backend keeps none) and whether the
+        store answered (False: treat as unknown)."""
         started = self._clock()
+        version: int | None = None
         try:
-            attributes = self.inner.get_attributes(request_envelope)
+            if isinstance(self.inner, VersionedAdapter):
+                attributes, version = self.inner.read(request_envelope)
+            else:
+                attributes = self.inner.get_attributes(request_envelope)
             if not isinstance(attributes, dict):
                 raise CorruptRecordError(f"stored attributes are a {type(attributes).__name__}")
         except Exception as error:
             kind = classify(error)
             self._warn("get", kind, request_envelope, error)
-            # A corrupt record means the store works: answer "nothing saved" so it gets rewritten.
-            return {}, kind == "corrupt"
+            # A corrupt record means the store works: answer "nothing saved" so it gets rewritten
+            # (over the version that is there, when the backend could say which).
+            version = error.version if isinstance(error, CorruptRecordError) else None
+            return {}, version, kind == "corrupt"
         self._check_slow("get", started, request_envelope)
-        return attributes, True
+        return attributes, version, True
 
     def try_save(self, request_envelope: RequestEnvelope, attributes: Mapping[str, object]) -> bool:
-        """Write only allowed keys; True when the store accepted the write."""
-        allowed = {k: v for k, v in attributes.items() if k in ALLOWED_KEYS}
-        if len(allowed) != len(attributes):
-            dropped = sorted(str(k) for k in attributes if k not in ALLOWED_KEYS)
-            log.error("refused to store keys outside the allow-list: %s", ", ".join(dropped))
+        """Write only allowed keys, whatever is stored; True when the store accepted the write."""
+        allowed = _allowed(attributes)
         return self._attempt("save", request_envelope, self.inner.save_attributes, allowed)
+
+    def try_write(
+        self,
+        request_envelope: RequestEnvelope,
+        attributes: Mapping[str, object],
+        expected: int | None,
+    ) -> Written:
+        """Write only allowed keys, over version ``expected`` only (see
+        :meth:`~skill.store.base.VersionedAdapter.write`); ``expected`` None means the version
+        is not known, which is a conflict (read first). A backend without versions just writes.
+        """
+        if not isinstance(self.inner, VersionedAdapter):
+            return Written(saved=self.try_save(request_envelope, attributes))
+        if expected is None:
+            return Written(saved=False, conflict=True)
+        inner, allowed = self.inner, _allowed(attributes)
+        started = self._clock()
+        try:
+            version = inner.write(request_envelope, allowed, expected)
+        except WriteConflict:
+            self._check_slow("save", started, request_envelope)
+            return Written(saved=False, conflict=True)
+        except Exception as error:
+            self._warn("save", classify(error), request_envelope, error)
+            return Written(saved=False)
+        self._check_slow("save", started, request_envelope)
+        return Written(saved=True, version=version)
 
     def try_delete(self, request_envelope: RequestEnvelope) -> bool:
         """True when the record is gone (or never existed)."""
@@ -233,3 +285,17 @@ class ResilientAdapter(AbstractPersistenceAdapter):
             return self._keygen(envelope)[:8]
         except Exception:
             return "unknown"
+
+
+def _allowed(attributes: Mapping[str, object]) -> dict[str, object]:
+    """Only the allow-listed keys (and in ``at``, only the parts' names): the privacy gate."""
+    allowed = {k: v for k, v in attributes.items() if k in ALLOWED_KEYS}
+    stamps = allowed.get("at")
+    if isinstance(stamps, Mapping):
+        allowed["at"] = {k: v for k, v in stamps.items() if k in GROUPS}
+    dropped = sorted(str(k) for k in attributes if k not in ALLOWED_KEYS)
+    if isinstance(stamps, Mapping):
+        dropped += sorted(f"at.{k}" for k in stamps if k not in GROUPS)
+    if dropped:
+        log.error("refused to store keys outside the allow-list: %s", ", ".join(dropped))
+    return allowed

@@ -6,9 +6,11 @@ What makes that safe:
 * WAL journal: readers never block the writer and the writer never blocks readers;
 * ``busy_timeout``: a writer waiting for another writer's lock retries inside SQLite for up to
   the store timeout instead of failing with "database is locked";
-* every operation is one autocommitted statement (the write an atomic ``INSERT ... ON CONFLICT
-  DO UPDATE``), so no transaction ever needs to upgrade a read lock to a write lock, the one
-  case ``busy_timeout`` cannot help with;
+* every operation is one autocommitted statement, so no transaction ever needs to upgrade a
+  read lock to a write lock, the one case ``busy_timeout`` cannot help with. A write is a
+  compare-and-set in that one statement: ``UPDATE ... WHERE key = ? AND version = ?`` (or, for
+  a record not there yet, ``INSERT ... ON CONFLICT DO UPDATE ... WHERE version = 0``), and a
+  write that changed no row met another's write first (:class:`~skill.store.base.WriteConflict`);
 * one connection per thread and per process (re-opened after ``fork``), because a SQLite
   connection must not be shared across either.
 
@@ -31,8 +33,12 @@ Schema (one table, created on first use)::
         key        TEXT PRIMARY KEY,  -- HMAC-SHA256 hex of the Alexa user ID (skill.store.userkey)
         attributes TEXT NOT NULL,     -- JSON object, keys from skill.store.progress.ALLOWED_KEYS
         updated_at REAL NOT NULL,     -- epoch seconds of the last write
-        expires_at INTEGER NOT NULL   -- epoch seconds; the row is ignored and purged after it
+        expires_at INTEGER NOT NULL,  -- epoch seconds; the row is ignored and purged after it
+        version    INTEGER NOT NULL DEFAULT 0  -- random per write; 0: written before versions
     )
+
+A file made before versions gets the ``version`` column when it is opened (its rows read as
+version 0, which a write may replace as it would a missing record).
 """
 
 from __future__ import annotations
@@ -46,11 +52,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.exceptions import PersistenceException
 from ask_sdk_model.request_envelope import RequestEnvelope
 
-from skill.store.base import RETENTION_S, CorruptRecordError
+from skill.store.base import (
+    NO_RECORD,
+    RETENTION_S,
+    CorruptRecordError,
+    VersionedAdapter,
+    WriteConflict,
+    new_version,
+)
 from skill.store.userkey import Keygen
 
 log = logging.getLogger(__name__)
@@ -60,15 +72,25 @@ CREATE TABLE IF NOT EXISTS progress (
     key        TEXT PRIMARY KEY,
     attributes TEXT NOT NULL,
     updated_at REAL NOT NULL,
-    expires_at INTEGER NOT NULL
+    expires_at INTEGER NOT NULL,
+    version    INTEGER NOT NULL DEFAULT 0
 )
 """
+_ADD_VERSION = "ALTER TABLE progress ADD COLUMN version INTEGER NOT NULL DEFAULT 0"
+_READ = "SELECT attributes, expires_at, version FROM progress WHERE key = ?"
+_READ_UNVERSIONED = "SELECT attributes, expires_at, 0 FROM progress WHERE key = ?"
 _UPSERT = """
-INSERT INTO progress (key, attributes, updated_at, expires_at) VALUES (?, ?, ?, ?)
+INSERT INTO progress (key, attributes, updated_at, expires_at, version) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (key) DO UPDATE SET
     attributes = excluded.attributes,
     updated_at = excluded.updated_at,
-    expires_at = excluded.expires_at
+    expires_at = excluded.expires_at,
+    version = excluded.version
+"""
+_INSERT_IF_NONE = _UPSERT + "WHERE progress.version = 0"
+_UPDATE_IF = """
+UPDATE progress SET attributes = ?, updated_at = ?, expires_at = ?, version = ?
+WHERE key = ? AND version = ?
 """
 _DAMAGED = ("file is not a database", "database disk image is malformed")
 _READ_ONLY = ("readonly", "read-only")
@@ -83,8 +105,8 @@ class _Connection:
         self.pid = os.getpid()
 
 
-class SqliteAdapter(AbstractPersistenceAdapter):
-    """ASK SDK persistence adapter over one SQLite file; raises ``PersistenceException``."""
+class SqliteAdapter(VersionedAdapter):
+    """Versioned persistence adapter over one SQLite file; raises ``PersistenceException``."""
 
     def __init__(
         self,
@@ -103,31 +125,58 @@ class SqliteAdapter(AbstractPersistenceAdapter):
         self._local = threading.local()
         self._repair_lock = threading.Lock()
 
-    def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, object]:
+    def read(self, request_envelope: RequestEnvelope) -> tuple[dict[str, object], int]:
         key = self._keygen(request_envelope)
-        row = self._run(
-            "read", "SELECT attributes, expires_at FROM progress WHERE key = ?", (key,)
-        ).fetchone()
-        if row is None or row[1] <= self._clock():
-            return {}
+        try:
+            row = self._run("read", _READ, (key,)).fetchone()
+        except PersistenceException as error:
+            if "no such column: version" not in str(error):
+                raise
+            # A file from before versions that could not be upgraded (it is read-only).
+            row = self._run("read", _READ_UNVERSIONED, (key,)).fetchone()
+        if row is None:
+            return {}, NO_RECORD
+        version = row[2] if isinstance(row[2], int) else NO_RECORD
+        if row[1] <= self._clock():
+            return {}, version  # expired: nothing to read, but a write replaces this version
         try:
             attributes = json.loads(row[0])
         except (TypeError, ValueError) as error:
-            raise CorruptRecordError("stored progress is not valid JSON") from error
+            raise CorruptRecordError("stored progress is not valid JSON", version) from error
         if not isinstance(attributes, dict):
-            raise CorruptRecordError(f"stored progress is a {type(attributes).__name__}")
-        return attributes
+            kind = type(attributes).__name__
+            raise CorruptRecordError(f"stored progress is a {kind}", version)
+        return attributes, version
+
+    def write(
+        self, request_envelope: RequestEnvelope, attributes: dict[str, object], expected: int
+    ) -> int:
+        key, text, now, expires = self._row(request_envelope, attributes)
+        version = new_version()
+        if expected == NO_RECORD:
+            changed = self._run("write", _INSERT_IF_NONE, (key, text, now, expires, version))
+        else:
+            changed = self._run("write", _UPDATE_IF, (text, now, expires, version, key, expected))
+        if changed.rowcount != 1:
+            raise WriteConflict("the record changed since it was read")
+        return version
 
     def save_attributes(
         self, request_envelope: RequestEnvelope, attributes: dict[str, object]
     ) -> None:
-        key = self._keygen(request_envelope)
+        """Write unconditionally (the SDK's interface): whatever is stored is replaced."""
+        key, text, now, expires = self._row(request_envelope, attributes)
+        self._run("write", _UPSERT, (key, text, now, expires, new_version()))
+
+    def _row(
+        self, request_envelope: RequestEnvelope, attributes: dict[str, object]
+    ) -> tuple[str, str, float, int]:
         try:
             text = json.dumps(attributes, separators=(",", ":"), allow_nan=False, sort_keys=True)
         except (TypeError, ValueError) as error:
             raise PersistenceException(f"progress is not JSON-serialisable: {error}") from error
         now = self._clock()
-        self._run("write", _UPSERT, (key, text, now, int(now + self._retention_s)))
+        return self._keygen(request_envelope), text, now, int(now + self._retention_s)
 
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
         self._run("delete", "DELETE FROM progress WHERE key = ?", (self._keygen(request_envelope),))
@@ -196,6 +245,7 @@ class SqliteAdapter(AbstractPersistenceAdapter):
                 self._enable_wal(conn)
                 conn.execute("PRAGMA synchronous = NORMAL")
                 conn.execute(_SCHEMA)
+                _add_version_column(conn)
                 conn.execute("DELETE FROM progress WHERE expires_at <= ?", (int(self._clock()),))
             except sqlite3.OperationalError as error:
                 if not _read_only(error):
@@ -284,6 +334,19 @@ class SqliteAdapter(AbstractPersistenceAdapter):
                 if "locked" not in str(error) or time.monotonic() >= deadline:
                     raise
                 time.sleep(0.005)
+
+
+def _add_version_column(conn: sqlite3.Connection) -> None:
+    """Give a file made before versions its ``version`` column (once; another process may be
+    doing the same at this moment, and one of the two finds the column already there)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(progress)")}
+    if "version" in columns:
+        return
+    try:
+        conn.execute(_ADD_VERSION)
+    except sqlite3.OperationalError as error:
+        if "duplicate column" not in str(error):
+            raise
 
 
 def _damaged(error: sqlite3.DatabaseError) -> bool:

@@ -130,3 +130,57 @@ def test_the_init_phase_runs_without_the_collector_and_leaves_it_on() -> None:
         timeout=60,
     )
     assert json.loads(done.stdout) == [True, False, True, True]
+
+
+# ---- issue 23: requests that nest too deeply ----------------------------------------------------
+
+
+def nested(levels: int) -> dict[str, Any]:
+    """An object ``levels`` deep, built without recursion."""
+    root: dict[str, Any] = {}
+    inner = root
+    for _ in range(levels - 1):
+        inner["x"] = {}
+        inner = inner["x"]
+    return root
+
+
+def _help_in_a_session(lambda_handler: Any, attributes: dict[str, Any]) -> dict[str, Any]:
+    """Help, in a session whose attributes (state after a launch) carry ``attributes`` too."""
+    from skill.local.envelopes import Session
+
+    session = Session(skill_id=SKILL_ID)
+    session.absorb(lambda_handler(json.loads(json.dumps(session.launch())), None))
+    session.attributes.update(attributes)
+    event = json.loads(json.dumps(session.intent("AMAZON.HelpIntent")))
+    response: dict[str, Any] = lambda_handler(event, None)
+    json.dumps(response, allow_nan=False)
+    return response
+
+
+@pytest.mark.parametrize("levels", [33, 500, 900])
+def test_session_attributes_nested_too_deeply_are_answered_from_a_fresh_state(
+    lambda_handler: Any, levels: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    fresh = _help_in_a_session(lambda_handler, {"coach": None})  # a session with no state
+    deep = _help_in_a_session(lambda_handler, {"junk": nested(levels)})
+    assert deep["response"]["outputSpeech"] == fresh["response"]["outputSpeech"]
+    assert deep["response"]["shouldEndSession"] is False
+    assert "junk" not in deep.get("sessionAttributes", {})
+    assert "nest too deeply" in caplog.text
+
+
+def test_session_attributes_of_a_real_depth_are_kept(lambda_handler: Any) -> None:
+    """A state nested within the bound is used: Help answers in the safety check."""
+    kept = _help_in_a_session(lambda_handler, {"extra": nested(20)})
+    fresh = _help_in_a_session(lambda_handler, {"coach": None})
+    assert kept["response"]["outputSpeech"] != fresh["response"]["outputSpeech"]
+    assert kept["sessionAttributes"]["extra"] == nested(20)
+
+
+def test_a_request_nested_too_deeply_outside_the_session_gets_an_empty_answer(
+    lambda_handler: Any,
+) -> None:
+    event = _launch(SKILL_ID, SKILL_ID)
+    event["request"]["extra"] = nested(2000)
+    assert lambda_handler(event, None) == {"version": "1.0", "response": {}}

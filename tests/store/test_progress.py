@@ -10,7 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from skill.store.progress import ALLOWED_KEYS, MAX_COMPLETIONS_KEPT, SCHEMA_VERSION, Progress
+from skill.store.progress import (
+    ALLOWED_KEYS,
+    MAX_COMPLETIONS_KEPT,
+    SCHEMA_VERSION,
+    Progress,
+)
+from skill.store.stamps import Stamps
 
 NOW = 1_750_000_000
 DAY = 24 * 3600
@@ -151,7 +157,13 @@ def test_v1_session_shaped_record_is_migrated_and_its_extras_dropped() -> None:
     assert loaded.status == "migrated"
     # A saved position means they did a step of that routine: "same as last time" is known.
     assert loaded.progress == Progress(
-        routine="full", technique=2, step=1, keep_going=True, pace=1.5, last_routine="full"
+        routine="full",
+        technique=2,
+        step=1,
+        keep_going=True,
+        pace=1.5,
+        last_routine="full",
+        set_at=Stamps(position=0),  # the position is dated by last_active (none here)
     )
     assert "osteoporosis" not in json.dumps(loaded.progress.to_record())
 

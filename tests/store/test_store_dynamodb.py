@@ -35,6 +35,7 @@ from skill.store.factory import make_persistence_adapter
 from skill.store.progress import ALLOWED_KEYS, Progress
 from skill.store.progress_store import ProgressStore
 from skill.store.resilient import ResilientAdapter, classify
+from skill.store.stamps import Stamps
 
 TABLE = "KneeCoachProgress"
 USER = "amzn1.ask.account.AGF7EXAMPLEUSERIDTHATMUSTNOTLEAK"
@@ -93,14 +94,17 @@ def test_progress_round_trips_with_hashed_key_and_ttl(dynamodb: LocalDynamoDB) -
     loaded = store.load(envelope())
     assert (loaded.available, loaded.status) == (True, "empty")
     progress = loaded.progress.at("full", 1, 2, NOW).with_preferences(pace=1.25, side="left")
-    assert store.save(envelope(), loaded, progress) is True  # the request says NOW
+    assert store.save(envelope(), loaded, progress, NOW).written is True  # the request says NOW
 
     again = store_for(dynamodb.endpoint).load(envelope())  # say, the next Lambda container
-    assert (again.status, again.progress) == ("ok", progress)
+    # Stored with the time each part was set and when the record began (the request's time).
+    stamps = Stamps(position=NOW, pace=NOW)
+    assert (again.status, again.progress) == ("ok", progress._replace(set_at=stamps, born=NOW))
     assert again.progress.has_resumable_routine(NOW + 60)
 
     (item,) = raw_items(dynamodb)
-    assert set(item) == {"id", "attributes", "expires_at"}
+    assert set(item) == {"id", "attributes", "expires_at", "version"}
+    assert again.version == int(item["version"]["N"]) > 0
     assert item["id"] == {"S": KEY}
     assert set(item["attributes"]["M"]) == ALLOWED_KEYS
     assert item["attributes"]["M"]["pace"] == {"N": "1.25"}
@@ -111,11 +115,11 @@ def test_progress_round_trips_with_hashed_key_and_ttl(dynamodb: LocalDynamoDB) -
 def test_save_replaces_and_forget_deletes(dynamodb: LocalDynamoDB) -> None:
     store = store_for(dynamodb.endpoint)
     first = store.load(envelope())
-    store.save(envelope(), first, first.progress.at("full", 0, 1, NOW))
+    store.save(envelope(), first, first.progress.at("full", 0, 1, NOW), NOW)
     second = store.load(envelope())
-    store.save(envelope(), second, second.progress.at("full", 0, 2, NOW))
+    store.save(envelope(), second, second.progress.at("full", 0, 2, NOW), NOW)
     other = store.load(envelope("someone-else"))
-    store.save(envelope("someone-else"), other, other.progress.intro_heard())
+    store.save(envelope("someone-else"), other, other.progress.intro_heard(), NOW)
     assert len(raw_items(dynamodb)) == 2
     assert store.load(envelope()).progress.step == 2
 
@@ -150,7 +154,7 @@ def test_expired_item_is_ignored_before_ttl_sweeps_it(dynamodb: LocalDynamoDB) -
         ({"S": "not a map"}, "empty"),
         (None, "empty"),
         ({"M": {"v": {"S": "two"}}}, "reset"),
-        ({"M": {"v": {"N": "2"}, "pace": {"S": "fast"}}}, "repaired"),
+        ({"M": {"v": {"N": "3"}, "pace": {"S": "fast"}}}, "repaired"),
     ],
 )
 def test_corrupt_items_are_read_as_fresh_not_as_a_failure(
@@ -163,7 +167,7 @@ def test_corrupt_items_are_read_as_fresh_not_as_a_failure(
     store = store_for(dynamodb.endpoint)
     loaded = store.load(envelope())
     assert (loaded.available, loaded.status) == (True, status)
-    assert store.save(envelope(), loaded, loaded.progress.intro_heard()) is True
+    assert store.save(envelope(), loaded, loaded.progress.intro_heard(), NOW).written is True
     assert store.load(envelope()).status == "ok"
 
 
@@ -176,7 +180,7 @@ def test_missing_table_degrades_without_raising(
     store = store_for(dynamodb.endpoint, dynamodb_table="NoSuchTable")
     loaded = store.load(envelope())
     assert (loaded.available, loaded.progress) == (False, Progress())
-    assert store.save(envelope(), loaded, loaded.progress.intro_heard()) is False
+    assert store.save(envelope(), loaded, loaded.progress.intro_heard(), NOW).written is False
     assert store.forget(envelope()) is False
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 2  # get and delete; the save was never attempted
@@ -231,12 +235,18 @@ def test_store_going_away_mid_conversation(monkeypatch: pytest.MonkeyPatch) -> N
         server.create_table(TABLE)
         store = store_for(server.endpoint)
         loaded = store.load(envelope())
-        assert store.save(envelope(), loaded, loaded.progress.at("full", 0, 1, NOW)) is True
+        assert (
+            store.save(envelope(), loaded, loaded.progress.at("full", 0, 1, NOW), NOW).written
+            is True
+        )
         resumed = store.load(envelope())
         assert resumed.progress.step == 1
     # The server is gone now: the next turn still works, without resume and without writes.
     started = time.perf_counter()
-    assert store.save(envelope(), resumed, resumed.progress.at("full", 0, 2, NOW)) is False
+    assert (
+        store.save(envelope(), resumed, resumed.progress.at("full", 0, 2, NOW), NOW).written
+        is False
+    )
     assert store.load(envelope()).available is False
     assert time.perf_counter() - started < 5.0
 
@@ -291,7 +301,7 @@ def test_a_value_no_record_holds_is_corrupt_not_a_crash(value: Any) -> None:
 def test_a_changed_secret_only_forgets_progress(dynamodb: LocalDynamoDB) -> None:
     store = store_for(dynamodb.endpoint)
     loaded = store.load(envelope())
-    assert store.save(envelope(), loaded, loaded.progress.at("full", 1, 2, NOW))
+    assert store.save(envelope(), loaded, loaded.progress.at("full", 1, 2, NOW), NOW).written
     rotated = store_for(dynamodb.endpoint, user_key_secret="another-secret-that-is-32-chars-long")
     again = rotated.load(envelope())
     assert (again.available, again.status) == (True, "empty")  # forgotten, not failed
@@ -320,7 +330,7 @@ def test_works_when_only_knee_coach_names_the_region(dynamodb: LocalDynamoDB) ->
         "store = ProgressStore(make_persistence_adapter(Settings.from_env()))\n"
         "loaded = store.load(e)\n"
         "assert loaded.available, loaded\n"
-        "assert store.save(e, loaded, loaded.progress.intro_heard())\n"
+        "assert store.save(e, loaded, loaded.progress.intro_heard(), 0).written\n"
         "import sys\n"
         "assert 'boto3' not in sys.modules and 'ask_sdk_dynamodb' not in sys.modules\n"
     )

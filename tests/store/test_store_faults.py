@@ -11,8 +11,10 @@ import errno
 import logging
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -106,6 +108,61 @@ def test_a_read_only_database_is_read_and_refuses_writes_as_read_only(
     messages = warnings_in(caplog)
     assert any("is read-only: saved progress is read" in m for m in messages)
     assert any("(read_only)" in m for m in messages)
+
+
+SHM_MADE_IMMUTABLE = """
+import subprocess, sys
+from pathlib import Path
+sys.path.insert(0, "tests/store")
+from test_store_faults import adapter_at, envelope
+db = Path(sys.argv[1])
+adapter = adapter_at(db)
+adapter.save_attributes(envelope(), {"v": 3, "step": 1})
+subprocess.run(["chattr", "+i", str(db) + "-shm"], check=True)
+print("immutable", flush=True)
+adapter.save_attributes(envelope(), {"v": 3, "step": 2})
+print("survived", flush=True)
+"""
+
+
+def test_a_shared_memory_file_made_immutable_while_open_is_documented_not_survived(
+    db: Path, saved: dict[str, object], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 23: the one file fault no code can turn into a warning (docs/persistence.md).
+
+    WAL mode maps ``progress.db-shm`` into memory. Made immutable while mapped, the kernel
+    answers the next write to that memory with SIGBUS: the process dies, before any Python
+    code could see an error. What the code can do is start again safely: a process started
+    with the file still immutable reads progress and refuses to write (``read_only``).
+    """
+    from skill.settings import REPO_ROOT
+
+    doc = (REPO_ROOT / "docs" / "persistence.md").read_text(encoding="utf-8")
+    assert "SIGBUS" in doc and "-shm" in doc
+    if os.geteuid() != 0 or shutil.which("chattr") is None:
+        pytest.skip("making a file immutable needs root and chattr")
+    shm = Path(f"{db}-shm")
+    try:
+        child = subprocess.run(
+            [sys.executable, "-c", SHM_MADE_IMMUTABLE, str(db)],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        if "immutable" not in child.stdout:
+            pytest.skip(f"chattr +i did not work here: {child.stderr[-200:]}")
+        assert child.returncode == -signal.SIGBUS and "survived" not in child.stdout
+        # Started again (say, by its supervisor) with the file still immutable: read only.
+        store = ResilientAdapter(adapter_at(db), keygen=KEYGEN)
+        attributes, available = store.try_get(envelope())
+        assert available and attributes == {"v": 3, "step": 1}
+        assert store.try_save(envelope(), {"v": 3, "step": 3}) is False
+        assert any("(read_only)" in m for m in warnings_in(caplog))
+    finally:
+        if shm.exists():
+            subprocess.run(["chattr", "-i", str(shm)], check=False)
 
 
 # ---- a damaged file is moved aside ------------------------------------------------------------

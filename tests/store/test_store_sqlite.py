@@ -350,7 +350,9 @@ def test_progress_store_resume_after_the_session_ends(db: Path) -> None:
     first = ProgressStore(SqliteAdapter(db, keygen=KEYGEN))
     loaded = first.load(envelope())
     assert (loaded.available, loaded.status) == (True, "empty")
-    assert first.save(envelope(), loaded, loaded.progress.at("full", 1, 2, NOW)) is True
+    assert (
+        first.save(envelope(), loaded, loaded.progress.at("full", 1, 2, NOW), NOW).written is True
+    )
     again = ProgressStore(SqliteAdapter(db, keygen=KEYGEN)).load(envelope())  # a new process, say
     assert again.progress.has_resumable_routine(NOW + 60)
     assert (again.progress.technique, again.progress.step) == (1, 2)
@@ -360,19 +362,19 @@ def test_progress_store_writes_only_changes() -> None:
     inner = Recording()
     store = ProgressStore(inner)
     loaded = store.load(envelope())
-    assert store.save(envelope(), loaded, loaded.progress) is False
-    assert store.save(envelope(), loaded, loaded.progress.intro_heard()) is True
+    assert store.save(envelope(), loaded, loaded.progress, NOW).written is False
+    assert store.save(envelope(), loaded, loaded.progress.intro_heard(), NOW).written is True
     reloaded = store.load(envelope())
-    assert store.save(envelope(), reloaded, reloaded.progress.touched(NOW)) is True
+    assert store.save(envelope(), reloaded, reloaded.progress.touched(NOW), NOW).written is True
     assert len(inner.saves) == 2
 
 
 def test_progress_store_rewrites_a_record_that_needed_repair() -> None:
-    inner = Recording({"v": 2, "pace": "fast", "heard_intro": True})
+    inner = Recording({"v": 3, "pace": "fast", "heard_intro": True})
     store = ProgressStore(inner)
     loaded = store.load(envelope())
     assert loaded.status == "repaired"
-    assert store.save(envelope(), loaded, loaded.progress) is True
+    assert store.save(envelope(), loaded, loaded.progress, NOW).written is True
     assert inner.saves[0]["pace"] == 1.0 and inner.saves[0]["heard_intro"] is True
 
 
@@ -382,7 +384,7 @@ def test_progress_store_never_overwrites_what_it_could_not_read() -> None:
     loaded = store.load(envelope())
     assert (loaded.available, loaded.status) == (False, "unavailable")
     assert loaded.progress == Progress()
-    assert store.save(envelope(), loaded, loaded.progress.intro_heard()) is False
+    assert store.save(envelope(), loaded, loaded.progress.intro_heard(), NOW).written is False
     assert inner.calls == 1
     assert store.forget(envelope()) is False
 
@@ -390,7 +392,7 @@ def test_progress_store_never_overwrites_what_it_could_not_read() -> None:
 def test_progress_store_forget(db: Path) -> None:
     store = ProgressStore(SqliteAdapter(db, keygen=KEYGEN))
     loaded = store.load(envelope())
-    store.save(envelope(), loaded, loaded.progress.intro_heard())
+    store.save(envelope(), loaded, loaded.progress.intro_heard(), NOW)
     assert store.forget(envelope()) is True
     assert store.load(envelope()).status == "empty"
 
@@ -399,7 +401,7 @@ def test_progress_store_without_persistence() -> None:
     store = ProgressStore(None)
     loaded = store.load(envelope())
     assert (loaded.available, loaded.status) == (False, "unavailable")
-    assert store.save(envelope(), loaded, loaded.progress.intro_heard()) is False
+    assert store.save(envelope(), loaded, loaded.progress.intro_heard(), NOW).written is False
     assert store.forget(envelope()) is True
 
 

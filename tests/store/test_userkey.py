@@ -99,7 +99,7 @@ def test_a_new_secret_only_forgets_progress(tmp_path: Path) -> None:
     settings = Settings(persistence="sqlite", sqlite_path=tmp_path / "progress.db")
     store = ProgressStore(make_persistence_adapter(settings))
     loaded = store.load(envelope())
-    assert store.save(envelope(), loaded, loaded.progress.intro_heard())
+    assert store.save(envelope(), loaded, loaded.progress.intro_heard(), 0).written
     assert ProgressStore(make_persistence_adapter(settings)).load(envelope()).progress.heard_intro
     settings.secret_file.unlink()  # the operator throws the secret away
     again = ProgressStore(make_persistence_adapter(settings)).load(envelope())
