@@ -36,6 +36,7 @@ REMINDER_TIME = "ReminderTimeIntent"
 TIME_ZONE = "TimeZoneIntent"
 LIST_REMINDERS = "ListRemindersIntent"
 CANCEL_REMINDERS = "CancelRemindersIntent"
+REPEAT_STEP = "RepeatStepIntent"
 
 # Built-in intents
 YES = "AMAZON.YesIntent"

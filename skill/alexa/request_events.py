@@ -176,6 +176,7 @@ INTENT_EVENTS: dict[str, str] = {
     intents.PAUSE: On.PAUSE,
     intents.RESUME: On.RESUME,
     intents.REPEAT: On.REPEAT,
+    intents.REPEAT_STEP: On.REPEAT_STEP,
     intents.NEXT: On.NEXT,
     intents.PREVIOUS: On.PREVIOUS,
     intents.START_OVER: On.START_OVER,

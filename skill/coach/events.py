@@ -20,6 +20,7 @@ class On:
     PAUSE = "pause"
     RESUME = "resume"
     REPEAT = "repeat"
+    REPEAT_STEP = "repeat_step"  # "once more", "do that again": redo the step
     NEXT = "next"
     PREVIOUS = "previous"
     START_OVER = "start_over"

@@ -307,6 +307,7 @@ _HANDLERS: dict[str, Handler] = {
     On.YES: safety_check.answer,
     On.NO: safety_check.answer,
     On.REPEAT: _repeat,
+    On.REPEAT_STEP: _repeat,
     On.START_OVER: safety_check.start_over,
     On.SIDE: safety_check.choose_side,
     On.CONDITION: safety_check.condition,
@@ -318,8 +319,8 @@ _HANDLERS: dict[str, Handler] = {
 _WITHOUT_LAUNCH = frozenset(
     {
         On.TOPIC, On.DISCLAIMER, On.HELP, On.STOP, On.FALLBACK, On.FORGET, On.WHERE,
-        On.REPEAT, On.PAIN, On.CONDITION, On.UNSURE, On.UNDO, On.HOLD_DONE, On.SCREEN_ERROR,
-        On.PROGRESS, On.SPEAK_SLOWER, On.SPEAK_FASTER, On.SPEAK_NORMAL,
+        On.REPEAT, On.REPEAT_STEP, On.PAIN, On.CONDITION, On.UNSURE, On.UNDO, On.HOLD_DONE,
+        On.SCREEN_ERROR, On.PROGRESS, On.SPEAK_SLOWER, On.SPEAK_FASTER, On.SPEAK_NORMAL,
         On.REMIND, On.TIME, On.TIME_ZONE, On.LIST_REMINDERS, On.CANCEL_REMINDERS, On.PERMISSION,
     }
 )  # fmt: skip
