@@ -182,7 +182,7 @@ INTENT_EVENTS: dict[str, str] = {
     intents.START_OVER: On.START_OVER,
     intents.HELP: On.HELP,
     intents.STOP: On.STOP,
-    intents.CANCEL: On.STOP,
+    intents.CANCEL: On.CANCEL,
     intents.NAVIGATE_HOME: On.STOP,
     intents.FALLBACK: On.FALLBACK,
     intents.PROGRESS: On.PROGRESS,

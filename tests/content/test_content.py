@@ -387,7 +387,10 @@ def test_frequent_cues_have_several_wordings_chosen_by_position(content: Content
     for key in ("hold_start", "hold_ten", "hold_end", "next_step", "step_label"):
         wordings = content.variants[key]
         assert len(wordings) >= 2, key
-        said = [content.variant(key, n, seconds=30, number=4) for n in range(len(wordings) * 2)]
+        said = [
+            content.variant(key, n, seconds=30, part="the second part")
+            for n in range(len(wordings) * 2)
+        ]
         assert said[: len(wordings)] == said[len(wordings) :]  # the same place, the same words
         assert len(set(said)) == len(wordings)
 
@@ -408,6 +411,14 @@ def test_step_wording_is_plain_and_keeps_its_promise(content: Content) -> None:
     safety = content.safety
     said = [safety.compact.explain, safety.statement.explain, safety.compact_statement.explain]
     assert not any("the article" in text.lower() for text in said)
+
+
+def test_every_movement_of_a_technique_has_a_name_for_its_place(content: Content) -> None:
+    """Parts are named by their place ("the second part"), one wording per movement, never
+    cycling back to "the start": a later movement is never called the first."""
+    most = max(sum(1 for step in t.steps if step.hold) for t in content.techniques)
+    assert len(content.variants["parts"]) >= most
+    assert len(set(content.variants["parts"])) == len(content.variants["parts"])
 
 
 def test_a_missing_content_file(tmp_path: Path) -> None:
