@@ -115,7 +115,8 @@ def _dispatch(
 ) -> tuple[State, Reply]:
     if event.kind == On.UNDO and (answered is not None or not event.value):
         return safety_check.undo(content, state._replace(pending=None), event, answered)
-    if event.kind == On.UNDO and event.value == "yes" and state.phase in (SIDE, ROUTINE):
+    late_yes = state.phase in (SIDE, ROUTINE) and state.pending is None  # not "delete it?"
+    if event.kind == On.UNDO and event.value == "yes" and late_yes:
         # "I meant yes" once the check is over: a late yes to it, so hold off as a yes would
         return safety_check.condition(content, state, event)
     if event.kind == On.UNDO:  # "I meant no" with no answer to change is just "no"
