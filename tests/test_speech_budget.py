@@ -10,7 +10,7 @@ every break and sound, and the person answers two seconds later ("next" at once)
   the budget does not count the silences of a step's set-up (a moment after each instruction
   to get into position, :data:`~skill.coach.routine.SETTLE_SECONDS`), which are measured and
   printed beside it, and the hold is found as the first silence longer than those;
-- over one full routine no sentence is said more than 6 times;
+- over one full routine no sentence is said more than 6 times, and no step number at all;
 - every length the skill announces ("about N minutes") is within 20 % of what the routine
   then really takes, and "how much is left" is too.
 
@@ -270,6 +270,28 @@ def test_no_sentence_is_said_more_than_six_times_in_a_routine(
     print(f"\nmost repeated ({routine or 'full'}, {side}): {most}")
     over = [(s, n) for s, n in counted.items() if n > MAX_SAME_SENTENCE]
     assert not over, f"said more than {MAX_SAME_SENTENCE} times: {over}"
+
+
+@pytest.mark.parametrize(
+    ("side", "routine"),
+    [("both knees", None), ("my left knee", "quick")],
+    ids=["full-both", "quick"],
+)
+def test_no_step_number_is_said_in_a_routine(
+    conversation: Callable[..., Conversation], side: str, routine: str | None
+) -> None:
+    """A technique's set-up is never numbered aloud, so no step number is either: a later
+    movement is "the second part" ("step 4" was said 24 times in a both-knees routine)."""
+    turns = run_routine(conversation(), side, routine)
+    numbers = re.findall(
+        r"\bstep (?:\d+|one|two|three|four)\b", " ".join(t.text for t in turns).lower()
+    )
+    parts = sum(t.text.lower().count("the second part") for t in turns)
+    print(
+        f"\nstep numbers said ({routine or 'full'}, {side}): {len(numbers)};"
+        f" 'the second part': {parts}"
+    )
+    assert not numbers, numbers
 
 
 # --------------------------------------------------------------------------- 3. lengths
