@@ -111,6 +111,8 @@ def play(
         holds=tuple(hold_windows(groups, start=start, rate=state.rate)),
     )
     view = step_view(content, state, all_sets, state.step + run - 1)
+    if left and run == 1:  # a hold taken up again: the screen shows the seconds that are left
+        view = view._replace(hold_seconds=left)
     return state, Reply(tuple(parts), content.prompt("reprompt_routine"), view, closing=prompt)
 
 
