@@ -101,7 +101,7 @@ def test_a_routine_finished_in_the_kitchen_survives_the_bedroom_saving_its_place
     says(answer, "you've done one routine this week")
     does_not_say(answer, "haven't finished a routine")
     # And the bedroom's place is the newest one: it is where the next session goes on.
-    says(bedroom.launch(), "we'll go on at step 1 of front thigh glide")
+    says(bedroom.launch(), "we'll go on with front thigh glide")
 
 
 def test_a_session_open_on_both_devices_keeps_both_devices_news(
@@ -148,7 +148,7 @@ def test_a_preference_set_later_in_the_bedroom_wins(
     first_session_to_thigh_tapping_step_4(bedroom)
     kitchen.launch()
     kitchen.say("speak slower")  # kitchen: the speaking rate
-    says(bedroom.say("slower"), "hold now lasts")  # then the bedroom: the hold pace
+    says(bedroom.say("slower"), "now lasts 40 seconds")  # then the bedroom: the hold pace
     record = bedroom.stored()
     assert record["rate"] < 1.0 and record["pace"] > 1.0
     kitchen.say("normal speed")  # the kitchen again, later: back to normal speed
@@ -234,7 +234,7 @@ def test_a_session_that_could_not_read_keeps_the_stored_preferences_when_the_sto
     assert record["rate"] == slower  # set in the kitchen, never in the bedroom
     assert (record["side"], record["technique"], record["step"]) == ("left", 0, 3)
     assert rate_of(bedroom.say("repeat")) == f"{round(slower * 100)}%"
-    says(step, "step 4")
+    says(step, "the second part")
 
 
 def test_a_session_whose_store_fails_mid_merge_carries_on_and_merges_later(
@@ -247,6 +247,6 @@ def test_a_session_whose_store_fails_mid_merge_carries_on_and_merges_later(
     says(bedroom.say("next"), "technique 3 of 6")
     assert bedroom.stored()["technique"] == 0  # nothing of the bedroom's written yet...
     bedroom.spy.fail.clear()
-    says(bedroom.say("next"), "step 4")
+    says(bedroom.say("next"), "the second part")
     record = bedroom.stored()  # ...until its next write, which merges
     assert record["completed"] == 1 and (record["technique"], record["step"]) == (2, 3)

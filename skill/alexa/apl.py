@@ -68,6 +68,7 @@ TOUCH_EVENTS: dict[str, str] = {
     "pause": On.PAUSE,
     "resume": On.RESUME,
     "repeat": On.REPEAT,
+    "once_more": On.REPEAT_STEP,
     "previous": On.PREVIOUS,
     "next": On.NEXT,
     "yes": On.YES,
@@ -203,7 +204,7 @@ def timeline(parts: tuple[Part, ...] | list[Part]) -> Timeline:
             closing = False
 
     for i, part in enumerate(parts):
-        if not isinstance(part, Pause):
+        if not isinstance(part, Pause) or part.settle:  # a moment to get ready stays in a cue
             if isinstance(part, Sound) and remaining is not None:
                 remaining, closing = None, True
             pending.append(part)
@@ -294,7 +295,7 @@ def buttons(view: View, labels: dict[str, str], side_question: bool) -> list[dic
     if view.kind == "step":
         return [
             button("resume" if view.paused else "pause"),
-            button("repeat"),
+            button("once_more"),
             button("previous"),
             button("next"),
         ]

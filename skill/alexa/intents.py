@@ -41,6 +41,7 @@ REMINDER_TIME = "ReminderTimeIntent"
 TIME_ZONE = "TimeZoneIntent"
 LIST_REMINDERS = "ListRemindersIntent"
 CANCEL_REMINDERS = "CancelRemindersIntent"
+REPEAT_STEP = "RepeatStepIntent"
 
 # Built-in intents
 YES = "AMAZON.YesIntent"

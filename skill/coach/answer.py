@@ -11,7 +11,7 @@ from __future__ import annotations
 from skill.coach.position import cut_short, sets
 from skill.coach.questions import ask_question, ask_side, question_text
 from skill.coach.state import ADVISED, DONE, IDLE, NEW, ROUTINE, SAFETY, SIDE, State
-from skill.coach.step_reply import paused_prompt, routine_prompt
+from skill.coach.step_reply import paused_prompt, paused_reprompt, routine_prompt
 from skill.content.records import Content
 from skill.voice.reply import Reply, Say, View
 
@@ -64,7 +64,9 @@ def with_prompt(
         state = state._replace(paused=True)
     prompt = phase_prompt(content, state, skip_topic)
     view = View("info", content.prompt(title), text)
-    return state, Reply((Say(text), Say(prompt)), prompt, view)
+    paused = state.phase == ROUTINE and state.paused
+    reprompt = paused_reprompt(content, state) if paused else prompt
+    return state, Reply((Say(text), Say(prompt)), reprompt, view)
 
 
 def not_now(content: Content, state: State) -> tuple[State, Reply]:

@@ -19,13 +19,15 @@ class On:
     NO = "no"
     PAUSE = "pause"
     RESUME = "resume"
-    REPEAT = "repeat"
+    REPEAT = "repeat"  # the words: the last prompt or question again, never a hold already done
+    REPEAT_STEP = "repeat_step"  # "once more", "do that again": redo the step
     NEXT = "next"
     PREVIOUS = "previous"
     START_OVER = "start_over"
     HELP = "help"
     FALLBACK = "fallback"
     STOP = "stop"
+    CANCEL = "cancel"  # "never mind": drops a question being asked; otherwise a stop
     WHERE = "where"
     SLOWER = "slower"
     FASTER = "faster"

@@ -35,7 +35,18 @@ from skill.coach.answer import with_prompt
 from skill.coach.events import Event, On
 from skill.coach.position import resume_point, settle
 from skill.coach.questions import ask_question, ask_side, statements
-from skill.coach.state import DONE, IDLE, NEW, REMINDER_PENDING, ROUTINE, SAFETY, SIDE, SIDES, State
+from skill.coach.state import (
+    ADVISED,
+    DONE,
+    IDLE,
+    NEW,
+    REMINDER_PENDING,
+    ROUTINE,
+    SAFETY,
+    SIDE,
+    SIDES,
+    State,
+)
 from skill.content.records import Content
 from skill.voice.reply import Reply
 
@@ -78,8 +89,8 @@ def screen_actions(state: State, reply: Reply) -> tuple[str, ...]:
         return ("yes", "no", *repeat)
     if state.phase == SIDE:
         return tuple(f"side:{side}" for side in SIDES)
-    if state.phase == ROUTINE:
-        return ("resume" if state.paused else "pause", *repeat, "previous", "next")
+    if state.phase == ROUTINE:  # on a step, the button does the part again ("once more")
+        return ("resume" if state.paused else "pause", "once_more", "previous", "next")
     if state.phase in (IDLE, DONE):
         return ("start", *repeat)
     return repeat  # advised: no routine today, but the advice can be heard again
@@ -94,7 +105,11 @@ def _step(content: Content, state: State, event: Event) -> tuple[State, Reply]:
 
         return session_end(content, state, event)
     answered, state = state.answered, state._replace(answered=None)
-    return _dispatch(content, state, event, answered)
+    missed = state.missed
+    state, reply = _dispatch(content, state, event, answered)
+    if missed and state.missed == missed:  # understood: the count of misses starts again
+        state = state._replace(missed=0)
+    return state, reply
 
 
 def _dispatch(
@@ -106,7 +121,8 @@ def _dispatch(
         return safety_answers.undo(content, state._replace(pending=None), event, answered)
     if state.followed:  # which follow-up was answered: only "I meant no" right after needs it
         state = state._replace(followed=None)
-    if event.kind == On.UNDO and event.value == "yes" and state.phase in (SIDE, ROUTINE):
+    late_yes = state.phase in (SIDE, ROUTINE) and state.pending is None  # not "delete it?"
+    if event.kind == On.UNDO and event.value == "yes" and late_yes:
         # "I meant yes" once the check is over: a late yes to it, so hold off as a yes would
         from skill.coach import safety_answers
 
@@ -115,7 +131,7 @@ def _dispatch(
         event = Event(On.YES if event.value == "yes" else On.NO, at=event.at)
     if state.phase == SAFETY and statements(content) and event.kind in (On.RESUME, On.NEXT):
         event = Event(On.YES, at=event.at)  # "go on" answers "shall we go on?"
-    if state.pending == "forget" and event.kind in (On.YES, On.NO, On.UNSURE):
+    if state.pending == "forget" and event.kind in (On.YES, On.NO, On.UNSURE, On.CANCEL):
         from skill.coach.talk import answer_forget
 
         return answer_forget(content, state._replace(pending=None), event)
@@ -125,7 +141,18 @@ def _dispatch(
         reminder_answer = reminders.answer(content, state, event)
         if reminder_answer is not None:
             return reminder_answer
+    if state.pending is not None:  # a question asked on the way: a miss asks it again
+        from skill.coach import repair
+
+        asked = state.pending in repair.SUB_QUESTIONS
+        kept = repair.during(content, state, event) if asked else None
+        if kept is not None:
+            return kept
     state = state._replace(pending=None)
+    if event.kind in (On.SLOWER, On.FASTER) and state.phase not in _AFTER_A_HOLD:
+        # Before any hold, "slow down" and "too fast" are about the voice, not the massage.
+        rate = On.SPEAK_SLOWER if event.kind == On.SLOWER else On.SPEAK_FASTER
+        event = event._replace(kind=rate)
     opens_routine = state.phase == IDLE and not state.checked and event.kind in _OPENS_ROUTINE
     if (state.phase == NEW and event.kind not in _WITHOUT_LAUNCH) or opens_routine:
         # A one-shot ("ask knee coach to start the quick routine") opens a session
@@ -205,6 +232,7 @@ def _talk(kind: str) -> Handler:
         On.TOPIC: talk.topic,
         On.FORGET: talk.forget,
         On.SCREEN_ERROR: talk.screen_error,
+        On.CANCEL: talk.stop,  # "never mind" with no question on the way: as stop
     }
     return turns.get(kind, talk.fallback)
 
@@ -255,6 +283,7 @@ _LOADED_LATER: dict[str, Callable[[str], Handler]] = {
     ),
     On.SCREEN_ERROR: _talk,
     **dict.fromkeys(SAFETY_ANSWERS, _safety_answers),
+    On.CANCEL: _talk,
     **dict.fromkeys(REMINDER_EVENTS, _reminders),
 }
 """Events answered by a phase a launch does not need, by the function that loads it."""
@@ -311,15 +340,18 @@ def _wish(content: Content, state: State, event: Event) -> tuple[str, str | None
     return None
 
 
-_ASIDES = frozenset({"pace", "mode", "rate", "where"})
-"""Mid-routine answers that leave the step where it was: "repeat" after one means the step
-(what the routine's reprompt promises), not the aside again."""
+_AFTER_A_HOLD = frozenset({ROUTINE, DONE})
+"""Phases in which a hold has happened: "slower" and "faster" are about the massage's pace."""
 
 
 def _repeat(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    """ "Say that again": the words last said, when they were a prompt or a question; never a
+    hold the person already did (:func:`~skill.coach.routine_steps.say_again`)."""
     kind = str(state.last.get("r"))
-    if state.phase == ROUTINE and not state.paused and kind in _ASIDES:
-        return step_reply.replay_step(content, state)
+    if state.phase == ROUTINE and kind == "step":
+        from skill.coach.routine_steps import say_again
+
+        return say_again(content, state)
     replay = _REPLAYS.get(kind)
     if replay is None and kind in _REPLAYS_LATER:
         replay = _REPLAYS_LATER[kind](kind)
@@ -328,9 +360,22 @@ def _repeat(content: Content, state: State, event: Event) -> tuple[State, Reply]
     return replay(content, state)
 
 
+def _repeat_step(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    """ "Once more", "do that again": the part again, mid-routine; elsewhere what is waiting."""
+    if state.phase == ROUTINE:
+        from skill.coach.routine_steps import once_more
+
+        return once_more(content, state, event)
+    if state.phase in (DONE, ADVISED):
+        key = "done_no_routine" if state.phase == DONE else "advised_no_routine"
+        return with_prompt(content, state, content.prompt(key))
+    return _repeat(content, state, event)
+
+
 _HANDLERS: dict[str, Handler] = {
     On.LAUNCH: safety_check.launch,
     On.REPEAT: _repeat,
+    On.REPEAT_STEP: _repeat_step,
     On.START_OVER: safety_check.start_over,
     On.SIDE: safety_check.choose_side,
     On.PROGRESS: encouragement.progress,
@@ -339,9 +384,9 @@ _HANDLERS: dict[str, Handler] = {
 
 _WITHOUT_LAUNCH = frozenset(
     {
-        On.TOPIC, On.DISCLAIMER, On.HELP, On.STOP, On.FALLBACK, On.FORGET, On.WHERE,
-        On.REPEAT, On.PAIN, On.CONDITION, On.UNSURE, On.UNDO, On.HOLD_DONE, On.SCREEN_ERROR,
-        On.ACUTE, On.SURGERY, On.LASTING, On.PROVIDER,
+        On.TOPIC, On.DISCLAIMER, On.HELP, On.STOP, On.CANCEL, On.FALLBACK, On.FORGET, On.WHERE,
+        On.REPEAT, On.REPEAT_STEP, On.PAIN, On.CONDITION, On.UNSURE, On.UNDO, On.HOLD_DONE,
+        On.SCREEN_ERROR, On.ACUTE, On.SURGERY, On.LASTING, On.PROVIDER,
         On.PROGRESS, On.SPEAK_SLOWER, On.SPEAK_FASTER, On.SPEAK_NORMAL,
         On.REMIND, On.TIME, On.TIME_ZONE, On.LIST_REMINDERS, On.CANCEL_REMINDERS, On.PERMISSION,
     }

@@ -13,7 +13,7 @@ from __future__ import annotations
 from skill.coach.habits import habits_from
 from skill.coach.state import ROUTINE, Memory, State, fresh_state
 from skill.content.records import Content
-from skill.store.progress import Progress
+from skill.store.progress import RESUME_MAX_AGE_S, Progress
 from skill.voice.reply import Reply
 
 REFRESH_S = 3600
@@ -26,15 +26,19 @@ and without the limit every idle turn more than a minute after the last step was
 
 def memory_from(progress: Progress, now: float, available: bool = True) -> Memory:
     """The coach's view of a stored record; resume is offered only when the store answered."""
-    resume = None
-    if available and progress.routine and progress.has_resumable_routine(now):
-        resume = (progress.routine, progress.technique, progress.step)
+    resume, lapsed = None, False
+    if available and progress.routine:
+        if progress.has_resumable_routine(now):
+            resume = (progress.routine, progress.technique, progress.step)
+        else:  # kept too long (not a clock gone wrong): launch says it starts afresh
+            lapsed = 0 < progress.last_active < now - RESUME_MAX_AGE_S
     return Memory(
         heard_intro=progress.heard_intro,
         side=progress.side,
         keep_going=progress.keep_going,
         pace=progress.pace,
         resume=resume,
+        lapsed=lapsed,
         remembers=available,
         last_routine=progress.last_routine,
         learned=progress.learned,

@@ -57,7 +57,8 @@ def settle(content: Content, state: State, at: float, *, whole: bool = False) ->
     heard = heard_count(state.marks, elapsed) if at > 0 and state.sent_at > 0 else 0
     if whole:
         heard = state.run
-    state = state._replace(marks=(), heard=min(heard, state.run))
+    hold_left = _hold_left(state, heard, elapsed if at > 0 and state.sent_at > 0 else -1.0)
+    state = state._replace(marks=(), holds=(), heard=min(heard, state.run), hold_left=hold_left)
     if state.heard < state.run:
         state = state._replace(next_at=(state.index, state.step + state.heard))
     else:
@@ -67,6 +68,34 @@ def settle(content: Content, state: State, at: float, *, whole: bool = False) ->
     if finished and current.technique.id not in state.learned:
         state = state._replace(learned=(*state.learned, current.technique.id))
     return state
+
+
+def _hold_left(state: State, heard: int, elapsed: float) -> float:
+    """Seconds of the cut step's hold still to come: -1 if it had not begun, 0 if it was over
+    (or nothing was cut short)."""
+    if heard >= state.run:
+        return 0.0
+    begins, ends = state.holds[2 * heard : 2 * heard + 2] or (0.0, 0.0)
+    if ends <= 0 or elapsed < begins:
+        return -1.0
+    return round(max(0.0, ends - elapsed), 2)
+
+
+def movement(current: Set, step: int) -> int:
+    """Which movement of its technique a step belongs to (0: the first), a movement being a
+    timed step with the untimed set-up before it: what one reply speaks, step by step."""
+    return sum(1 for hold in current.holds[:step] if hold > 0)
+
+
+def part_words(content: Content, current: Set, step: int) -> str:
+    """A place in the routine as the person heard it: the technique (and leg) for its first
+    movement, "the second part of Thigh Tapping" for a later one. Never a step number, which
+    the person has not heard: a technique's set-up is not numbered."""
+    technique = technique_words(current, content)
+    number = movement(current, step)
+    if number == 0:
+        return technique
+    return content.prompt("part_of", part=content.variant("parts", number), technique=technique)
 
 
 def after_run(content: Content, state: State) -> tuple[int, int] | None:
@@ -112,11 +141,11 @@ def technique_words(current: Set, content: Content) -> str:
 
 
 def position_words(content: Content, state: State, index: int, step: int) -> dict[str, Any]:
-    """A position as the prompts name it: step number, technique (and leg), and counts."""
+    """A position as the prompts name it: the part (:func:`part_words`), technique (and leg),
+    and counts."""
     current = sets(content, state)[index]
     return {
-        "step": step + 1,
-        "steps": len(current.technique.steps),
+        "part": part_words(content, current, step),
         "technique": technique_words(current, content),
         "number": current.number,
         "count": technique_count(content, state),

@@ -21,7 +21,7 @@ ROUND_MINUTES = 15
 """"At this time of day" is rounded to the nearest quarter hour: "6:45 PM", not "6:47 PM"."""
 
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
-_SPEC = re.compile(r"(daily|once)(?: (now|\d{2}:\d{2}))?")
+_SPEC = re.compile(r"(daily|once)(?: (now))?(?: (\d{2}:\d{2}))?")
 
 
 def parse_time(value: object) -> tuple[int, int] | None:
@@ -45,7 +45,8 @@ class Plan(Record):
     time: tuple[int, int] | None = None
     """Local (hour, minute), or None while nobody has said when."""
     now: bool = False
-    """"At this time of day": the time is taken when the reminder is made."""
+    """"At this time of day": the first one rings tomorrow, at ``time`` if the offer named it,
+    else at the time of day when the reminder is made."""
 
     @property
     def complete(self) -> bool:
@@ -56,11 +57,10 @@ class Plan(Record):
 
     def spec(self) -> str:
         """A short string for session attributes and the permission token: ``daily 09:00``."""
-        if self.now:
-            return f"{self._kind} now"
+        kind = f"{self._kind} now" if self.now else self._kind
         if self.time is None:
-            return self._kind
-        return f"{self._kind} {self.time[0]:02d}:{self.time[1]:02d}"
+            return kind
+        return f"{kind} {self.time[0]:02d}:{self.time[1]:02d}"
 
     @property
     def _kind(self) -> str:
@@ -72,10 +72,8 @@ class Plan(Record):
         found = _SPEC.fullmatch(spec) if isinstance(spec, str) else None
         if found is None:
             return None
-        daily, when = found.group(1) == "daily", found.group(2)
-        if when == "now":
-            return cls(daily, None, True)
-        return cls(daily, parse_time(when) if when else None)
+        daily, now, when = found.group(1) == "daily", bool(found.group(2)), found.group(3)
+        return cls(daily, parse_time(when) if when else None, now)
 
 
 def make(plan: Plan, text: str, now: float, time_zone: str) -> Reminder:
@@ -87,7 +85,7 @@ def make(plan: Plan, text: str, now: float, time_zone: str) -> Reminder:
     local = local_time(now, time_zone).replace(tzinfo=None)
     today = local.replace(second=0, microsecond=0)
     if plan.now or plan.time is None:
-        hour, minute = rounded(local.hour, local.minute)
+        hour, minute = plan.time or rounded(local.hour, local.minute)
         first = today.replace(hour=hour, minute=minute) + timedelta(days=1)
     else:
         first = today.replace(hour=plan.time[0], minute=plan.time[1])

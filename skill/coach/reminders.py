@@ -112,10 +112,34 @@ def set_up(content: Content, state: State, event: Event, plan: Plan) -> tuple[St
     return _answer(content, state, text, effects=frozenset({"remind"}), reminder=reminder)
 
 
+def offer_plan(state: State, now: float) -> str:
+    """What the offer at a routine's end proposes, as a plan spec: every day, from tomorrow, at
+    this time of day (rounded) in the person's time zone; without a known zone, every day at a
+    time still to be asked."""
+    from skill.coach.habits import local_time
+    from skill.coach.reminder_plans import Plan, rounded
+
+    if not known_zone(state.tz):
+        return Plan(daily=True).spec()
+    local = local_time(now, str(state.tz))
+    return Plan(daily=True, time=rounded(local.hour, local.minute), now=True).spec()
+
+
+def offer_words(content: Content, state: State) -> tuple[str, str]:
+    """The offer and its reprompt, naming the time and how often when the time is known."""
+    from skill.coach.reminder_plans import Plan
+
+    plan = Plan.parse(state.plan) or Plan()
+    if plan.time is None:
+        return content.prompt("reminder_offer_any_time"), content.prompt("offer_reprompt_any_time")
+    time = time_words(content, plan.time)
+    return content.prompt("reminder_offer", time=time), content.prompt("offer_reprompt", time=time)
+
+
 def offer_accepted(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     from skill.coach.reminder_plans import Plan
 
-    return set_up(content, state, event, Plan(daily=True, now=True))
+    return set_up(content, state, event, Plan.parse(state.plan) or Plan(daily=True, now=True))
 
 
 def answer(content: Content, state: State, event: Event) -> tuple[State, Reply] | None:
@@ -123,10 +147,12 @@ def answer(content: Content, state: State, event: Event) -> tuple[State, Reply] 
     from skill.coach.reminder_plans import Plan, parse_time
 
     p = content.prompt
-    if event.kind == On.REPEAT and state.pending in _QUESTIONS:
-        return _ask(content, state, _QUESTIONS[str(state.pending)])
-    if event.kind == On.NO and state.pending in ("offer", "remind_time", "time_zone"):
-        effects = frozenset({"declined"}) if state.pending == "offer" else frozenset()
+    if event.kind in (On.REPEAT, On.REPEAT_STEP) and state.pending in _QUESTIONS:
+        return ask_again(content, state)
+    if event.kind in (On.NO, On.CANCEL) and state.pending in ("offer", "remind_time", "time_zone"):
+        # "no thanks" declines the offer for good; "never mind" only drops the question
+        declined = state.pending == "offer" and event.kind == On.NO
+        effects = frozenset({"declined"}) if declined else frozenset()
         state = state._replace(pending=None, plan=None)
         if effects:
             state = state._replace(reminders="declined")
@@ -134,8 +160,10 @@ def answer(content: Content, state: State, event: Event) -> tuple[State, Reply] 
     plan = Plan.parse(state.plan) or Plan()
     if state.pending == "offer" and event.kind == On.YES:
         return offer_accepted(content, state, event)
+    time = parse_time(event.value) if event.kind == On.TIME else None
+    if state.pending == "offer" and time is not None:  # "at seven": yes, at another time
+        return set_up(content, state, event, Plan(daily=True).at(time))
     if state.pending == "remind_time" and event.kind in (On.TIME, On.YES):
-        time = parse_time(event.value)
         if time is None:  # "yes", or a vague "in the evening": ask for the time itself
             return _ask(content, state, "time")
         return set_up(content, state, event, plan.at(time))
@@ -146,7 +174,32 @@ def answer(content: Content, state: State, event: Event) -> tuple[State, Reply] 
         return _answer(content, state, p("reminder_zone_unknown"))
     if state.pending == "time_zone" and event.kind == On.YES:
         return _ask(content, state, "zone")
+    return _other_answer(content, state, event, plan, time)
+
+
+def _other_answer(
+    content: Content, state: State, event: Event, plan: Plan, time: tuple[int, int] | None
+) -> tuple[State, Reply] | None:
+    """The answer to the other question of the dialog: noted, and the one waiting asked again.
+
+    "nine am" to "which time zone?" is the reminder's time (taken), "I'm in eastern time" to
+    "what time?" its time zone (kept), never a reason to drop the reminder or leave the phase.
+    """
+    p = content.prompt
+    if state.pending == "time_zone" and time is not None:
+        state = state._replace(plan=plan.at(time).spec())
+        return _ask(content, state, "zone", [Say(p("time_noted", time=time_words(content, time)))])
+    if state.pending == "remind_time" and event.kind == On.TIME_ZONE:
+        if not known_zone(event.value):
+            return _ask(content, state, "time", [Say(p("zone_unknown"))])
+        state = state._replace(tz=event.value)
+        return _ask(content, state, "time", [Say(p("zone_noted"))])
     return None
+
+
+def ask_again(content: Content, state: State, lead: Sequence[Part] = ()) -> tuple[State, Reply]:
+    """The reminder question the state is waiting on, asked again after ``lead``."""
+    return _ask(content, state, _QUESTIONS[str(state.pending)], lead)
 
 
 def permission(content: Content, state: State, event: Event) -> tuple[State, Reply]:
@@ -165,10 +218,22 @@ def permission(content: Content, state: State, event: Event) -> tuple[State, Rep
 
 
 def out_of_turn(content: Content, state: State, event: Event) -> tuple[State, Reply]:
-    """A time or a time zone said when no reminder is being set up: not understood."""
+    """A time or a time zone said when no reminder is being set up ("at nine", "I'm in
+    eastern time"): how to get a reminder at that time, or the time zone kept for reminders;
+    then the question at hand."""
+    from skill.coach.reminder_plans import parse_time
+
+    p = content.prompt
+    if event.kind == On.TIME_ZONE:
+        known = known_zone(event.value)
+        state = state._replace(tz=event.value) if known else state
+        text = p("zone_noted" if known else "zone_unknown")
+    else:
+        time = parse_time(event.value)
+        text = p("time_hint", time=time_words(content, time)) if time else p("time_hint_vague")
     if state.phase == SAFETY:
-        return ask_question(content, state, [Say(content.prompt("fallback_safety"))])
-    return with_prompt(content, state, content.prompt("fallback"))
+        return ask_question(content, state, [Say(text)], full=False)
+    return with_prompt(content, state, text, title="reminders_title")
 
 
 # ----- the reminders they have
@@ -201,14 +266,16 @@ def cancel_reminders(content: Content, state: State, event: Event) -> tuple[Stat
 # ----- helpers
 
 _QUESTIONS = {"offer": "offer", "remind_time": "time", "time_zone": "zone"}
-_ASK_KEYS = {"offer": "reminder_offer", "time": "reminder_ask_time", "zone": "reminder_ask_zone"}
+_ASK_KEYS = {"time": "reminder_ask_time", "zone": "reminder_ask_zone"}
 
 
 def _ask(
     content: Content, state: State, question: str, lead: Sequence[Part] = ()
 ) -> tuple[State, Reply]:
-    text = content.prompt(_ASK_KEYS[question])
-    reprompt = content.prompt("offer_reprompt") if question == "offer" else text
+    if question == "offer":
+        text, reprompt = offer_words(content, state)
+    else:
+        text = reprompt = content.prompt(_ASK_KEYS[question])
     view = View("question", content.prompt("reminders_title"), text)
     return state._replace(last={}), Reply((*lead, Say(text)), reprompt, view)
 

@@ -76,15 +76,23 @@ def paced(seconds: int, pace: float) -> int:
     return max(5, round(seconds * pace / 5.0) * 5)
 
 
-def hold_parts(content: Content, seconds: int, number: int = 0) -> list[Part]:
+SETTLE_SECONDS = 1.0
+"""A pause after each instruction of a step, before the next or before the count starts: time to
+get into position (a technique's set-up of two sentences and its movement: 3 s in all)."""
+
+
+def hold_parts(
+    content: Content, seconds: int, number: int = 0, start: str = "hold_start"
+) -> list[Part]:
     """A timed hold as spoken cues and silence (the renderer chains it into ≤10 s breaks).
 
-    It starts with a clear cue ("30 seconds, starting now"), keeps time with "Halfway" (holds
-    of 40 s or more) and "Ten more seconds", and ends with a chime and "And relax". ``number``
-    (the hold's place in the routine) picks each cue's wording, so they vary but never at random.
+    It starts with a clear cue ("30 seconds, starting now"; ``start`` names another, such as
+    "20 seconds left" for a hold taken up again), keeps time with "Halfway" (holds of 40 s or
+    more) and "Ten more seconds", and ends with a chime and "And relax". ``number`` (the hold's
+    place in the routine) picks each cue's wording, so they vary but never at random.
     """
     v = content.variant
-    parts: list[Part] = [Say(v("hold_start", number, seconds=seconds))]
+    parts: list[Part] = [Say(v(start, number, seconds=seconds))]
     remaining = seconds
     if seconds >= 40:
         half = seconds // 2

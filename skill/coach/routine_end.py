@@ -49,10 +49,11 @@ def finish(content: Content, state: State, now: float) -> tuple[State, Reply]:
 
     lookup = frozenset({"time_zone"}) if state.tz is None and not state.tz_checked else frozenset()
     if reminders.may_offer(state, now):
-        state = state._replace(pending="offer", offered=int(now))
+        plan = reminders.offer_plan(state, now)
+        state = state._replace(pending="offer", offered=int(now), plan=plan)
         effects = frozenset({"completed", "offered"}) | lookup
-        text = f"{said} {p('reminder_offer')}"
-        return state, Reply((Say(text),), p("offer_reprompt"), view, effects=effects)
+        offer, reprompt = reminders.offer_words(content, state)
+        return state, Reply((Say(f"{said} {offer}"),), reprompt, view, effects=effects)
     text = f"{said} {p('goodbye')}"
     effects = frozenset({"completed"}) | lookup
     return state, Reply((Say(text),), None, view, end_session=True, effects=effects)

@@ -28,7 +28,14 @@ from skill.coach.routine import minutes_words
 from skill.coach.routine_end import finish, last_skipped
 from skill.coach.routine_length import seconds_to_end
 from skill.coach.state import ADVISED, ROUTINE, SAFETY, SIDE, State
-from skill.coach.step_reply import paused_prompt, play, routine_prompt, step_view
+from skill.coach.step_reply import (
+    paused_prompt,
+    paused_reprompt,
+    play,
+    replay_step,
+    routine_prompt,
+    step_view,
+)
 from skill.content.records import Content, Technique
 from skill.voice.reply import Part, Reply, Say, silence
 
@@ -225,8 +232,12 @@ def hold_done(content: Content, state: State, event: Event) -> tuple[State, Repl
 
 
 def pause(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    """ "Pause" mid-routine; outside it, waiting ("hang on a second"): take your time, and the
+    question that is waiting, with the microphone open."""
     if state.phase != ROUTINE:
-        return with_prompt(content, state, content.prompt("nothing_to_pause"))
+        from skill.coach.repair import asking
+
+        return asking(content, state, [Say(content.prompt("take_your_time"))])
     state = state._replace(paused=True, last={"r": "paused"})
     return paused_reply(content, state)
 
@@ -234,7 +245,57 @@ def pause(content: Content, state: State, event: Event) -> tuple[State, Reply]:
 def paused_reply(content: Content, state: State, **_: Any) -> tuple[State, Reply]:
     prompt = paused_prompt(content, state)
     view = step_view(content, state, sets(content, state), on_step(state))._replace(paused=True)
-    return state, Reply((Say(content.prompt("paused")), Say(prompt)), prompt, view)
+    reprompt = paused_reprompt(content, state)
+    return state, Reply((Say(content.prompt("paused")), Say(prompt)), reprompt, view)
+
+
+# ----- the words again, and the part again
+
+
+def say_again(content: Content, state: State) -> tuple[State, Reply]:
+    """ "Say that again" after a step: the words, never a hold already done.
+
+    Spoken over the step's hold, it gives the movement and the seconds that were left, and the
+    hold goes on from there; over its instructions (the hold had not begun), the step in full;
+    over what follows a finished hold, or once it was all heard, the closing prompt again,
+    and how to do the part once more.
+    """
+    if state.paused:
+        return paused_reply(content, state)
+    if cut_short(state):
+        step = on_step(state)
+        if state.hold_left > 0:
+            left = max(5, int(state.hold_left // 5) * 5)  # never more than was left
+            state = state._replace(step=step)
+            return play(content, state, intro=False, brief=True, replay=True, left=left)
+        if state.hold_left < 0:
+            return replay_step(content, state)
+        state = _heard_to(content, state, step)  # the hold was over: the step was done
+        if state.heard < state.run:  # keep-going: its next steps were not heard yet
+            return play(content, state._replace(step=step + 1))
+    all_sets = sets(content, state)
+    prompt = routine_prompt(content, state, all_sets)
+    parts = (Say(prompt), Say(content.prompt("repeat_hint")))
+    view = step_view(content, state, all_sets, state.step + state.run - 1)
+    return state, Reply(parts, content.prompt("reprompt_routine"), view)
+
+
+def _heard_to(content: Content, state: State, step: int) -> State:
+    """The steps of the last reply up to ``step`` heard after all (its hold was over)."""
+    heard = step - state.step + 1
+    if heard < state.run:
+        return state._replace(heard=heard, next_at=(state.index, step + 1))
+    return state._replace(heard=state.run, next_at=after_run(content, state))
+
+
+def once_more(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    """ "Once more", "do that again": the part last done (or cut short) again, from its
+    movement; its set-up only if it was cut short before its hold."""
+    current = sets(content, state)[state.index]
+    step = on_step(state) if state.heard < state.run else state.step + state.run - 1
+    brief = current.holds[step] > 0
+    lead = [Say(content.prompt("once_more"))]
+    return play(content, state._replace(step=step), lead, intro=False, brief=brief, replay=True)
 
 
 def resume(content: Content, state: State, event: Event) -> tuple[State, Reply]:

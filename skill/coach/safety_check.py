@@ -48,6 +48,7 @@ from skill.coach.state import (
 )
 from skill.coach.step_reply import play
 from skill.content.records import Content
+from skill.store.progress import DAY_S, RESUME_MAX_AGE_S
 from skill.voice.reply import Part, Reply, Say
 
 
@@ -75,6 +76,8 @@ def _welcome(content: Content, state: State, now: float) -> str:
     p = content.prompt
     lately = encouragement.launch_line(content, state, now)
     hello = lately or p("hello_back")
+    if state.returning and not state.want and state.lapsed:  # its place was kept too long
+        return p("welcome_lapsed", hello=hello, days=RESUME_MAX_AGE_S // DAY_S)
     if state.returning and not state.want and state.resume:
         routine_id, index, step = state.resume
         where = position_words(content, state._replace(routine=routine_id), index, step)

@@ -40,6 +40,8 @@ class Memory(Record):
     pace: float = 1.0
     resume: tuple[str, int, int] | None = None
     """(routine id, set index, step index) of an unfinished routine worth offering."""
+    lapsed: bool = False
+    """An unfinished routine was kept, but too long ago to go on from (RESUME_MAX_AGE_S)."""
     remembers: bool = False
     """The store answered, so where the person stops will be offered next time."""
     last_routine: str | None = None
@@ -96,6 +98,12 @@ class State(Record):
     marks: tuple[float, ...] = ()
     """For a step reply not yet followed by a request: seconds from its start at which each of
     its steps has been heard to the end (see :func:`skill.voice.timing.marks`)."""
+    holds: tuple[float, ...] = ()
+    """Beside ``marks``: for each step of that reply, the seconds from its start at which the
+    step's timed hold begins and ends (a pair per step; 0, 0 for an untimed step)."""
+    hold_left: float = 0.0
+    """Of the step the last reply was cut short in, as the next request's time told: seconds
+    of its hold still to come; -1 when the hold had not begun, 0 when it was over."""
     heard: int = 1
     """How many of the last reply's ``run`` steps were heard to the end, once the next request
     told (its time against ``marks``). Fewer than ``run``: the reply was cut mid-step."""
@@ -113,6 +121,10 @@ class State(Record):
     followed: str | None = None
     """The follow-up the last turn answered (with ``answered``, its question), kept one turn
     only, so "I meant no" takes that answer again. Never stored."""
+    missed: int = 0
+    """Turns in a row not understood at the question that is waiting (see coach.repair)."""
+    lapsed: bool = False
+    """An unfinished routine was kept too long to go on from (launch says it starts afresh)."""
     rate: float = 1.0
     """Speaking rate: 1.0 is Alexa's normal speed (see :data:`skill.coach.routine.RATES`)."""
     habits: Habits = Habits()
@@ -139,6 +151,7 @@ class State(Record):
         data["want"] = list(self.want) if self.want else None
         data["learned"] = list(self.learned)
         data["marks"] = list(self.marks)
+        data["holds"] = list(self.holds)
         data["next_at"] = list(self.next_at) if self.next_at else None
         data["habits"] = self.habits.to_list()
         return data
@@ -279,6 +292,7 @@ def fresh_state(memory: Memory, content: Content | None = None) -> State:
         keep_going=memory.keep_going,
         pace=memory.pace if memory.pace in PACES else 1.0,
         resume=resume,
+        lapsed=memory.lapsed,
         heard_intro=memory.heard_intro,
         remembers=memory.remembers,
         returning=memory.last_routine is not None,

@@ -12,7 +12,7 @@ from typing import Any
 from skill.coach.answer import minutes_lead, phase_prompt, with_prompt
 from skill.coach.events import Event, On
 from skill.coach.habits import Habits
-from skill.coach.position import position_words, resume_point, sets, where_words
+from skill.coach.position import cut_short, position_words, resume_point, sets, where_words
 from skill.coach.questions import (
     UNSURE_MARK,
     ask_question,
@@ -21,11 +21,14 @@ from skill.coach.questions import (
     side_words,
     was_unsure,
 )
+from skill.coach.repair import ask_forget, not_understood
 from skill.coach.routine_end import finish
 from skill.coach.routine_length import where_minutes
 from skill.coach.routine_steps import start
 from skill.coach.state import ADVISED, IDLE, NEW, ROUTINE, SAFETY, SIDE, State
+from skill.coach.step_reply import paused_reprompt
 from skill.content.records import Content, Topic
+from skill.store.progress import DAY_S, RESUME_MAX_AGE_S
 from skill.voice.reply import Part, Reply, Say, View
 
 # ----- information
@@ -118,23 +121,26 @@ def help_reply(content: Content, state: State, **_: Any) -> tuple[State, Reply]:
     """What can be said here, each thing once: the routine's help is whole on its own."""
     title = content.prompt("help_title")
     if state.phase == ROUTINE:
+        if cut_short(state) and not state.paused:  # asked over a step: it waits there
+            state = state._replace(paused=True)
+        prompt = phase_prompt(content, state)
         if state.paused:
             target = resume_point(content, state)
             words = (
                 position_words(content, state, *target) if target else where_words(content, state)
             )
             text = content.prompt("help_paused", **words)
-        else:
-            text = content.prompt("help_routine")
-        prompt = phase_prompt(content, state)
-        return state, Reply((Say(text),), prompt, View("info", title, text))
+            reprompt = paused_reprompt(content, state)
+        else:  # what to do right now (the closing prompt), then what else works
+            text = f"{prompt} {content.prompt('help_routine')}"
+            reprompt = prompt
+        return state, Reply((Say(text),), reprompt, View("info", title, text))
     return with_prompt(content, state, content.prompt(f"help_{state.phase}"), title="help_title")
 
 
 def fallback(content: Content, state: State, event: Event) -> tuple[State, Reply]:
-    if state.phase == SAFETY:
-        return ask_question(content, state, [Say(content.prompt("fallback_safety"))], full=False)
-    return with_prompt(content, state, content.prompt("fallback"))
+    """Not understood: the question waiting, again, right where the person is."""
+    return not_understood(content, state)
 
 
 def screen_error(content: Content, state: State, event: Event) -> tuple[State, Reply]:
@@ -174,20 +180,20 @@ def stop(content: Content, state: State, event: Event) -> tuple[State, Reply]:
         if target is None:
             return finish(content, state, event.at)
         position = p("stop_summary", **position_words(content, state, *target))
-        # Promise a pick-up only when there is somewhere to pick it up from.
-        later = f" {p('stop_resume_hint')}" if state.remembers else ""
+        # Promise a pick-up only when there is somewhere to pick it up from, and say how long.
+        days = RESUME_MAX_AGE_S // DAY_S
+        later = f" {p('stop_resume_hint', days=days)}" if state.remembers else ""
         text = f"{position}{later} {text}"
     view = View("info", p("goodbye_title"), text)
     return state._replace(last={}), Reply((Say(text),), None, view, end_session=True)
 
 
 def forget(content: Content, state: State, event: Event) -> tuple[State, Reply]:
-    ask = content.prompt("forget_confirm")
-    view = View("question", content.prompt("forget_title"), ask)
-    return state._replace(pending="forget"), Reply((Say(ask),), ask, view)
+    return ask_forget(content, state)
 
 
 def answer_forget(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    """Yes deletes; no, not sure and "never mind" keep it, and go back to where they were."""
     if event.kind != On.YES:
         return with_prompt(content, state, content.prompt("forget_kept"))
     state = state._replace(

@@ -35,6 +35,8 @@ COMING_BACK: tuple[str, ...] = (
     "reminders_title",
     "reminder_offer",
     "offer_reprompt",
+    "reminder_offer_any_time",
+    "offer_reprompt_any_time",
     "reminder_text",
     "reminder_set_daily",
     "reminder_set_once",
@@ -65,6 +67,37 @@ COMING_BACK: tuple[str, ...] = (
 )
 """The "coming back" phrases: progress people can hear, the speaking rate, reminders."""
 
+REPAIR: tuple[str, ...] = (
+    # repair in place (skill.coach.repair): not understood, waiting, the answers that work
+    "fallback_again",
+    "answers_safety",
+    "answers_side",
+    "answers_routine",
+    "answers_paused",
+    "answers_idle",
+    "answers_done",
+    "answers_advised",
+    "answers_time",
+    "answers_zone",
+    "answers_forget",
+    "answers_offer",
+    "take_your_time",
+    "paused_later",
+    "welcome_lapsed",
+    "time_noted",
+    "time_hint",
+    "time_hint_vague",
+    "zone_noted",
+    "zone_unknown",
+    # the words again, the part again, and parts named by their place
+    "repeat_hint",
+    "once_more",
+    "parts",
+    "part_of",
+    "hold_left",
+)
+"""Repair in place and coaching words that never surprise (issue 21)."""
+
 PROMPT_KEYS: tuple[str, ...] = (
     "knee_coach_title",
     "welcome_title",
@@ -89,7 +122,6 @@ PROMPT_KEYS: tuple[str, ...] = (
     "back_to_safety",
     "back_question",
     "first_question",
-    "fallback_safety",
     "advice_again",
     "advised_prompt",
     "advised_no_routine",
@@ -142,7 +174,6 @@ PROMPT_KEYS: tuple[str, ...] = (
     "that_one",
     "paused",
     "paused_prompt",
-    "nothing_to_pause",
     "nothing_to_resume",
     "nothing_to_repeat",
     "not_in_routine",
@@ -181,5 +212,6 @@ PROMPT_KEYS: tuple[str, ...] = (
     "help_done",
     "help_advised",
     *COMING_BACK,
+    *REPAIR,
 )
 """Every glue prompt the coach speaks; prompts.yaml must have exactly these."""

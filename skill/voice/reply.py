@@ -21,6 +21,9 @@ class Say(Record):
 
 class Pause(Record):
     seconds: float
+    settle: bool = False
+    """A moment to get into position between instructions, not a timed hold: a screen keeps
+    it in the spoken cue instead of counting it down."""
 
 
 class Sound(Record):

@@ -66,6 +66,27 @@ def marks(groups: Sequence[Sequence[Part]], start: float = 0.0, rate: float = 1.
     return ends
 
 
+def hold_windows(
+    groups: Sequence[Sequence[Part]], start: float = 0.0, rate: float = 1.0
+) -> list[float]:
+    """Beside :func:`marks`: for each group, the seconds from the start of the reply at which its
+    timed hold (its silences, not a pause to get into position) begins and ends, as a flat
+    list of pairs; ``0, 0`` for a group with no hold."""
+    windows, total = [], start
+    for group in groups:
+        begins: float | None = None
+        ends = 0.0
+        for part in group:
+            timed = isinstance(part, Pause) and not part.settle
+            if timed and begins is None:
+                begins = total
+            total += part_seconds(part, rate)
+            if timed:
+                ends = total
+        windows += [round(begins or 0.0, 2), round(ends, 2)]
+    return windows
+
+
 def heard_count(ends: Sequence[float], elapsed: float) -> int:
     """How many leading groups had ended ``elapsed`` seconds after the reply began."""
     return sum(1 for end in ends if end <= elapsed)

@@ -46,6 +46,7 @@ VOICE_FOR = {
     "pause": intents.PAUSE,
     "resume": intents.RESUME,
     "repeat": intents.REPEAT,
+    "once_more": intents.REPEAT_STEP,
     "previous": intents.PREVIOUS,
     "next": intents.NEXT,
     "yes": intents.YES,
@@ -241,7 +242,7 @@ def test_buttons_send_actions_the_skill_understands(screens: apl.Screens) -> Non
                 event = apl.touch_event([button["action"], button["value"]])
                 assert event.kind != On.FALLBACK, button
     step = [b["action"] for b in apl.buttons(View("step", "t", "x"), screens.labels, False)]
-    assert step == ["pause", "repeat", "previous", "next"]
+    assert step == ["pause", "once_more", "previous", "next"]
     paused = apl.buttons(View("step", "t", "x", paused=True), screens.labels, False)
     assert paused[0]["action"] == "resume"
     assert [b["action"] for b in apl.buttons(View("done", "t", "x"), screens.labels, False)] == []
@@ -435,8 +436,10 @@ def test_a_timed_step_on_a_screen_is_spoken_by_the_screen(
     assert any(end in said for end in content.variants["hold_end"])
     assert turn.card["content"] == _properties(turn)["text"]
     assert len(json.dumps(turn.response)) < 24_000
-    again = person.touch("repeat")  # replays the step (not the technique's intro or purpose)
-    assert again.directives[1] == execute, "the same countdown and cues, again"
+    again = person.touch("once_more")  # the step again (not the technique's intro or purpose)
+    commands = again.directives[1]["commands"]
+    assert commands[:-1] == execute["commands"][:-1], "the same countdown and cues, again"
+    assert commands[-1]["arguments"][1] != execute["commands"][-1]["arguments"][1]  # its movement
     _, *during, _ = sorted(render["sources"])
     assert [again.directives[0]["sources"][k] for k in during] == [
         render["sources"][k] for k in during
@@ -454,9 +457,9 @@ def _fork(person: Conversation) -> Session:
     ("setup", "actions"),
     [
         ("question", ["yes", "no", "repeat"]),
-        ("step", ["pause", "repeat", "previous", "next", "resume"]),
-        ("paused", ["resume", "repeat", "next", "previous"]),
-        ("second_step", ["previous", "next", "repeat"]),
+        ("step", ["pause", "once_more", "repeat", "previous", "next", "resume"]),
+        ("paused", ["resume", "once_more", "repeat", "next", "previous"]),
+        ("second_step", ["previous", "next", "once_more", "repeat"]),
     ],
 )
 def test_each_button_does_what_its_voice_intent_does(

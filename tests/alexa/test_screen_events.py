@@ -32,7 +32,7 @@ from skill.local.nlu import Match, SlotValue
 from skill.local.simulator import Conversation, Turn
 from skill.local.walkthrough import pass_safety_check
 from skill.settings import Settings
-from skill.voice.reply import Say, View
+from skill.voice.reply import Pause, Say, View
 
 EXECUTE = "Alexa.Presentation.APL.ExecuteCommands"
 
@@ -65,7 +65,10 @@ def test_the_end_of_hold_event_says_the_closing_prompt_the_screen_left_out(
     assert [getattr(after, k) for k in moved] == [getattr(state, k) for k in moved]
     # ...and it says the steps were heard to their end: "resume" would go on from the next one
     assert after.next_at == (state.index, state.step + state.run)
-    again = coach.handle(content, after, Event(On.REPEAT))[1]  # repeat still replays the step
+    # "say that again": the prompt, never the hold just done; "once more" does the part again
+    words = coach.handle(content, after, Event(On.REPEAT))[1]
+    assert reply.closing in words.text and not any(isinstance(p, Pause) for p in words.parts)
+    again = coach.handle(content, after, Event(On.REPEAT_STEP))[1]
     assert reply.view.text in again.text and again.closing == reply.closing
     assert answer.text == reply.closing and answer.reprompt and not answer.end_session
     # nothing is lost or said twice: the screen's cues and the event's answer are the reply
@@ -148,12 +151,11 @@ def test_the_chat_runs_a_whole_routine_on_a_screen_in_keep_going_mode(
 
 CANNOT = (
     "nothing_to_resume",
-    "nothing_to_pause",
     "nothing_to_repeat",
     "not_in_routine",
     "no_question",
     "fallback",
-    "fallback_safety",
+    "fallback_again",
     "advised_no_routine",
 )
 """What the skill says when asked for something it cannot do right now."""

@@ -191,8 +191,19 @@ def test_the_rate_is_said_once_and_then_only_heard(content: Content) -> None:
 
 def test_the_rate_is_separate_from_the_hold_pace(content: Content) -> None:
     state, _ = step(content, idle(), Event(On.SPEAK_SLOWER))
-    state, _ = step(content, state, Event(On.SLOWER))
+    state, _ = step(content, state._replace(phase=DONE), Event(On.SLOWER))  # after a hold
     assert (state.rate, state.pace) == (0.85, 1.25)
+
+
+def test_slower_before_any_hold_is_about_the_voice(content: Content) -> None:
+    """ "Slow down", "too fast" before any hold mean the voice; the words never say "hold"."""
+    state, reply = step(content, idle(), Event(On.SLOWER))
+    assert (state.rate, state.pace) == (0.85, 1.0)
+    assert reply.text.startswith(content.prompt("rate_slower"))
+    state, reply = step(content, state, Event(On.FASTER))
+    assert (state.rate, state.pace) == (1.0, 1.0)
+    _, paced = step(content, idle()._replace(phase=DONE), Event(On.SLOWER))
+    assert "hold" not in paced.text.lower() and "of massage" in paced.text
 
 
 def test_announced_lengths_count_the_rate(content: Content) -> None:
@@ -276,9 +287,16 @@ def test_the_time_zone_is_looked_up_then_asked_for(content: Content) -> None:
     assert "don't know that time zone" in unknown_zone.text and unknown_zone.reminder is None
 
 
-def test_a_time_or_zone_out_of_turn_is_not_understood(content: Content) -> None:
+def test_a_time_or_zone_out_of_turn_gets_a_relevant_answer(content: Content) -> None:
     _, reply = step(content, idle(), Event(On.TIME, "19:00"))
-    assert reply.text.startswith("Sorry, I didn't get that.") and reply.reminder is None
+    assert reply.text.startswith("To be reminded every day at 7 PM, say: remind me every day")
+    assert reply.reminder is None and not reply.effects
+    _, vague = step(content, idle(), Event(On.TIME, "EV"))
+    assert vague.text.startswith(content.prompt("time_hint_vague"))
+    state, zone = step(content, idle(tz=None), Event(On.TIME_ZONE, "America/Chicago"))
+    assert state.tz == "America/Chicago" and zone.text.startswith(content.prompt("zone_noted"))
+    state, unknown = step(content, idle(tz=None), Event(On.TIME_ZONE, "?banana"))
+    assert state.tz is None and unknown.text.startswith(content.prompt("zone_unknown"))
 
 
 def test_the_offer_comes_at_most_weekly_and_never_after_an_answer(content: Content) -> None:
@@ -286,7 +304,9 @@ def test_the_offer_comes_at_most_weekly_and_never_after_an_answer(content: Conte
     state, offer = step(content, state, Event(On.NEXT, at=NOW))
     assert "remind you" in offer.text and not offer.end_session
     assert offer.effects == {"completed", "offered"} and state.pending == "offer"
-    assert offer.reprompt and "daily reminder" in offer.reprompt
+    # The consent question names the time and how often (Amazon's reminder guidelines).
+    assert "every day at 6:30 PM?" in offer.text, offer.text
+    assert offer.reprompt and "every day at 6:30 PM" in offer.reprompt
     answered, reply = step(content, state, Event(On.NO, at=NOW))
     assert reply.effects == {"declined"} and answered.reminders == "declined"
     assert reply.end_session and "no reminder" in reply.text

@@ -15,11 +15,12 @@ from skill.content.records import Content
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SOURCE_TITLE = "Benefits of Massage For Knee Pain Relief"
 BENEFIT = re.compile(
-    r"\b(reduc\w*|reliev\w*|improv\w*|eas(?:e|es|ing)|loosen\w*|relax(?:es|ing)|boost\w*"
-    r"|decreas\w*|breaks? (?:up|down)|strengthens?|enhanc\w*|lower\w*|speed\w* up)\b",
+    r"\b(reduc\w*|reliev\w*|relief|improv\w*|eas(?:e|es|ing)|loosen\w*|relax(?:es|ing)|boost\w*"
+    r"|decreas\w*|breaks? (?:up|down)|strengthens?|enhanc\w*|lower\w*|speed\w* up|releas\w*)\b",
     re.IGNORECASE,
 )
-HEDGE = re.compile(r"\b(may|might|can|could)\b", re.IGNORECASE)
+HEDGE = re.compile(r"\b(may|might|could)\b", re.IGNORECASE)
+""""Can" is not a hedge: "massage can release endorphins" states it as a fact (issue 21)."""
 LESS = re.compile(r"\b(reduc\w*|decreas\w*|eas(?:e|es|ing)|reliev\w*|lower\w*|less)\b", re.I)
 WARNING_SIGNS = re.compile(r"\b(swell\w*|swollen|inflam\w*|redness)\b", re.IGNORECASE)
 

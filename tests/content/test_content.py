@@ -282,8 +282,10 @@ def test_disclaimer_and_closing_line(content: Content) -> None:
     acute = [q.on_yes for q in safety.questions if q.kind == "acute"]
     acute += [safety.compact.on_yes, safety.statement.on_no, safety.compact_statement.on_no]
     assert all("emergency number" in text for text in acute)
-    closing = content.prompts["closing"]
-    assert "give your knees the relief they deserve" in closing
+    # The article's last line, kept as a hope, not a promise (issue 21).
+    last = content.prompts["closing"].rsplit(". ", 1)[-1].lower()
+    assert last.startswith("with the right care") and " may " in last, last
+    assert "deserve" not in last
 
 
 def test_the_product_the_article_mentions_is_never_named(content: Content) -> None:
@@ -453,7 +455,10 @@ def test_frequent_cues_have_several_wordings_chosen_by_position(content: Content
     for key in ("hold_start", "hold_ten", "hold_end", "next_step", "step_label"):
         wordings = content.variants[key]
         assert len(wordings) >= 2, key
-        said = [content.variant(key, n, seconds=30, number=4) for n in range(len(wordings) * 2)]
+        said = [
+            content.variant(key, n, seconds=30, part="the second part")
+            for n in range(len(wordings) * 2)
+        ]
         assert said[: len(wordings)] == said[len(wordings) :]  # the same place, the same words
         assert len(set(said)) == len(wordings)
 
@@ -464,7 +469,7 @@ def test_step_wording_is_plain_and_keeps_its_promise(content: Content) -> None:
     spoken = [
         text.lower()
         for t in content.techniques
-        for text in (t.name, *(step.say for step in t.steps))
+        for text in (t.name, t.purpose, *(step.say for step in t.steps))
     ]
     spoken += [q.ask.lower() for q in content.safety.questions]
     for text in spoken:
@@ -474,6 +479,14 @@ def test_step_wording_is_plain_and_keeps_its_promise(content: Content) -> None:
     safety = content.safety
     said = [safety.compact.explain, safety.statement.explain, safety.compact_statement.explain]
     assert not any("the article" in text.lower() for text in said)
+
+
+def test_every_movement_of_a_technique_has_a_name_for_its_place(content: Content) -> None:
+    """Parts are named by their place ("the second part"), one wording per movement, never
+    cycling back to "the start": a later movement is never called the first."""
+    most = max(sum(1 for step in t.steps if step.hold) for t in content.techniques)
+    assert len(content.variants["parts"]) >= most
+    assert len(set(content.variants["parts"])) == len(content.variants["parts"])
 
 
 def test_a_missing_content_file(tmp_path: Path) -> None:

@@ -49,17 +49,18 @@ def test_unmatched_words_reach_the_skill_as_fallback(
 ) -> None:
     out = run_chat(tmp_path, ["open knee coach", "purple elephants dancing", "quit"], capsys)
     assert "(heard: AMAZON.FallbackIntent)" in out
-    assert "Sorry, I didn't catch that. You can say yes, no, or what does that mean." in out
+    assert "Sorry, I didn't catch that. Do you have osteoporosis?" in out
 
 
 def test_quitting_mid_routine_and_starting_again_goes_on_after_what_was_heard(
     tmp_path: Path, sqlite_store: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """``--fast`` plays each reply to its end, so step 4 was heard: the next session goes on."""
+    """``--fast`` plays each reply to its end, so the second part was heard: the next session
+    goes on with the next technique."""
     first = run_chat(tmp_path, ["open knee coach", *SAFETY_NOS, "right", "next", "quit"], capsys)
     assert "Keep the pressure gentle and steady." in first
     second = run_chat(tmp_path, ["open knee coach", "no", "quit"], capsys)
-    assert "Welcome back. We'll go on at step 1 of Thigh Tapping." in second
+    assert "Welcome back. We'll go on with Thigh Tapping." in second
     assert "Technique 2 of 6: Thigh Tapping." in second
     assert "Keep the pressure gentle and steady." not in second
     assert sqlite_store.exists()

@@ -143,6 +143,9 @@ CASES: list[tuple[str, str | None, dict[str, str | None]]] = [
     ("repeat", i.REPEAT, {}),
     ("say that again", i.REPEAT, {}),
     ("can you repeat that?", i.REPEAT, {}),
+    ("once more", i.REPEAT_STEP, {}),
+    ("do that again please", i.REPEAT_STEP, {}),
+    ("repeat the step", i.REPEAT_STEP, {}),
     ("next", i.NEXT, {}),
     ("skip", i.SKIP_TECHNIQUE, {}),  # what someone in pain says for "skip this technique"
     ("ok next", i.NEXT, {}),
