@@ -33,7 +33,7 @@ CASES: list[tuple[str, str | None, dict[str, str | None]]] = [
     ("start the morning routine", i.START_ROUTINE, {R: None}),
     # a routine named on its own, as an answer to "which routine?"
     ("the quick routine", i.START_ROUTINE, {R: "quick"}),
-    ("quick", i.START_ROUTINE, {R: "quick"}),
+    ("the quick one", i.START_ROUTINE, {R: "quick"}),
     ("just the quick version", i.START_ROUTINE, {R: "quick"}),
     ("the full routine", i.START_ROUTINE, {R: "full"}),
     ("let's do the whole thing", i.START_ROUTINE, {R: "full"}),
@@ -392,14 +392,22 @@ def test_navigation_beats_the_loose_technique_slot(
 
 
 def test_pace_words_never_start_a_routine() -> None:
-    """Bare routine names ("quick", "short") start a routine; the pace words stay pace."""
+    """A routine is named with a carrier ("the short one"); the pace words stay pace.
+
+    A bare name is never a routine: "normal", "quick", "complete" are other intents' words
+    (normal speed, quicker, finished), and a bare slot sample would take them all.
+    """
     for text in ("quicker", "go quicker", "faster", "fast", "a bit faster", "a little faster"):
         assert US.match(text) == Match(i.FASTER), text
     for text in ("slower", "not so fast", "too fast", "a little slower"):
         assert US.match(text) == Match(i.SLOWER), text
-    assert US.match("short") == Match(
+    assert US.match("the short one") == Match(
         i.START_ROUTINE, {R: SlotValue("short", "quick", "quick routine")}
     )
+    for bare in ("short", "quick", "normal", "complete", "regular"):
+        found = US.match(bare)
+        assert found is None or found.intent != i.START_ROUTINE, bare
+    assert US.match("back to normal") == Match(i.NORMAL_SPEED)
 
 
 def test_one_shot_connecting_words_are_peeled() -> None:
