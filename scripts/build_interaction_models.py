@@ -90,7 +90,10 @@ def _load_yaml(path: Path) -> Any:
         try:
             return yaml.load(handle, Loader=_Loader)
         except yaml.YAMLError as error:
-            raise ModelError(f"{path}: not valid YAML ({error})") from None
+            raise ModelError(
+                f"{path}: not valid YAML ({error}); a pattern that starts with [ or {{"
+                " must be quoted"
+            ) from None
 
 
 def _items(data: Any, key: str, path: Path) -> list[Mapping[str, Any]]:

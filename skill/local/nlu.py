@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -42,17 +42,28 @@ _NUMBERS = (
 
 _FILLER_PREFIXES = (
     "hey alexa", "alexa", "ask {inv} to", "tell {inv} to", "ask {inv} for", "ask {inv} about",
+    "ask {inv} if", "ask {inv} whether", "tell {inv} that", "use {inv} to",
+    "open {inv} and", "launch {inv} and", "start {inv} and", "use {inv} and", "begin {inv} and",
     "ask {inv}", "tell {inv}", "{inv}",
     "can you", "could you", "would you", "will you", "i want to", "i wanna", "i would like to",
     "id like to", "i need to", "lets", "um", "uh", "er", "so", "ok", "okay", "now", "just",
     "and", "then", "well", "oh", "hey",
 )  # fmt: skip
-_FILLER_SUFFIXES = ("please", "now", "thanks", "thank you", "for me", "alexa", "{inv}", "then")
+_FILLER_SUFFIXES = (
+    "please", "now", "right now", "thanks", "thank you", "for me", "alexa", "{inv}", "then",
+    "using {inv}", "with {inv}", "from {inv}", "on {inv}",
+    "i think", "i suppose", "i guess", "to be honest", "if thats ok", "if thats okay",
+    "if thats alright", "if thats all right", "if you dont mind",
+)  # fmt: skip
+"""Said around a request, changing nothing: one-shot connecting words Alexa itself takes
+("ask knee coach if ...", "open knee coach and ..."), and politeness or a hedge at the end."""
 _LAUNCH_VERBS = ("open", "launch", "start", "talk to", "run", "play", "begin", "use", "ask")
 
-_NATIVE_PHRASES: Mapping[str, Sequence[str]] = {
-    intents.NAVIGATE_HOME: ("home", "go home", "take me home", "main menu", "go to the main menu"),
-}
+_HOME_PHRASES = (
+    "home", "go home", "take me home", "main menu", "go to the main menu", "home screen",
+    "go to the home screen", "back to the home screen", "go back to the home screen",
+)  # fmt: skip
+_NATIVE_PHRASES: Mapping[str, Sequence[str]] = {intents.NAVIGATE_HOME: _HOME_PHRASES}
 """Phrases Alexa's own built-in model knows for built-ins our model may not extend."""
 
 _CONTRACTIONS = {
@@ -90,10 +101,10 @@ _HOURS = _NUMBERS[1:13]
 _UNITS = "one|two|three|four|five|six|seven|eight|nine"
 _TEENS = "|".join(_NUMBERS[10:20])
 _MINUTE = rf"(?:oh (?:{_UNITS})|{_TEENS}|(?:twenty|thirty|forty|fifty)(?: (?:{_UNITS}))?|\d\d)"
-_MARK = (
-    r"(?:am|a m|pm|p m|oclock|o clock|in the morning|in the afternoon|in the evening"
-    r"|at night|tonight)"
-)
+_MARK = r"(?:am|a m|pm|p m|in the morning|in the afternoon|in the evening|at night|tonight)"
+_CLOCK = r"(?:oclock|o clock)"
+_RELATION = r"(?:half past|quarter past|quarter to|half)"
+""""half seven" is half past seven where it is said (en-GB, en-AU, en-IN), as Alexa hears it."""
 _VAGUE = {
     "morning": "MO", "in the morning": "MO", "this morning": "MO",
     "afternoon": "AF", "in the afternoon": "AF", "this afternoon": "AF",
@@ -102,13 +113,13 @@ _VAGUE = {
 }  # fmt: skip
 _HOUR = "|".join(_HOURS)
 TIME_PHRASE = (
-    rf"(?:(?:{_HOUR})(?: {_MINUTE})?(?: {_MARK})?|(?:half past|quarter past|quarter to) "
+    rf"(?:(?:{_HOUR})(?: {_MINUTE})?(?: {_CLOCK})?(?: {_MARK})?|{_RELATION} "
     rf"(?:{_HOUR})(?: {_MARK})?|noon|midday|midnight|{'|'.join(sorted(_VAGUE, key=len)[::-1])})"
 )
 """Every time phrase the simulator resolves (normalised words), as a regular expression."""
 _PARTS = re.compile(
-    rf"(?:(?P<rel>half past|quarter past|quarter to) )?(?P<hour>{_HOUR})"
-    rf"(?: (?P<minute>{_MINUTE}))?(?: (?P<mark>{_MARK}))?"
+    rf"(?:(?P<rel>{_RELATION}) )?(?P<hour>{_HOUR})"
+    rf"(?: (?P<minute>{_MINUTE}))?(?: {_CLOCK})?(?: (?P<mark>{_MARK}))?"
 )
 
 
@@ -124,7 +135,7 @@ def time_value(spoken: str) -> str | None:
     hour, minute = _HOURS.index(found["hour"]) + 1, _minute(found["minute"])
     relation = found["rel"]
     if relation:
-        minute = {"half past": 30, "quarter past": 15, "quarter to": 45}[relation]
+        minute = {"half past": 30, "half": 30, "quarter past": 15, "quarter to": 45}[relation]
         hour = hour - 1 if relation == "quarter to" else hour
         hour = hour or 12
     mark = found["mark"] or ""
@@ -233,8 +244,9 @@ class InteractionModel:
         self._near = self._near_table()
         self._slotted = [self._compile(i, s) for i, s in every if _SLOT_REF.search(s)]
         inv = normalise(self.invocation_name)
-        self._prefixes = [canonical(p.format(inv=inv)) for p in _FILLER_PREFIXES]
-        self._suffixes = [canonical(s.format(inv=inv)) for s in _FILLER_SUFFIXES]
+        # the longest first: "using knee coach" goes whole, not as "knee coach" then "using"
+        self._prefixes = _longest_first(canonical(p.format(inv=inv)) for p in _FILLER_PREFIXES)
+        self._suffixes = _longest_first(canonical(s.format(inv=inv)) for s in _FILLER_SUFFIXES)
 
     def _near_table(self) -> dict[str, str]:
         """Literal samples without their hedges → intent, or _AMBIGUOUS when two differ.
@@ -376,6 +388,10 @@ class InteractionModel:
             slot_types=slot_types,
             literal=sum(len(w) for w in literal_words),
         )
+
+
+def _longest_first(phrases: Iterable[str]) -> list[str]:
+    return sorted(dict.fromkeys(phrases), key=lambda p: -len(p.split()))
 
 
 def canonical(words: str) -> str:
