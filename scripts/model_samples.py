@@ -30,9 +30,11 @@ MAX_VALUE_CHARS = 140
 MAX_SAMPLE_CHARS = 200
 """Ours, well inside what Alexa takes: a sample longer than this is not how anyone talks."""
 
-_WORD = r"[a-z]+(?:'[a-z]+)*"
+_LETTERS = r"[^\W\d_]"
+_WORD = rf"{_LETTERS}+(?:'{_LETTERS}+)*"
 _SAMPLE_RE = re.compile(rf"^(?:{_WORD}|\{{[a-z_]+\}})(?: (?:{_WORD}|\{{[a-z_]+\}}))*$")
-"""Alexa's sample rules: lowercase words, inner apostrophes, ``{slot}``; no digits or marks."""
+"""Alexa's sample rules: lowercase words in the language's letters ("über", "rodilla"), inner
+apostrophes, ``{slot}``; no digits or marks."""
 SLOT_REF = re.compile(r"\{([a-z_]+)\}")
 
 
@@ -107,7 +109,7 @@ def _raise_if(problems: Sequence[str], path: str, shown: int = 12) -> None:
 
 def _check_sample(entry: Entry, sample: str, slot_types: Mapping[str, str], path: str) -> None:
     where = f"{path}: {entry.intent}: {sample!r} (from {entry.origin(sample)})"
-    if not _SAMPLE_RE.match(sample):
+    if not _SAMPLE_RE.match(sample) or sample != sample.lower():
         raise SampleError(f"{where} breaks Alexa's sample rules")
     if len(sample) > MAX_SAMPLE_CHARS:
         raise SampleError(f"{where} is longer than {MAX_SAMPLE_CHARS} characters")

@@ -100,6 +100,18 @@ def test_a_pattern_must_be_text() -> None:
         expand(True, GROUPS, "here")  # type: ignore[arg-type]  # YAML's reading of a bare yes
 
 
+def test_the_rules_take_any_language_s_letters_but_not_capitals_or_marks() -> None:
+    """A German or Spanish file is checked by the same rules as the English one."""
+    import model_samples
+
+    entry = model_samples.Entry("X", "here", "p")
+    for sample in ("über das knie", "me duele la rodilla", "i'm done", "the {side} knee"):
+        model_samples._check_sample(entry, sample, {"side": "KNEE_SIDE"}, "f")
+    for sample in ("Über das knie", "go to step 3", "what's next?", "stop, it hurts"):
+        with pytest.raises(model_samples.SampleError, match="sample rules"):
+            model_samples._check_sample(entry, sample, {}, "f")
+
+
 def test_groups_used_follows_groups_into_groups() -> None:
     groups = {"a": ["<b> x"], "b": ["y"], "c": ["z"]}
     assert sample_grammar.groups_used(["<a> sore"], groups) == {"a", "b"}
