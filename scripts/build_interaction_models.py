@@ -8,6 +8,11 @@ kinds in a person's own words, such as ``LastingPainIntent``) are in its models 
 ``statements`` style's model has no intent that names one). Intent and slot names come from
 ``skill/alexa/intents.py``; nothing here spells one.
 
+Samples are patterns (``scripts/sample_grammar.py``): ``(hang | hold) on [a <moment>]`` stands
+for every phrasing it spells out. The build fails, naming the entries, on a sample Alexa would
+refuse, a sample listed twice, one sample claimed by two intents (also once slots are filled
+with their values), a group nobody uses, and a model past Alexa's size limits.
+
     python scripts/build_interaction_models.py           # write the JSON files
     python scripts/build_interaction_models.py --check   # exit 1 if the committed files differ
 
@@ -19,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -29,7 +33,21 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # runnable with any interpreter from a plain checkout
     sys.path.insert(0, str(ROOT))
 
+SCRIPTS = str(Path(__file__).resolve().parent)
+if SCRIPTS not in sys.path:  # the grammar lives beside this script
+    sys.path.insert(0, SCRIPTS)
+
 import yaml  # noqa: E402
+from model_samples import (  # noqa: E402
+    SLOT_REF,
+    Entry,
+    SampleError,
+    check_filled_slots,
+    check_limits,
+    check_value,
+    expand_all,
+)
+from sample_grammar import groups_used  # noqa: E402
 
 from skill.alexa import intents  # noqa: E402
 
@@ -44,19 +62,40 @@ SLOT_TYPES: dict[str, str] = {
 Types named ``AMAZON.*`` are Alexa's built-ins and have no values here."""
 
 MIN_CUSTOM_SAMPLES = 8
-_WORD = r"[a-z]+(?:'[a-z]+)*"
-_SAMPLE_RE = re.compile(rf"^(?:{_WORD}|\{{[a-z_]+\}})(?: (?:{_WORD}|\{{[a-z_]+\}}))*$")
-"""Alexa's sample rules: lowercase words, inner apostrophes, ``{slot}``; no digits or marks."""
-_SLOT_REF = re.compile(r"\{([a-z_]+)\}")
 
 
 class ModelError(ValueError):
     """The source files cannot make a valid model; the message names the file and entry."""
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML that refuses a key given twice: plain YAML keeps the last one without a word,
+    so two lists for one intent (two people adding one at once) would lose the first."""
+
+
+def _unique_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)  # type: ignore[no-untyped-call]
+        if key in seen:
+            mark = key_node.start_mark
+            raise ModelError(f"{mark.name}:{mark.line + 1}: {key!r} is given twice")
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+
+
 def _load_yaml(path: Path) -> Any:
     with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        try:
+            return yaml.load(handle, Loader=_Loader)
+        except yaml.YAMLError as error:
+            raise ModelError(
+                f"{path}: not valid YAML ({error}); a pattern that starts with [ or {{"
+                " must be quoted"
+            ) from None
 
 
 def _items(data: Any, key: str, path: Path) -> list[Mapping[str, Any]]:
@@ -155,48 +194,88 @@ def safety_style(content_dir: Path) -> str:
     return str(style)
 
 
-def _samples_by_intent(
+def _entries(section: Any, key: str, path: Path) -> list[Entry]:
+    """The entries of a section of utterances.yaml: intent constant → list of patterns.
+
+    An intent listed with no samples (Fallback) is one entry with an empty pattern.
+    """
+    found = []
+    for name, patterns in (section or {}).items():
+        intent = _intent_name(name, path)
+        if not isinstance(patterns, list):
+            raise ModelError(f"{path}: {key}.{name}: must be a list of samples")
+        found += [Entry(intent, f"{key}.{name}[{i}]", p) for i, p in enumerate(patterns)]
+        found += [Entry(intent, f"{key}.{name}", "")] if not patterns else []
+    return found
+
+
+def _source_entries(
     source: Mapping[str, Any], content_dir: Path, path: Path, style: str
-) -> dict[str, Any]:
-    by_intent: dict[str, list[str]] = {}
-    for key, samples in (source.get("intents") or {}).items():
-        by_intent[_intent_name(key, path)] = list(samples or [])
-    for key, samples in (source.get(STYLE_SECTIONS[style]) or {}).items():
-        by_intent.setdefault(_intent_name(key, path), []).extend(samples or [])
+) -> list[Entry]:
+    """Every entry the models of ``style`` share, in file order."""
+    section = STYLE_SECTIONS[style]
+    found = _entries(source.get("intents"), "intents", path)
+    found += _entries(source.get(section), section, path)
     topic_intents = _topic_intents(content_dir)
     topic_samples = source.get("topics") or {}
     unknown = sorted(set(topic_samples) - set(topic_intents))
     missing = sorted(set(topic_intents) - set(topic_samples))
     if unknown or missing:
         raise ModelError(f"{path}: topics: unknown {unknown}, missing {missing} (see topics.yaml)")
-    for topic_id, samples in topic_samples.items():
-        by_intent[topic_intents[topic_id]] = list(samples or [])
-    missing_built_ins = sorted(set(intents.BUILT_IN) - set(by_intent))
+    for topic_id, patterns in topic_samples.items():
+        intent = topic_intents[topic_id]
+        found += [Entry(intent, f"topics.{topic_id}[{i}]", p) for i, p in enumerate(patterns)]
+    missing_built_ins = sorted(set(intents.BUILT_IN) - {e.intent for e in found})
     if missing_built_ins:
         raise ModelError(f"{path}: intents: built-ins missing: {missing_built_ins}")
-    return by_intent
+    return found
 
 
-def _check_sample(intent: str, sample: str, path: Path) -> None:
-    if not _SAMPLE_RE.match(sample):
-        raise ModelError(f"{path}: {intent}: {sample!r} breaks Alexa's sample rules")
-    for slot in _SLOT_REF.findall(sample):
-        if slot not in SLOT_TYPES:
-            raise ModelError(f"{path}: {intent}: {sample!r} uses unknown slot {{{slot}}}")
+def _groups(source: Mapping[str, Any], path: Path) -> dict[str, list[str]]:
+    """The named groups of words (``<name>`` in a pattern); each must be used somewhere."""
+    groups = source.get("groups") or {}
+    if not isinstance(groups, Mapping) or not all(
+        isinstance(v, list) and all(isinstance(p, str) for p in v) for v in groups.values()
+    ):
+        raise ModelError(f"{path}: groups: each group must be a list of quoted phrases")
+    every_pattern = [
+        pattern
+        for key in ("intents", "topics", *STYLE_SECTIONS.values())
+        for patterns in (source.get(key) or {}).values()
+        for pattern in patterns or []
+        if isinstance(pattern, str)
+    ] + [
+        pattern
+        for extra in (source.get("locale_extras") or {}).values()
+        for patterns in (extra or {}).values()
+        for pattern in patterns
+    ]
+    unused = sorted(set(groups) - groups_used(every_pattern, groups))
+    if unused:
+        raise ModelError(f"{path}: groups: never used: {unused}")
+    return {str(name): list(phrases) for name, phrases in groups.items()}
 
 
-def _intent(name: str, samples: Sequence[object], path: Path) -> dict[str, Any]:
-    for sample in samples:
-        if not isinstance(sample, str):  # YAML reads a bare yes/no/on/off as a boolean
-            raise ModelError(f"{path}: {name}: {sample!r} must be a quoted string")
-        _check_sample(name, sample, path)
-    if name not in intents.BUILT_IN and len(set(samples)) < MIN_CUSTOM_SAMPLES:
+def _intent(name: str, samples: Sequence[str], path: Path) -> dict[str, Any]:
+    if name not in intents.BUILT_IN and len(samples) < MIN_CUSTOM_SAMPLES:
         raise ModelError(f"{path}: {name}: needs at least {MIN_CUSTOM_SAMPLES} samples")
-    slots = sorted({slot for sample in samples for slot in _SLOT_REF.findall(sample)})
-    intent: dict[str, Any] = {"name": name, "samples": sorted(set(samples))}
+    slots = sorted({slot for sample in samples for slot in SLOT_REF.findall(sample)})
+    intent: dict[str, Any] = {"name": name, "samples": sorted(samples)}
     if slots:
         intent["slots"] = [{"name": slot, "type": SLOT_TYPES[slot]} for slot in slots]
     return intent
+
+
+def _value_phrases(types: Sequence[Mapping[str, Any]], path: Path) -> dict[str, list[str]]:
+    """Custom slot type → every value and synonym (each within Alexa's length limit)."""
+    phrases: dict[str, list[str]] = {}
+    for slot_type in types:
+        spoken = phrases.setdefault(slot_type["name"], [])
+        for value in slot_type["values"]:
+            for phrase in [value["name"]["value"], *value["name"].get("synonyms", [])]:
+                check_value(phrase, f"{path}: {slot_type['name']}")
+                spoken.append(phrase.lower())
+    return phrases
 
 
 def build(root: Path = ROOT, style: str | None = None) -> dict[str, dict[str, Any]]:
@@ -210,20 +289,30 @@ def build(root: Path = ROOT, style: str | None = None) -> dict[str, dict[str, An
     style = style or safety_style(content_dir)
     if style not in STYLE_SECTIONS:
         raise ModelError(f"unknown safety style {style!r}")
-    base = _samples_by_intent(source, content_dir, source_path, style)
+    base = _source_entries(source, content_dir, source_path, style)
+    groups = _groups(source, source_path)
     types = _slot_types(source, content_dir, source_path)
+    phrases = _value_phrases(types, source_path)
     extras = source.get("locale_extras") or {}
     models = {}
     for locale in source["locales"]:
-        samples = {name: list(s) for name, s in base.items()}
-        for key, more in (extras.get(locale) or {}).items():
-            samples[_intent_name(key, source_path)].extend(more)
+        more = _entries(extras.get(locale), f"locale_extras.{locale}", source_path)
+        try:
+            samples = expand_all([*base, *more], groups, SLOT_TYPES, str(source_path))
+            check_filled_slots(samples, SLOT_TYPES, phrases, f"{source_path} ({locale})")
+        except SampleError as error:
+            raise ModelError(str(error)) from None
         language_model = {
             "invocationName": source["invocation_name"],
-            "intents": [_intent(n, s, source_path) for n, s in sorted(samples.items())],
+            "intents": [_intent(n, list(s), source_path) for n, s in sorted(samples.items())],
             "types": types,
         }
-        models[locale] = {"interactionModel": {"languageModel": language_model}}
+        model = {"interactionModel": {"languageModel": language_model}}
+        try:
+            check_limits(render(model), len(samples), len(types), locale)
+        except SampleError as error:
+            raise ModelError(str(error)) from None
+        models[locale] = model
     return models
 
 

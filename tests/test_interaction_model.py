@@ -397,9 +397,11 @@ CONDITION_NAMES = (
     "replaced",
     "injur",
     "stairs",
-    "aches",
+    "most days",
+    "for years",
 )
-"""The safety check's conditions and warning signs, as a sample would name them."""
+"""The safety check's conditions and warning signs, as a sample would name them. Pain in the
+moment ("it aches when I press") is not among them: every style must hear it, to stop."""
 OWN_WORDS = (
     intents.LASTING_PAIN,
     intents.PROVIDER_KNOWS,

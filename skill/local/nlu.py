@@ -5,11 +5,16 @@ it is a sample utterance (or a slot value) in ``interaction_models/<locale>.json
 runs in tiers, most exact first, the way Alexa prefers a literal sample to a loose guess:
 
 1. the normalised text equals a sample, each ``{slot}`` being one of its type's values or
-   synonyms (longest first);
+   synonyms (longest first); a contraction and its long form are the same words ("I am
+   done" is "I'm done"), as they are to Alexa's speech recognition;
 2. the same after dropping filler people type around a request ("alexa", "please",
    "ask knee coach to", "can you"), including the connecting word of a one-shot
    ("ask knee coach for help" is the utterance "help", as Alexa hears it);
-3. a sample with at least two literal words whose slot takes any short phrase, like Alexa
+3. a near match: the same once hesitations and hedges are left out wherever they are ("um",
+   "just", "really", "actually": "that really hurts" is "that hurts"), as Alexa's model
+   does not hang on them. Nothing else is near: a missing or changed content word is a
+   different utterance, so a gap in the model shows as a miss here too;
+4. a sample with at least two literal words whose slot takes any short phrase, like Alexa
    filling a custom slot with a word it does not know (the value then has no id).
 
 Nothing matched → ``None``; the simulator sends ``AMAZON.FallbackIntent`` as Alexa would.
@@ -20,7 +25,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -37,18 +42,50 @@ _NUMBERS = (
 
 _FILLER_PREFIXES = (
     "hey alexa", "alexa", "ask {inv} to", "tell {inv} to", "ask {inv} for", "ask {inv} about",
+    "ask {inv} if", "ask {inv} whether", "tell {inv} that", "use {inv} to",
+    "open {inv} and", "launch {inv} and", "start {inv} and", "use {inv} and", "begin {inv} and",
     "ask {inv}", "tell {inv}", "{inv}",
     "can you", "could you", "would you", "will you", "i want to", "i wanna", "i would like to",
     "id like to", "i need to", "lets", "um", "uh", "er", "so", "ok", "okay", "now", "just",
     "and", "then", "well", "oh", "hey",
 )  # fmt: skip
-_FILLER_SUFFIXES = ("please", "now", "thanks", "thank you", "for me", "alexa", "{inv}", "then")
+_FILLER_SUFFIXES = (
+    "please", "now", "right now", "thanks", "thank you", "for me", "alexa", "{inv}", "then",
+    "using {inv}", "with {inv}", "from {inv}", "on {inv}",
+    "i think", "i suppose", "i guess", "to be honest", "if thats ok", "if thats okay",
+    "if thats alright", "if thats all right", "if you dont mind",
+)  # fmt: skip
+"""Said around a request, changing nothing: one-shot connecting words Alexa itself takes
+("ask knee coach if ...", "open knee coach and ..."), and politeness or a hedge at the end."""
 _LAUNCH_VERBS = ("open", "launch", "start", "talk to", "run", "play", "begin", "use", "ask")
 
-_NATIVE_PHRASES: Mapping[str, Sequence[str]] = {
-    intents.NAVIGATE_HOME: ("home", "go home", "take me home", "main menu", "go to the main menu"),
-}
+_HOME_PHRASES = (
+    "home", "go home", "take me home", "main menu", "go to the main menu", "home screen",
+    "go to the home screen", "back to the home screen", "go back to the home screen",
+)  # fmt: skip
+_NATIVE_PHRASES: Mapping[str, Sequence[str]] = {intents.NAVIGATE_HOME: _HOME_PHRASES}
 """Phrases Alexa's own built-in model knows for built-ins our model may not extend."""
+
+_CONTRACTIONS = {
+    "im": "i am", "ive": "i have", "ill": "i will", "id": "i would", "youre": "you are",
+    "youve": "you have", "youll": "you will", "youd": "you would", "theyre": "they are",
+    "theyve": "they have", "weve": "we have", "its": "it is", "thats": "that is",
+    "whats": "what is", "wheres": "where is", "hows": "how is", "whos": "who is",
+    "theres": "there is", "heres": "here is", "lets": "let us", "dont": "do not",
+    "doesnt": "does not", "didnt": "did not", "cant": "can not", "cannot": "can not",
+    "wont": "will not", "isnt": "is not", "arent": "are not", "wasnt": "was not",
+    "werent": "were not", "havent": "have not", "hasnt": "has not", "hadnt": "had not",
+    "shouldnt": "should not", "wouldnt": "would not", "couldnt": "could not",
+    "wanna": "want to", "gonna": "going to", "okay": "ok",
+}  # fmt: skip
+"""Contractions (apostrophes already dropped) and their long forms: the same spoken words.
+"were", "well", "shed" and "hell" stay as they are: each is also a word of its own."""
+
+_HEDGES = frozenset(
+    ("um", "uh", "er", "erm", "hmm", "mm", "ah", "oh", "just", "really", "actually", "please")
+)
+"""Words a near match leaves out wherever they are: hesitations, and hedges that do not
+change what is asked ("just wait", "that really hurts", "actually, stop")."""
 
 _SLOT_REF = re.compile(r"\{([a-z_]+)\}")
 _BUILT_IN_TYPE = "AMAZON."
@@ -64,10 +101,10 @@ _HOURS = _NUMBERS[1:13]
 _UNITS = "one|two|three|four|five|six|seven|eight|nine"
 _TEENS = "|".join(_NUMBERS[10:20])
 _MINUTE = rf"(?:oh (?:{_UNITS})|{_TEENS}|(?:twenty|thirty|forty|fifty)(?: (?:{_UNITS}))?|\d\d)"
-_MARK = (
-    r"(?:am|a m|pm|p m|oclock|o clock|in the morning|in the afternoon|in the evening"
-    r"|at night|tonight)"
-)
+_MARK = r"(?:am|a m|pm|p m|in the morning|in the afternoon|in the evening|at night|tonight)"
+_CLOCK = r"(?:oclock|o clock)"
+_RELATION = r"(?:half past|quarter past|quarter to|half)"
+""""half seven" is half past seven where it is said (en-GB, en-AU, en-IN), as Alexa hears it."""
 _VAGUE = {
     "morning": "MO", "in the morning": "MO", "this morning": "MO",
     "afternoon": "AF", "in the afternoon": "AF", "this afternoon": "AF",
@@ -76,13 +113,13 @@ _VAGUE = {
 }  # fmt: skip
 _HOUR = "|".join(_HOURS)
 TIME_PHRASE = (
-    rf"(?:(?:{_HOUR})(?: {_MINUTE})?(?: {_MARK})?|(?:half past|quarter past|quarter to) "
+    rf"(?:(?:{_HOUR})(?: {_MINUTE})?(?: {_CLOCK})?(?: {_MARK})?|{_RELATION} "
     rf"(?:{_HOUR})(?: {_MARK})?|noon|midday|midnight|{'|'.join(sorted(_VAGUE, key=len)[::-1])})"
 )
 """Every time phrase the simulator resolves (normalised words), as a regular expression."""
 _PARTS = re.compile(
-    rf"(?:(?P<rel>half past|quarter past|quarter to) )?(?P<hour>{_HOUR})"
-    rf"(?: (?P<minute>{_MINUTE}))?(?: (?P<mark>{_MARK}))?"
+    rf"(?:(?P<rel>{_RELATION}) )?(?P<hour>{_HOUR})"
+    rf"(?: (?P<minute>{_MINUTE}))?(?: {_CLOCK})?(?: (?P<mark>{_MARK}))?"
 )
 
 
@@ -98,7 +135,7 @@ def time_value(spoken: str) -> str | None:
     hour, minute = _HOURS.index(found["hour"]) + 1, _minute(found["minute"])
     relation = found["rel"]
     if relation:
-        minute = {"half past": 30, "quarter past": 15, "quarter to": 45}[relation]
+        minute = {"half past": 30, "half": 30, "quarter past": 15, "quarter to": 45}[relation]
         hour = hour - 1 if relation == "quarter to" else hour
         hour = hour or 12
     mark = found["mark"] or ""
@@ -163,13 +200,20 @@ class _Value:
 
 @dataclass(frozen=True)
 class _Sample:
+    """A sample with slots, compiled: literal samples are looked up, not matched."""
+
     intent: str
     text: str
     exact: re.Pattern[str]
+    near: re.Pattern[str]
     wild: re.Pattern[str] | None
     slot_types: Mapping[str, str]
     literal: int
     """How many literal characters the sample has: more is more specific, and wins."""
+
+
+_AMBIGUOUS = ""
+"""In the near table: two intents' samples are the same once hedges are left out."""
 
 
 class InteractionModel:
@@ -184,14 +228,40 @@ class InteractionModel:
             for i in language_model["intents"]
         }
         self._values = {t["name"]: _phrase_table(t["values"]) for t in language_model["types"]}
-        self._samples = [
-            self._compile(intent["name"], sample)
+        every = [
+            (intent["name"], sample)
             for intent in language_model["intents"]
             for sample in [*intent.get("samples", []), *_NATIVE_PHRASES.get(intent["name"], ())]
         ]
+        self._literal: dict[str, str] = {}
+        """A sample with no slot, as its words → its intent (first one wins, as in the model)."""
+        self._owners: dict[str, set[str]] = {}
+        for intent, sample in every:
+            if not _SLOT_REF.search(sample):
+                words = canonical(normalise(sample))
+                self._literal.setdefault(words, intent)
+                self._owners.setdefault(words, set()).add(intent)
+        self._near = self._near_table()
+        self._slotted = [self._compile(i, s) for i, s in every if _SLOT_REF.search(s)]
         inv = normalise(self.invocation_name)
-        self._prefixes = [p.format(inv=inv) for p in _FILLER_PREFIXES]
-        self._suffixes = [s.format(inv=inv) for s in _FILLER_SUFFIXES]
+        # the longest first: "using knee coach" goes whole, not as "knee coach" then "using"
+        self._prefixes = _longest_first(canonical(p.format(inv=inv)) for p in _FILLER_PREFIXES)
+        self._suffixes = _longest_first(canonical(s.format(inv=inv)) for s in _FILLER_SUFFIXES)
+
+    def _near_table(self) -> dict[str, str]:
+        """Literal samples without their hedges → intent, or _AMBIGUOUS when two differ.
+
+        A sample that is already free of hedges owns its words outright: "no" stays No
+        even though "actually no" (MeantNo) is "no" without its hedge.
+        """
+        table = {words: intent for words, intent in self._literal.items() if words == near(words)}
+        reduced: dict[str, str] = {}
+        for words, intent in self._literal.items():
+            key = near(words)
+            if key in table or not key:
+                continue
+            reduced[key] = intent if reduced.get(key, intent) == intent else _AMBIGUOUS
+        return {**reduced, **table}
 
     @classmethod
     def load(cls, path: Path | str) -> InteractionModel:
@@ -211,6 +281,11 @@ class InteractionModel:
         """Every spoken phrase (normalised) of a slot type → the value id it resolves to."""
         return {phrase: value.id for phrase, value in self._values[slot_type].items()}
 
+    def shared_words(self) -> dict[str, set[str]]:
+        """Literal samples of different intents that are the same words (a contraction and
+        its long form): the model is ambiguous there, whatever the build saw."""
+        return {words: owners for words, owners in self._owners.items() if len(owners) > 1}
+
     def is_launch(self, text: str) -> bool:
         """True for "open knee coach" and the like: a LaunchRequest, not an intent."""
         words = _strip_words(normalise(text), ("hey alexa", "alexa"), ())
@@ -219,10 +294,10 @@ class InteractionModel:
 
     def match(self, text: str) -> Match | None:
         """The intent and slots Alexa would most likely hear in ``text``, or None."""
-        candidates = list(self._candidates(normalise(text)))
-        for tier in ("exact", "wild"):
+        candidates = list(self._candidates(canonical(normalise(text))))
+        for tier in (self._exact, self._near_match, self._wild):
             for candidate in candidates:
-                found = self._best(candidate, tier)
+                found = tier(candidate)
                 if found is not None:
                     return found
         return None
@@ -237,10 +312,28 @@ class InteractionModel:
             without_please = " ".join(w for w in current.split() if w != "please")
             current = _strip_words(without_please, self._prefixes, self._suffixes, once=True)
 
+    def _exact(self, text: str) -> Match | None:
+        intent = self._literal.get(text)
+        if intent is not None:
+            return Match(intent)
+        return self._best(text, "exact")
+
+    def _near_match(self, text: str) -> Match | None:
+        words = near(text)
+        if words == text:
+            return None  # nothing left out: the exact tier already said no
+        intent = self._near.get(words)
+        if intent:
+            return Match(intent)
+        return None if intent == _AMBIGUOUS else self._best(words, "near")
+
+    def _wild(self, text: str) -> Match | None:
+        return self._best(text, "wild")
+
     def _best(self, text: str, tier: str) -> Match | None:
         best: tuple[int, Match] | None = None
-        for sample in self._samples:
-            pattern = sample.exact if tier == "exact" else sample.wild
+        for sample in self._slotted:
+            pattern = getattr(sample, tier)
             found = pattern.fullmatch(text) if pattern is not None else None
             if found is None:
                 continue
@@ -266,18 +359,21 @@ class InteractionModel:
         slot_types = {s: self._slots[intent][s] for s in _SLOT_REF.findall(sample)}
         literal_words = _SLOT_REF.sub(" ", sample).split()
 
-        def pattern(wild: bool) -> re.Pattern[str]:
+        def pattern(tier: str) -> re.Pattern[str]:
             parts = []
             for token in sample.split():
                 ref = _SLOT_REF.fullmatch(token)
                 if ref is None:
-                    parts.append(re.escape(normalise(token)))
+                    words = canonical(normalise(token))
+                    if tier == "near":
+                        words = near(words)
+                    parts += [re.escape(words)] if words else []
                     continue
                 if slot_types[ref[1]].startswith(_BUILT_IN_TYPE):  # AMAZON.TIME
                     parts.append(f"(?P<s_{ref[1]}>{TIME_PHRASE})")
                     continue
                 phrases = sorted(self._values[slot_types[ref[1]]], key=lambda p: (-len(p), p))
-                body = _WILD if wild else "|".join(re.escape(p) for p in phrases)
+                body = _WILD if tier == "wild" else "|".join(re.escape(p) for p in phrases)
                 parts.append(f"(?P<s_{ref[1]}>{body})")
             return re.compile(" ".join(parts))
 
@@ -286,11 +382,26 @@ class InteractionModel:
         return _Sample(
             intent=intent,
             text=sample,
-            exact=pattern(wild=False),
-            wild=pattern(wild=True) if wild_ok else None,
+            exact=pattern("exact"),
+            near=pattern("near"),
+            wild=pattern("wild") if wild_ok else None,
             slot_types=slot_types,
             literal=sum(len(w) for w in literal_words),
         )
+
+
+def _longest_first(phrases: Iterable[str]) -> list[str]:
+    return sorted(dict.fromkeys(phrases), key=lambda p: -len(p.split()))
+
+
+def canonical(words: str) -> str:
+    """Normalised words with each contraction in its long form ("im done" → "i am done")."""
+    return " ".join(_CONTRACTIONS.get(word, word) for word in words.split())
+
+
+def near(words: str) -> str:
+    """Canonical words without hesitations and hedges: what a near match compares."""
+    return " ".join(word for word in words.split() if word not in _HEDGES)
 
 
 def _phrase_table(values: Sequence[Mapping[str, Any]]) -> dict[str, _Value]:
@@ -298,7 +409,7 @@ def _phrase_table(values: Sequence[Mapping[str, Any]]) -> dict[str, _Value]:
     for value in values:
         resolved = _Value(value["id"], value["name"]["value"])
         for phrase in [value["name"]["value"], *value["name"].get("synonyms", [])]:
-            table[normalise(phrase)] = resolved
+            table[canonical(normalise(phrase))] = resolved
     return table
 
 

@@ -8,10 +8,11 @@ import re
 from typing import Any
 
 import pytest
+import yaml
 
 from skill.alexa import intents as i
 from skill.local.nlu import InteractionModel, Match, SlotValue, default_model, normalise
-from skill.settings import Settings
+from skill.settings import REPO_ROOT, Settings
 
 MODELS_DIR = Settings().models_dir
 LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
@@ -33,7 +34,7 @@ CASES: list[tuple[str, str | None, dict[str, str | None]]] = [
     ("start the morning routine", i.START_ROUTINE, {R: None}),
     # a routine named on its own, as an answer to "which routine?"
     ("the quick routine", i.START_ROUTINE, {R: "quick"}),
-    ("quick", i.START_ROUTINE, {R: "quick"}),
+    ("the quick one", i.START_ROUTINE, {R: "quick"}),
     ("just the quick version", i.START_ROUTINE, {R: "quick"}),
     ("the full routine", i.START_ROUTINE, {R: "full"}),
     ("let's do the whole thing", i.START_ROUTINE, {R: "full"}),
@@ -410,17 +411,119 @@ def test_navigation_beats_the_loose_technique_slot(
 
 
 def test_pace_words_never_start_a_routine() -> None:
-    """Bare routine names ("quick", "short") start a routine; the pace words stay pace."""
+    """A routine is named with a carrier ("the short one"); the pace words stay pace.
+
+    A bare name is never a routine: "normal", "quick", "complete" are other intents' words
+    (normal speed, quicker, finished), and a bare slot sample would take them all.
+    """
     for text in ("quicker", "go quicker", "faster", "fast", "a bit faster", "a little faster"):
         assert US.match(text) == Match(i.FASTER), text
     for text in ("slower", "not so fast", "too fast", "a little slower"):
         assert US.match(text) == Match(i.SLOWER), text
-    assert US.match("short") == Match(
+    assert US.match("the short one") == Match(
         i.START_ROUTINE, {R: SlotValue("short", "quick", "quick routine")}
     )
+    for bare in ("short", "quick", "normal", "complete", "regular"):
+        found = US.match(bare)
+        assert found is None or found.intent != i.START_ROUTINE, bare
+    assert US.match("back to normal") == Match(i.NORMAL_SPEED)
 
 
 def test_one_shot_connecting_words_are_peeled() -> None:
     """Alexa hears "ask knee coach for help" as the utterance "help"; "about" likewise."""
     assert US.match("ask knee coach for help") == Match(i.HELP)
     assert US.match("ask knee coach about what causes knee pain") == Match("KneePainCausesIntent")
+
+
+# A contraction and its long form are the same words; a near match leaves out hesitations
+# and hedges, nothing else: a changed or missing content word is a miss, so a gap in the
+# model shows here as it would on a device.
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("I am done", i.STOP),  # the sample is "i'm done"
+        ("you are talking too fast", i.SPEAK_SLOWER),  # "you're talking too fast"
+        ("it is hurting", i.PAIN),  # "it's hurting"
+        ("I do not know", i.NOT_SURE),
+        ("that really hurts", i.PAIN),  # "that hurts", with a hedge
+        ("um, next", i.NEXT),
+        ("uh, I'm not sure", i.NOT_SURE),
+        ("actually, stop", i.STOP),
+        ("just skip this technique", i.SKIP_TECHNIQUE),
+        ("no actually", i.NO),  # a sample that is already "no" owns the words
+        ("actually no", i.MEANT_NO),  # ... and the sample itself still wins
+        ("um go to the knee friction", i.GO_TO_TECHNIQUE),
+    ],
+)
+def test_contractions_and_hedges_do_not_change_what_is_heard(text: str, intent: str) -> None:
+    found = US.match(text)
+    assert found is not None and found.intent == intent, (text, found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "skip the step and the next one",  # a content word changed: not near
+        "my knee is blue",
+        "it hurts my feelings that you talk",
+        "go back in time",
+    ],
+)
+def test_near_is_not_a_guess(text: str) -> None:
+    found = US.match(text)
+    assert found is None or found.intent not in (i.NEXT, i.PAIN, i.SPEAK_SLOWER), found
+
+
+def test_a_near_slot_sample_keeps_its_value() -> None:
+    found = US.match("um, the left knee please")
+    assert found == Match(i.CHOOSE_SIDE, {S: SlotValue("left", "left", "left")})
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_no_two_intents_share_the_same_words(locale: str) -> None:
+    """The build compares samples as written; the matcher also hears "i am" as "i'm"."""
+    assert default_model(locale).shared_words() == {}
+
+
+# What a new user said and was not understood (issue 21), and the near pairs whose sides must
+# never take each other's meaning; data shared with the virtual-alexa check of the models.
+ISSUE_21 = yaml.safe_load((REPO_ROOT / "tests" / "phrases" / "issue_21.yaml").read_text())
+FINDINGS: list[tuple[str, str]] = [(p["say"], p["expect"]) for p in ISSUE_21["findings"]]
+PAIRS: list[tuple[str, str]] = [(p["say"], p["expect"]) for p in ISSUE_21["pairs"]]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize(("text", "intent"), FINDINGS + PAIRS)
+def test_the_findings_and_the_near_pairs_are_heard_as_meant(
+    locale: str, text: str, intent: str
+) -> None:
+    found = default_model(locale).match(text)
+    assert found is not None and found.intent == intent, (text, found)
+
+
+def test_a_pain_word_after_im_in_is_never_a_time_zone() -> None:
+    """No time-zone sample is "i'm in" and a zone alone: its loose slot would take the pain."""
+    for text in ("I'm in a lot of pain", "I'm in terrible pain today", "I'm in Spain"):
+        found = US.match(text)
+        assert found is None or found.intent != i.TIME_ZONE, (text, found)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "slots"),
+    [
+        ("ask knee coach if massage will help my knees", "CanMassageHelpIntent", {}),
+        ("open knee coach and start the quick routine", i.START_ROUTINE, {R: "quick"}),
+        ("start the full routine using knee coach", i.START_ROUTINE, {R: "full"}),
+        ("the right one I think", i.CHOOSE_SIDE, {S: "right"}),
+        ("both if that's okay", i.CHOOSE_SIDE, {S: "both"}),
+        ("eight o'clock in the morning", i.REMINDER_TIME, {TIME: "08:00"}),
+        ("at half seven in the evening", i.REMINDER_TIME, {TIME: "19:30"}),
+        ("go to the home screen", i.NAVIGATE_HOME, {}),
+    ],
+)
+def test_one_shots_hedges_and_times_as_alexa_takes_them(
+    text: str, intent: str, slots: dict[str, str]
+) -> None:
+    found = US.match(text)
+    assert found is not None, text
+    assert (found.intent, {k: v.id for k, v in found.slots.items()}) == (intent, slots)

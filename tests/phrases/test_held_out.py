@@ -1,0 +1,153 @@
+"""The held-out phrase set: how well the model understands phrasings it has never seen.
+
+``tests/phrases/held_out_en.yaml`` was written from how people talk, without looking at the
+samples, and is never copied into them: a miss is fixed by a general carrier or core in
+``models/utterances.yaml``, never by the phrase itself. The typed-text matcher (the one the
+chat and the dialog tests use, which hears only what the model carries) must recognise at
+least 95 % of it, intent and slot ids alike; the misses are printed, grouped by intent.
+
+Phrases for an intent the model does not have yet (another branch adds it) are counted
+apart, as pending, so the test measures everything once those intents are merged.
+
+    python tests/phrases/test_held_out.py [--model interaction_models/en-US.json]
+prints the report for any model file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:  # runnable as a script from a plain checkout
+    sys.path.insert(0, str(REPO))
+
+from skill.local.nlu import InteractionModel  # noqa: E402
+
+PHRASES = Path(__file__).with_name("held_out_en.yaml")
+LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
+AT_LEAST = 0.95
+FALLBACK = "AMAZON.FallbackIntent"
+PHASES = {"launch", "safety", "side", "routine", "paused", "done", "reminder", "any"}
+SLOTS = {"routine", "technique", "side", "time", "zone"}
+
+
+@dataclass(frozen=True)
+class Phrase:
+    say: str
+    phase: str
+    expect: str
+    slots: dict[str, str]
+
+
+@dataclass
+class Score:
+    """What the matcher made of the set: hits, misses (with what it heard), pending."""
+
+    hits: int = 0
+    misses: list[tuple[Phrase, str]] = field(default_factory=list)
+    pending: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def measured(self) -> int:
+        return self.hits + len(self.misses)
+
+    @property
+    def rate(self) -> float:
+        return self.hits / self.measured if self.measured else 0.0
+
+
+def load_phrases(path: Path = PHRASES) -> list[Phrase]:
+    data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [
+        Phrase(str(p["say"]), str(p["phase"]), str(p["expect"]), dict(p.get("slots") or {}))
+        for p in data["phrases"]
+    ]
+
+
+def heard(model: InteractionModel, text: str) -> tuple[str, dict[str, str]]:
+    """The intent and the resolved slot ids, as the skill would receive them."""
+    found = model.match(text)
+    if found is None:
+        return FALLBACK, {}
+    return found.intent, {k: v.id for k, v in found.slots.items() if v.id is not None}
+
+
+def score(model: InteractionModel, phrases: Sequence[Phrase]) -> Score:
+    known = set(model.intents)
+    result = Score()
+    for phrase in phrases:
+        if phrase.expect not in known:
+            result.pending[phrase.expect] += 1
+            continue
+        intent, slots = heard(model, phrase.say)
+        if (intent, slots) == (phrase.expect, phrase.slots):
+            result.hits += 1
+        else:
+            shown = intent + "".join(f" {k}={v}" for k, v in sorted(slots.items()))
+            result.misses.append((phrase, shown))
+    return result
+
+
+def report(result: Score, title: str) -> str:
+    lines = [
+        f"{title}: {result.hits} of {result.measured} understood ({result.rate:.1%});"
+        f" {sum(result.pending.values())} pending for intents not in the model yet"
+    ]
+    by_intent: dict[str, list[tuple[Phrase, str]]] = defaultdict(list)
+    for phrase, got in result.misses:
+        by_intent[phrase.expect].append((phrase, got))
+    for intent, misses in sorted(by_intent.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        lines.append(f"  missed {intent} ({len(misses)}):")
+        for phrase, got in misses:
+            wanted = "".join(f" {k}={v}" for k, v in sorted(phrase.slots.items()))
+            lines.append(f"    [{phrase.phase}] {phrase.say!r}{wanted} -> {got}")
+    if result.pending:
+        counts = ", ".join(f"{name} {n}" for name, n in sorted(result.pending.items()))
+        lines.append(f"  pending (not measured): {counts}")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- the tests
+
+
+def test_the_set_is_well_formed_and_big_enough() -> None:
+    phrases = load_phrases()
+    assert len(phrases) >= 350
+    assert {p.phase for p in phrases} <= PHASES
+    assert {p.phase for p in phrases} >= PHASES - {"any"}, "every phase has phrasings"
+    assert all(p.say == p.say.lower() and p.say.strip() == p.say for p in phrases)
+    assert all(set(p.slots) <= SLOTS for p in phrases)
+    says = [p.say for p in phrases]
+    assert len(says) == len(set(says)), [s for s, n in Counter(says).items() if n > 1]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_matcher_understands_the_held_out_phrases(locale: str) -> None:
+    model = InteractionModel.load(REPO / "interaction_models" / f"{locale}.json")
+    result = score(model, load_phrases())
+    text = report(result, f"held-out phrases, {locale}")
+    print(text)
+    assert result.measured >= 350
+    assert result.rate >= AT_LEAST, text
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Score a model against the held-out set.")
+    parser.add_argument("--model", type=Path, default=REPO / "interaction_models" / "en-US.json")
+    args = parser.parse_args(argv)
+    result = score(InteractionModel.load(args.model), load_phrases())
+    print(report(result, f"held-out phrases, {args.model}"))
+    return 0 if result.rate >= AT_LEAST else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
