@@ -1,10 +1,12 @@
-"""Generate interaction_models/<locale>.json from one source, so locales cannot drift.
+"""Generate interaction_models/<locale>.json from one source per language, so locales cannot drift.
 
-Inputs: ``models/utterances.yaml`` (samples, locales, knee sides) and ``content/`` (technique
-and routine names with their synonyms, the intent each information topic declares, and the
-safety check's ``style``, which picks the style's own yes/no samples: only the ``questions``
-style has samples that name a condition). Intent and slot names come from ``skill/intents.py``;
-nothing here spells one.
+Inputs, per language: ``models/utterances.yaml`` (English) or ``models/utterances.<language>.yaml``
+(samples, locales, invocation name, knee sides, time zones) and ``content/<language>/``
+(technique and routine names with their synonyms, the intent each information topic declares,
+and the safety check's ``style``, which picks the style's own yes/no samples: only the
+``questions`` style has samples that name a condition). Every language file has the same
+shape; its ``language`` (default ``en``) names its content folder. Intent and slot names come
+from ``skill/intents.py``; nothing here spells one.
 
     python scripts/build_interaction_models.py           # write the JSON files
     python scripts/build_interaction_models.py --check   # exit 1 if the committed files differ
@@ -42,9 +44,11 @@ SLOT_TYPES: dict[str, str] = {
 Types named ``AMAZON.*`` are Alexa's built-ins and have no values here."""
 
 MIN_CUSTOM_SAMPLES = 8
-_WORD = r"[a-z]+(?:'[a-z]+)*"
+_LETTERS = r"[^\W\d_]"
+_WORD = rf"{_LETTERS}+(?:'{_LETTERS}+)*"
 _SAMPLE_RE = re.compile(rf"^(?:{_WORD}|\{{[a-z_]+\}})(?: (?:{_WORD}|\{{[a-z_]+\}}))*$")
-"""Alexa's sample rules: lowercase words, inner apostrophes, ``{slot}``; no digits or marks."""
+"""Alexa's sample rules: lowercase words (in the language's letters: "über", "rodilla"),
+inner apostrophes, ``{slot}``; no digits or marks."""
 _SLOT_REF = re.compile(r"\{([a-z_]+)\}")
 
 
@@ -176,7 +180,7 @@ def _samples_by_intent(
 
 
 def _check_sample(intent: str, sample: str, path: Path) -> None:
-    if not _SAMPLE_RE.match(sample):
+    if not _SAMPLE_RE.match(sample) or sample != sample.lower():
         raise ModelError(f"{path}: {intent}: {sample!r} breaks Alexa's sample rules")
     for slot in _SLOT_REF.findall(sample):
         if slot not in SLOT_TYPES:
@@ -197,14 +201,27 @@ def _intent(name: str, samples: Sequence[object], path: Path) -> dict[str, Any]:
     return intent
 
 
-def build(root: Path = ROOT, style: str | None = None) -> dict[str, dict[str, Any]]:
-    """Every locale's model, keyed by locale, as Alexa's JSON structure.
+def source_files(root: Path = ROOT) -> list[Path]:
+    """Each language's samples: ``models/utterances.yaml`` (English), ``utterances.de.yaml`` ..."""
+    return sorted((root / "models").glob("utterances*.yaml"))
 
-    ``style`` is the safety check's style; by default the one content/safety.yaml sets.
+
+def build(root: Path = ROOT, style: str | None = None) -> dict[str, dict[str, Any]]:
+    """Every locale's model of every language, keyed by locale, as Alexa's JSON structure.
+
+    ``style`` is the safety check's style; by default the one content/<language>/safety.yaml
+    sets.
     """
-    source_path = root / "models" / "utterances.yaml"
+    models: dict[str, dict[str, Any]] = {}
+    for source_path in source_files(root):
+        models.update(build_language(root, source_path, style))
+    return models
+
+
+def build_language(root: Path, source_path: Path, style: str | None) -> dict[str, dict[str, Any]]:
+    """The models of one language's locales, from its samples and its content folder."""
     source = _load_yaml(source_path)
-    content_dir = root / "content"
+    content_dir = root / "content" / str(source.get("language", "en"))
     style = style or safety_style(content_dir)
     if style not in STYLE_SECTIONS:
         raise ModelError(f"unknown safety style {style!r}")

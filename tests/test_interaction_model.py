@@ -34,7 +34,7 @@ CUSTOM = sorted(
 
 
 def _content(name: str) -> list[dict[str, Any]]:
-    data = yaml.safe_load((REPO_ROOT / "content" / name).read_text(encoding="utf-8"))
+    data = yaml.safe_load((REPO_ROOT / "content" / "en" / name).read_text(encoding="utf-8"))
     items: list[dict[str, Any]] = data[name.removesuffix(".yaml")]
     return items
 
@@ -457,7 +457,7 @@ def test_answers_mean_what_they_mean_to_each_styles_question(
 
 
 def test_the_committed_models_follow_the_contents_safety_style() -> None:
-    style = yaml.safe_load((REPO_ROOT / "content" / "safety.yaml").read_text())["style"]
+    style = yaml.safe_load((REPO_ROOT / "content" / "en" / "safety.yaml").read_text())["style"]
     generator = _generator()
     assert generator.build(style=style) == generator.build()
     with pytest.raises(generator.ModelError, match="unknown safety style"):

@@ -62,14 +62,15 @@ def worked_out(content: Content) -> dict[str, float]:
 def _play_to_end(content: Content, probe: State, rate: float) -> float:
     from skill.coach.routine_end import finish  # only when a length was not worked out ahead
 
+    wps = content.language.words_per_second
     total = 0.0
     while True:
         probe, reply = play(content, probe)
-        total += parts_seconds(reply.parts, rate) + ANSWER_SECONDS
+        total += parts_seconds(reply.parts, rate, wps) + ANSWER_SECONDS
         probe = settle(content, probe._replace(sent_at=1.0), float("inf"))
         position = after_run(content, probe)
         if position is None:
-            return total + parts_seconds(finish(content, probe, 0.0)[1].parts, rate)
+            return total + parts_seconds(finish(content, probe, 0.0)[1].parts, rate, wps)
         probe = probe._replace(index=position[0], step=position[1])
 
 

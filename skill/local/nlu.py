@@ -9,6 +9,10 @@ runs in tiers, most exact first, the way Alexa prefers a literal sample to a loo
 2. the same after dropping filler people type around a request ("alexa", "please",
    "ask knee coach to", "can you"), including the connecting word of a one-shot
    ("ask knee coach for help" is the utterance "help", as Alexa hears it);
+
+Typed text is normalised in the model's language: German "ü" and "ue" read the same, as do
+Spanish "á" and "a"; number words, filler and times of day are each language's
+(``models/typed_text.yaml``), so the matcher works the same way in every language.
 3. a sample with at least two literal words whose slot takes any short phrase, like Alexa
    filling a custom slot with a word it does not know (the value then has no id).
 
@@ -20,35 +24,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from skill.alexa import intents
-from skill.settings import Settings
+from skill.settings import REPO_ROOT, Settings
 
-_NUMBERS = (
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-    "nineteen", "twenty",
-)  # fmt: skip
-
-_FILLER_PREFIXES = (
-    "hey alexa", "alexa", "ask {inv} to", "tell {inv} to", "ask {inv} for", "ask {inv} about",
-    "ask {inv}", "tell {inv}", "{inv}",
-    "can you", "could you", "would you", "will you", "i want to", "i wanna", "i would like to",
-    "id like to", "i need to", "lets", "um", "uh", "er", "so", "ok", "okay", "now", "just",
-    "and", "then", "well", "oh", "hey",
-)  # fmt: skip
-_FILLER_SUFFIXES = ("please", "now", "thanks", "thank you", "for me", "alexa", "{inv}", "then")
-_LAUNCH_VERBS = ("open", "launch", "start", "talk to", "run", "play", "begin", "use", "ask")
-
-_NATIVE_PHRASES: Mapping[str, Sequence[str]] = {
-    intents.NAVIGATE_HOME: ("home", "go home", "take me home", "main menu", "go to the main menu"),
-}
-"""Phrases Alexa's own built-in model knows for built-ins our model may not extend."""
+TYPED_TEXT = REPO_ROOT / "models" / "typed_text.yaml"
+"""How people type, per language: number words, filler, times (see the file's header)."""
 
 _SLOT_REF = re.compile(r"\{([a-z_]+)\}")
 _BUILT_IN_TYPE = "AMAZON."
@@ -56,87 +42,184 @@ _WILD = r"[a-z0-9]+(?: [a-z0-9]+){0,3}"
 """Any phrase of one to four words: what Alexa would put in a slot it cannot resolve."""
 
 
-# --------------------------------------------------------------------------- AMAZON.TIME
-# Alexa resolves a spoken time to "HH:MM", or to MO / AF / EV / NI for a vague part of the
-# day; the simulator does the same for the phrases people type.
+class TypedText:
+    """One language's way of typing: its folding, number words, filler and times of day.
 
-_HOURS = _NUMBERS[1:13]
-_UNITS = "one|two|three|four|five|six|seven|eight|nine"
-_TEENS = "|".join(_NUMBERS[10:20])
-_MINUTE = rf"(?:oh (?:{_UNITS})|{_TEENS}|(?:twenty|thirty|forty|fifty)(?: (?:{_UNITS}))?|\d\d)"
-_MARK = (
-    r"(?:am|a m|pm|p m|oclock|o clock|in the morning|in the afternoon|in the evening"
-    r"|at night|tonight)"
-)
-_VAGUE = {
-    "morning": "MO", "in the morning": "MO", "this morning": "MO",
-    "afternoon": "AF", "in the afternoon": "AF", "this afternoon": "AF",
-    "evening": "EV", "in the evening": "EV", "this evening": "EV", "tonight": "EV",
-    "night": "NI", "at night": "NI",
-}  # fmt: skip
-_HOUR = "|".join(_HOURS)
-TIME_PHRASE = (
-    rf"(?:(?:{_HOUR})(?: {_MINUTE})?(?: {_MARK})?|(?:half past|quarter past|quarter to) "
-    rf"(?:{_HOUR})(?: {_MARK})?|noon|midday|midnight|{'|'.join(sorted(_VAGUE, key=len)[::-1])})"
-)
-"""Every time phrase the simulator resolves (normalised words), as a regular expression."""
-_PARTS = re.compile(
-    rf"(?:(?P<rel>half past|quarter past|quarter to) )?(?P<hour>{_HOUR})"
-    rf"(?: (?P<minute>{_MINUTE}))?(?: (?P<mark>{_MARK}))?"
-)
-
-
-def time_value(spoken: str) -> str | None:
-    """The ``AMAZON.TIME`` value Alexa would give for a (normalised) time phrase."""
-    if spoken in _VAGUE:
-        return _VAGUE[spoken]
-    if spoken in ("noon", "midday", "midnight"):
-        return "00:00" if spoken == "midnight" else "12:00"
-    found = _PARTS.fullmatch(spoken)
-    if found is None:
-        return None
-    hour, minute = _HOURS.index(found["hour"]) + 1, _minute(found["minute"])
-    relation = found["rel"]
-    if relation:
-        minute = {"half past": 30, "quarter past": 15, "quarter to": 45}[relation]
-        hour = hour - 1 if relation == "quarter to" else hour
-        hour = hour or 12
-    mark = found["mark"] or ""
-    if mark in ("pm", "p m", "in the afternoon", "in the evening", "at night", "tonight"):
-        hour = hour % 12 + 12
-    elif mark in ("am", "a m", "in the morning"):
-        hour = hour % 12
-    return f"{hour:02d}:{minute:02d}"
-
-
-def _minute(words: str | None) -> int:
-    if not words:
-        return 0
-    if words.isdigit():
-        return int(words)
-    total = 0
-    for word in words.split():
-        total += 0 if word == "oh" else _NUMBERS.index(word) if word in _NUMBERS else _TENS[word]
-    return total
-
-
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
-
-
-def normalise(text: str) -> str:
-    """Lowercase words separated by single spaces: no punctuation, apostrophes or digits.
-
-    Apostrophes are dropped (not split on) so "don't" and "dont" read the same; digits become
-    words because Alexa's samples and slot values spell numbers out.
+    Alexa resolves a spoken time to "HH:MM", or to MO / AF / EV / NI for a vague part of the
+    day; :meth:`time_value` does the same for the phrases people type, from the language's
+    ``time`` section of ``models/typed_text.yaml``.
     """
-    text = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("'", "")
-    text = re.sub(r"\d+", lambda m: _number_words(m.group()), text)
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.fold = {str(k): str(v) for k, v in (data.get("fold") or {}).items()}
+        numbers = [v if isinstance(v, list) else [v] for v in data["numbers"]]
+        self.digits = [self.normalise(str(v[0])) if v[0] is not None else "" for v in numbers]
+        self.number_words = {
+            self.normalise(str(word)): n
+            for n, words in enumerate(numbers)
+            for word in words
+            if word
+        }
+        n = self.normalise
+        self.prefixes = [n(p, keep="{}") for p in data.get("filler_prefixes") or ()]
+        self.suffixes = [n(p, keep="{}") for p in data.get("filler_suffixes") or ()]
+        self.launch_verbs = [n(v) for v in data.get("launch_verbs") or ()]
+        self.native = {
+            getattr(intents, key): tuple(n(p) for p in phrases)
+            for key, phrases in (data.get("native") or {}).items()
+        }
+        time = data["time"]
+        self.clock = int(time["hours"])
+        hours = range(1, 13) if self.clock == 12 else range(24)
+        self.hours = {w: h for w, h in self.number_words.items() if h in hours}
+        self.hours.update({str(h): h for h in hours})
+        tens = time.get("tens") or {}
+        self.tens = {n(w): int(v) for w, v in (tens.get("words") or {}).items()}
+        join = tens.get("join")
+        # A unit follows a tens word after this ("twenty five", "treinta y cinco"); None: the
+        # language writes them as one word (German "fünfundzwanzig", in minute_words).
+        self.tens_joiner = None if join is None else f" {n(str(join))} ".replace("  ", " ")
+        self.minute_words = {n(w): int(v) for w, v in (time.get("minute_words") or {}).items()}
+        self.forms = [
+            (n(f["say"], keep="{}"), f.get("minute"), int(f.get("hour", 0))) for f in time["forms"]
+        ]
+        self.pm = [n(w) for w in time.get("pm") or ()]
+        self.am = [n(w) for w in time.get("am") or ()]
+        self.plain = [n(w) for w in time.get("plain") or ()]
+        self.vague = {n(w): str(v) for w, v in (time.get("vague") or {}).items()}
+        self.noon = [n(w) for w in time.get("noon") or ()]
+        self.midnight = [n(w) for w in time.get("midnight") or ()]
+        self.examples = {n(w): str(v) for w, v in (time.get("examples") or {}).items()}
+        answers = data.get("answers") or {}
+        self.yes, self.no = str(answers.get("yes", "yes")), str(answers.get("no", "no"))
+        self.time_phrase = self._time_phrase()
+        self._forms = [(self._form(say), minute, shift) for say, minute, shift in self.forms]
+
+    def normalise(self, text: str, keep: str = "") -> str:
+        """Lowercase words separated by single spaces: no punctuation, apostrophes or marks.
+
+        Letters typed two ways are folded to one (German "ü" and "ue", Spanish "á" and "a");
+        apostrophes are dropped (not split on) so "don't" and "dont" read the same. ``keep``
+        keeps some characters (the ``{inv}`` of a filler phrase).
+        """
+        text = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("'", "")
+        for letter, folded in self.fold.items():
+            text = text.replace(letter, folded)
+        return " ".join(re.sub(rf"[^a-z0-9{re.escape(keep)}]+", " ", text).split())
+
+    def words_for_digits(self, text: str) -> str:
+        """Typed digits as the words samples use ("9" → "nine"); larger numbers stay digits."""
+
+        def words(found: re.Match[str]) -> str:
+            number = int(found.group())
+            spelled = self.digits[number] if number < len(self.digits) else ""
+            return f" {spelled or found.group()} "
+
+        return re.sub(r"\d+", words, text)
+
+    # ----- times of day
+
+    def _minute_pattern(self) -> str:
+        units = "|".join(re.escape(w) for w, v in self.number_words.items() if 1 <= v <= 9)
+        plain = [w for w, v in self.number_words.items() if 1 <= v < 60]
+        words = sorted([*plain, *self.minute_words, *self.tens], key=lambda w: (-len(w), w))
+        tens = "|".join(re.escape(w) for w in self.tens)
+        joiner = self.tens_joiner
+        composed = [rf"(?:{tens}){re.escape(joiner)}(?:{units})"] if joiner and tens else []
+        return "(?:" + "|".join([*composed, *(re.escape(w) for w in words), r"\d\d"]) + ")"
+
+    def _time_phrase(self) -> str:
+        hour = "(?:" + "|".join(re.escape(w) for w in sorted(self.hours, key=len)[::-1]) + ")"
+        marks = sorted([*self.pm, *self.am, *self.plain], key=len)[::-1]
+        mark = "(?: (?:" + "|".join(re.escape(m) for m in marks) + "))?" if marks else ""
+        minute = self._minute_pattern()
+        shapes = []
+        for say, _, _ in self.forms:
+            pattern = re.escape(say).replace(r"\{h\}", hour).replace(r"\{m\}", minute)
+            shapes.append(pattern + mark)
+        fixed = sorted([*self.noon, *self.midnight, *self.vague], key=len)[::-1]
+        return "(?:" + "|".join([*shapes, *(re.escape(f) for f in fixed)]) + ")"
+
+    def time_value(self, spoken: str) -> str | None:
+        """The ``AMAZON.TIME`` value Alexa would give for a (normalised) time phrase."""
+        if spoken in self.vague:
+            return self.vague[spoken]
+        if spoken in self.noon:
+            return "12:00"
+        if spoken in self.midnight:
+            return "00:00"
+        for form, fixed_minute, shift in self._forms:
+            found = form.fullmatch(spoken)
+            if found is None:
+                continue
+            hour = self.hours[found["hour"]]
+            said = found.groupdict().get("minute")
+            minute = fixed_minute if fixed_minute is not None else self._minute(said)
+            if minute is None:
+                continue
+            if shift:
+                hour = (hour + shift) % (12 if self.clock == 12 else 24) or (
+                    12 if self.clock == 12 else 0
+                )
+            mark = found.groupdict().get("mark") or ""
+            if mark in self.pm:
+                hour = hour % 12 + 12
+            elif mark in self.am:
+                hour = hour % 12
+            return f"{hour:02d}:{minute:02d}"
+        return None
+
+    def _form(self, say: str) -> re.Pattern[str]:
+        hour = "|".join(re.escape(w) for w in sorted(self.hours, key=len)[::-1])
+        marks = sorted([*self.pm, *self.am, *self.plain], key=len)[::-1]
+        mark = "(?: (?P<mark>" + "|".join(re.escape(m) for m in marks) + "))?" if marks else ""
+        pattern = (
+            re.escape(say)
+            .replace(r"\{h\}", f"(?P<hour>{hour})")
+            .replace(r"\{m\}", f"(?P<minute>{self._minute_pattern()})")
+        )
+        return re.compile(pattern + mark)
+
+    def _minute(self, words: str | None) -> int | None:
+        if not words:
+            return 0
+        if words.isdigit():
+            return int(words) if int(words) < 60 else None
+        if words in self.minute_words:
+            return self.minute_words[words]
+        if words in self.number_words:
+            return self.number_words[words]
+        if words in self.tens:
+            return self.tens[words]
+        tens, _, unit = words.partition(self.tens_joiner or "\0")
+        if tens in self.tens and unit in self.number_words:
+            return self.tens[tens] + self.number_words[unit]
+        return None
 
 
-def _number_words(digits: str) -> str:
-    number = int(digits)
-    return f" {_NUMBERS[number]} " if number < len(_NUMBERS) else f" {digits} "
+@cache
+def typed_text(language: str) -> TypedText:
+    """How people type ``language`` (English for a language the file does not have)."""
+    import yaml
+
+    data = yaml.safe_load(TYPED_TEXT.read_text(encoding="utf-8"))
+    return TypedText(data.get(language) or data["en"])
+
+
+def language_of(locale: str) -> str:
+    return locale.split("-")[0].lower()
+
+
+def normalise(text: str, locale: str = "en-US") -> str:
+    """Typed text as the matcher compares it, in ``locale``'s language: lower case words,
+    letters folded, digits as the words samples use ("4 minute" → "four minute")."""
+    way = typed_text(language_of(locale))
+    return way.normalise(way.words_for_digits(way.normalise(text)))
+
+
+def time_value(spoken: str, locale: str = "en-US") -> str | None:
+    """The ``AMAZON.TIME`` value Alexa would give for a (normalised) time phrase."""
+    return typed_text(language_of(locale)).time_value(spoken)
 
 
 @dataclass(frozen=True)
@@ -178,26 +261,37 @@ class InteractionModel:
     def __init__(self, locale: str, data: Mapping[str, Any]) -> None:
         language_model = data["interactionModel"]["languageModel"]
         self.locale = locale
+        self.typing = way = typed_text(language_of(locale))
         self.invocation_name: str = language_model["invocationName"]
         self._slots: dict[str, dict[str, str]] = {
             i["name"]: {s["name"]: s["type"] for s in i.get("slots", [])}
             for i in language_model["intents"]
         }
-        self._values = {t["name"]: _phrase_table(t["values"]) for t in language_model["types"]}
+        self._values = {
+            t["name"]: _phrase_table(t["values"], self.normalise) for t in language_model["types"]
+        }
         self._samples = [
             self._compile(intent["name"], sample)
             for intent in language_model["intents"]
-            for sample in [*intent.get("samples", []), *_NATIVE_PHRASES.get(intent["name"], ())]
+            for sample in [*intent.get("samples", []), *way.native.get(intent["name"], ())]
         ]
-        inv = normalise(self.invocation_name)
-        self._prefixes = [p.format(inv=inv) for p in _FILLER_PREFIXES]
-        self._suffixes = [s.format(inv=inv) for s in _FILLER_SUFFIXES]
+        inv = self.normalise(self.invocation_name)
+        self._prefixes = [p.format(inv=inv) for p in way.prefixes]
+        self._suffixes = [s.format(inv=inv) for s in way.suffixes]
+
+    def normalise(self, text: str) -> str:
+        """Typed text as this model's language compares it (see :func:`normalise`)."""
+        return normalise(text, self.locale)
 
     @classmethod
     def load(cls, path: Path | str) -> InteractionModel:
         """Read ``<locale>.json``; the file name is the locale."""
         path = Path(path)
         return cls(path.stem, json.loads(path.read_text(encoding="utf-8")))
+
+    def value_name(self, slot_type: str, ident: str) -> str:
+        """How the model names a slot value ("right" → "rechts" in German)."""
+        return next(v.name for v in self._values[slot_type].values() if v.id == ident)
 
     @property
     def intents(self) -> tuple[str, ...]:
@@ -213,13 +307,15 @@ class InteractionModel:
 
     def is_launch(self, text: str) -> bool:
         """True for "open knee coach" and the like: a LaunchRequest, not an intent."""
-        words = _strip_words(normalise(text), ("hey alexa", "alexa"), ())
-        inv = normalise(self.invocation_name)
-        return words == inv or any(words == f"{verb} {inv}" for verb in _LAUNCH_VERBS)
+        words = _strip_words(self.normalise(text), tuple(self._prefixes[:2]), ())
+        inv = self.normalise(self.invocation_name)
+        return words == inv or any(
+            words in (f"{verb} {inv}", f"{inv} {verb}") for verb in self.typing.launch_verbs
+        )
 
     def match(self, text: str) -> Match | None:
         """The intent and slots Alexa would most likely hear in ``text``, or None."""
-        candidates = list(self._candidates(normalise(text)))
+        candidates = list(self._candidates(self.normalise(text)))
         for tier in ("exact", "wild"):
             for candidate in candidates:
                 found = self._best(candidate, tier)
@@ -234,7 +330,8 @@ class InteractionModel:
         while current and current not in seen:
             seen.add(current)
             yield current
-            without_please = " ".join(w for w in current.split() if w != "please")
+            polite = self._suffixes[0] if self._suffixes else ""
+            without_please = " ".join(w for w in current.split() if w != polite)
             current = _strip_words(without_please, self._prefixes, self._suffixes, once=True)
 
     def _best(self, text: str, tier: str) -> Match | None:
@@ -254,7 +351,7 @@ class InteractionModel:
         for slot, slot_type in sample.slot_types.items():
             spoken = found.group(f"s_{slot}")
             if slot_type.startswith(_BUILT_IN_TYPE):
-                slots[slot] = SlotValue(spoken, time_value(spoken))
+                slots[slot] = SlotValue(spoken, self.typing.time_value(spoken))
                 continue
             value = self._values[slot_type].get(spoken)
             slots[slot] = SlotValue(
@@ -271,10 +368,10 @@ class InteractionModel:
             for token in sample.split():
                 ref = _SLOT_REF.fullmatch(token)
                 if ref is None:
-                    parts.append(re.escape(normalise(token)))
+                    parts.append(re.escape(self.normalise(token)))
                     continue
                 if slot_types[ref[1]].startswith(_BUILT_IN_TYPE):  # AMAZON.TIME
-                    parts.append(f"(?P<s_{ref[1]}>{TIME_PHRASE})")
+                    parts.append(f"(?P<s_{ref[1]}>{self.typing.time_phrase})")
                     continue
                 phrases = sorted(self._values[slot_types[ref[1]]], key=lambda p: (-len(p), p))
                 body = _WILD if wild else "|".join(re.escape(p) for p in phrases)
@@ -293,12 +390,14 @@ class InteractionModel:
         )
 
 
-def _phrase_table(values: Sequence[Mapping[str, Any]]) -> dict[str, _Value]:
+def _phrase_table(
+    values: Sequence[Mapping[str, Any]], normal: Callable[[str], str]
+) -> dict[str, _Value]:
     table = {}
     for value in values:
         resolved = _Value(value["id"], value["name"]["value"])
         for phrase in [value["name"]["value"], *value["name"].get("synonyms", [])]:
-            table[normalise(phrase)] = resolved
+            table[normal(phrase)] = resolved
     return table
 
 
