@@ -103,11 +103,16 @@ def _content_values(path: Path, key: str) -> list[dict[str, Any]]:
     return values
 
 
-def _slot_types(source: Mapping[str, Any], content_dir: Path, source_path: Path) -> list[Any]:
+def _slot_types(
+    source: Mapping[str, Any], content_dir: Path, source_path: Path, locale: str
+) -> list[Any]:
     def listed(key: str) -> list[dict[str, Any]]:
+        values = source.get(key)
+        if isinstance(values, Mapping):  # per locale: a name may mean another zone elsewhere
+            values = values.get(locale)
         return [
             _slot_value(str(s["id"]), str(s["name"]), s.get("synonyms") or [])
-            for s in _items(source, key, source_path)
+            for s in _items(values, key, source_path)
         ]
 
     types = {
@@ -226,7 +231,6 @@ def build_language(root: Path, source_path: Path, style: str | None) -> dict[str
     if style not in STYLE_SECTIONS:
         raise ModelError(f"unknown safety style {style!r}")
     base = _samples_by_intent(source, content_dir, source_path, style)
-    types = _slot_types(source, content_dir, source_path)
     extras = source.get("locale_extras") or {}
     models = {}
     for locale in source["locales"]:
@@ -236,7 +240,7 @@ def build_language(root: Path, source_path: Path, style: str | None) -> dict[str
         language_model = {
             "invocationName": source["invocation_name"],
             "intents": [_intent(n, s, source_path) for n, s in sorted(samples.items())],
-            "types": types,
+            "types": _slot_types(source, content_dir, source_path, locale),
         }
         models[locale] = {"interactionModel": {"languageModel": language_model}}
     return models

@@ -9,7 +9,6 @@ position and person; the ones a first launch needs are worked out at build time
 
 from __future__ import annotations
 
-from skill.coach.answer import minutes_lead
 from skill.coach.position import (
     after_run,
     settle,
@@ -83,5 +82,5 @@ _LENGTHS_KEPT = 256
 
 
 def where_minutes(content: Content, state: State, index: int, step: int) -> str:
-    """ "About 9 minutes": what is left from (set, step), opening a sentence."""
-    return minutes_lead(minutes_words(content, seconds_to_end(content, state, index, step)))
+    """ "about 9 minutes": what is left from (set, step)."""
+    return minutes_words(content, seconds_to_end(content, state, index, step))
