@@ -64,6 +64,8 @@ class TypedText:
         self.prefixes = [n(p, keep="{}") for p in data.get("filler_prefixes") or ()]
         self.suffixes = [n(p, keep="{}") for p in data.get("filler_suffixes") or ()]
         self.launch_verbs = [n(v) for v in data.get("launch_verbs") or ()]
+        self.open = str((data.get("launch_verbs") or ["open"])[0])
+        """The usual launch verb as written ("öffne"), for instructions."""
         self.native = {
             getattr(intents, key): tuple(n(p) for p in phrases)
             for key, phrases in (data.get("native") or {}).items()
@@ -92,6 +94,7 @@ class TypedText:
         self.examples = {n(w): str(v) for w, v in (time.get("examples") or {}).items()}
         answers = data.get("answers") or {}
         self.yes, self.no = str(answers.get("yes", "yes")), str(answers.get("no", "no"))
+        self.stop = str(answers.get("stop", "stop"))
         self.time_phrase = self._time_phrase()
         self._forms = [(self._form(say), minute, shift) for say, minute, shift in self.forms]
 
