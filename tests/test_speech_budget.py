@@ -32,6 +32,7 @@ from skill.local.simulator import THINK_SECONDS, Conversation, SimulatedClock, T
 from skill.local.ssml_text import ssml_seconds
 from skill.settings import Settings
 from skill.store.factory import make_persistence_adapter
+from skill.voice.timing import WORDS_PER_SECOND
 
 NEW_USER_BUDGET_S = 60.0
 RETURNING_USER_BUDGET_S = 25.0
@@ -55,10 +56,12 @@ _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 # --------------------------------------------------------------------------- measuring
 
 
-def seconds_before_first_break(ssml: str) -> float | None:
-    """Seconds of speech in a response before its first silence (a hold), None if it has none."""
+def seconds_before_first_break(ssml: str, wps: float = WORDS_PER_SECOND) -> float | None:
+    """Seconds of speech in a response before its first silence (a hold), None if it has none.
+
+    ``wps``: the language's words a second (a turn's own, :attr:`Turn.wps`)."""
     cut = ssml.find("<break")
-    return None if cut < 0 else ssml_seconds(ssml[:cut])
+    return None if cut < 0 else ssml_seconds(ssml[:cut], wps)
 
 
 def seconds_to_first_hold(person: Conversation, lines: Iterable[str]) -> tuple[float, list[Turn]]:
@@ -67,10 +70,10 @@ def seconds_to_first_hold(person: Conversation, lines: Iterable[str]) -> tuple[f
     for line in lines:
         turn = person.say(line)
         turns.append(turn)
-        before = seconds_before_first_break(turn.ssml)
+        before = seconds_before_first_break(turn.ssml, turn.wps)
         if before is not None:
             return total + before, turns
-        total += ssml_seconds(turn.ssml)
+        total += ssml_seconds(turn.ssml, turn.wps)
     heard = "\n".join(f"  {t.heard}: {t.text}" for t in turns)
     raise AssertionError(f"no timed hold started after {list(lines)}:\n{heard}")
 
@@ -114,7 +117,7 @@ def within(announced: float, measured_s: float) -> bool:
 
 def turn_seconds(turn: Turn) -> float:
     """A turn as the person lives it: the whole response, then two seconds to answer."""
-    return ssml_seconds(turn.ssml) + THINK_SECONDS
+    return ssml_seconds(turn.ssml, turn.wps) + THINK_SECONDS
 
 
 def run_routine(
