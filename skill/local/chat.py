@@ -105,7 +105,8 @@ def run(args: argparse.Namespace) -> int:
     source: TextIO = args.script or sys.stdin
     interactive = source.isatty()
     print("Knee Coach chat. Type what you would say to Alexa; 'quit' to leave.")
-    print("Try: " + " / ".join(EXAMPLES[:4]) + " ...\n")
+    suggested = conversation.model.typing.suggested or EXAMPLES[:4]
+    print("Try: " + " / ".join(suggested) + " ...\n")
     while True:
         if interactive:
             print("you> ", end="", flush=True)

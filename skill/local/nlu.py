@@ -95,6 +95,8 @@ class TypedText:
         answers = data.get("answers") or {}
         self.yes, self.no = str(answers.get("yes", "yes")), str(answers.get("no", "no"))
         self.stop = str(answers.get("stop", "stop"))
+        self.suggested = tuple(str(x) for x in data.get("try") or ())
+        """What the offline chat suggests typing first, in the language."""
         self.time_phrase = self._time_phrase()
         self._forms = [(self._form(say), minute, shift) for say, minute, shift in self.forms]
 
