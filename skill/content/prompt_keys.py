@@ -190,7 +190,6 @@ EXTRA_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "time_am": ("hour", "period"),
     "time_pm": ("hour", "period"),
     "week_count": ("count",),
-    "reminders_many": ("count",),
 }
 """Values the coach fills in besides the English wording's placeholders, for languages that
 need them: the hour as a number (Spanish "la una" / "las dos"), the CLDR part of the day
