@@ -1,7 +1,10 @@
-"""Generate interaction_models/<locale>.json from one source, so locales cannot drift.
+"""Generate interaction_models/<locale>.json from one source per language, so locales cannot drift.
 
-Inputs: ``models/utterances.yaml`` (samples, locales, knee sides) and ``content/`` (technique
-and routine names with their synonyms, the intent each information topic declares, and the
+Inputs, per language: ``models/utterances.yaml`` (English) or
+``models/utterances.<language>.yaml`` (samples, locales, invocation name, knee sides, time
+zones) and ``content/<language>/`` (every language file has the same shape; its ``language``,
+by default ``en``, names its content folder): technique and routine names with their synonyms,
+the intent each information topic declares, and the
 safety check's ``style``, which picks the style's own samples: only the ``questions`` style has
 samples that name a condition, and intents whose samples are all in its section (the check's
 kinds in a person's own words, such as ``LastingPainIntent``) are in its models only, so the
@@ -140,11 +143,16 @@ def _content_values(path: Path, key: str) -> list[dict[str, Any]]:
     return values
 
 
-def _slot_types(source: Mapping[str, Any], content_dir: Path, source_path: Path) -> list[Any]:
+def _slot_types(
+    source: Mapping[str, Any], content_dir: Path, source_path: Path, locale: str
+) -> list[Any]:
     def listed(key: str) -> list[dict[str, Any]]:
+        values = source.get(key)
+        if isinstance(values, Mapping):  # per locale: a name may mean another zone elsewhere
+            values = values.get(locale)
         return [
             _slot_value(str(s["id"]), str(s["name"]), s.get("synonyms") or [])
-            for s in _items(source, key, source_path)
+            for s in _items(values, key, source_path)
         ]
 
     types = {
@@ -278,24 +286,37 @@ def _value_phrases(types: Sequence[Mapping[str, Any]], path: Path) -> dict[str, 
     return phrases
 
 
-def build(root: Path = ROOT, style: str | None = None) -> dict[str, dict[str, Any]]:
-    """Every locale's model, keyed by locale, as Alexa's JSON structure.
+def source_files(root: Path = ROOT) -> list[Path]:
+    """Each language's samples: ``models/utterances.yaml`` (English), ``utterances.de.yaml`` ..."""
+    return sorted((root / "models").glob("utterances*.yaml"))
 
-    ``style`` is the safety check's style; by default the one content/safety.yaml sets.
+
+def build(root: Path = ROOT, style: str | None = None) -> dict[str, dict[str, Any]]:
+    """Every locale's model of every language, keyed by locale, as Alexa's JSON structure.
+
+    ``style`` is the safety check's style; by default the one content/<language>/safety.yaml
+    sets.
     """
-    source_path = root / "models" / "utterances.yaml"
+    models: dict[str, dict[str, Any]] = {}
+    for source_path in source_files(root):
+        models.update(build_language(root, source_path, style))
+    return models
+
+
+def build_language(root: Path, source_path: Path, style: str | None) -> dict[str, dict[str, Any]]:
+    """The models of one language's locales, from its samples and its content folder."""
     source = _load_yaml(source_path)
-    content_dir = root / "content"
+    content_dir = root / "content" / str(source.get("language", "en"))
     style = style or safety_style(content_dir)
     if style not in STYLE_SECTIONS:
         raise ModelError(f"unknown safety style {style!r}")
     base = _source_entries(source, content_dir, source_path, style)
     groups = _groups(source, source_path)
-    types = _slot_types(source, content_dir, source_path)
-    phrases = _value_phrases(types, source_path)
     extras = source.get("locale_extras") or {}
     models = {}
     for locale in source["locales"]:
+        types = _slot_types(source, content_dir, source_path, locale)
+        phrases = _value_phrases(types, source_path)
         more = _entries(extras.get(locale), f"locale_extras.{locale}", source_path)
         try:
             samples = expand_all([*base, *more], groups, SLOT_TYPES, str(source_path))

@@ -10,7 +10,10 @@ cannot know:
   (``scripts/testing_instructions.py``), so they quote what the skill says today;
 - with ``--privacy-url URL`` (and ``--terms-url URL``), the privacy policy's address in
   ``privacyAndCompliance.locales`` for every locale. ``--for-submission`` refuses to build
-  without it (or without an endpoint): the console will not submit such a skill.
+  without it (or without an endpoint): the console will not submit such a skill. The policy
+  is published in each language (``docs/privacy-policy.md``, ``privacy-policy.de.md``, ...):
+  ``{language}`` in the URL becomes each locale's language (``.../privacy-{language}.html``),
+  and a submission with more than one language must use it.
 
 The manifest's endpoint is a placeholder in source control:
 
@@ -40,6 +43,8 @@ from urllib.parse import urlparse
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = REPO_ROOT / "skill-package" / "skill.json"
 PRIVACY_POLICY = REPO_ROOT / "docs" / "privacy-policy.md"
+LANGUAGE_FIELD = "{language}"
+"""Where a privacy or terms URL names the language of the locale it is given for."""
 ICON_FIELDS = ("smallIconUri", "largeIconUri")
 LOCAL_ASSET = "file://"
 MODELS_DIR = REPO_ROOT / "interaction_models"
@@ -90,7 +95,11 @@ def check_url(name: str, url: str) -> str:
 def with_privacy(
     manifest: dict[str, Any], privacy_url: str | None, terms_url: str | None = None
 ) -> dict[str, Any]:
-    """The manifest with the privacy policy (and terms) address for every published locale."""
+    """The manifest with the privacy policy (and terms) address for every published locale.
+
+    ``{language}`` in an address becomes the locale's language (``de`` for de-DE), so each
+    locale links the policy in its own language.
+    """
     result = copy.deepcopy(manifest)
     if privacy_url is None and terms_url is None:
         return result
@@ -100,8 +109,27 @@ def with_privacy(
     if terms_url is not None:
         urls["termsOfUseUrl"] = check_url("--terms-url", terms_url)
     compliance = result["manifest"]["privacyAndCompliance"]
-    compliance["locales"] = {locale: dict(urls) for locale in manifest_locales(manifest)}
+    compliance["locales"] = {
+        locale: {key: url.replace(LANGUAGE_FIELD, language_of(locale)) for key, url in urls.items()}
+        for locale in manifest_locales(manifest)
+    }
     return result
+
+
+def language_of(locale: str) -> str:
+    return locale.split("-")[0]
+
+
+def policies(manifest: dict[str, Any]) -> dict[str, Path]:
+    """The privacy policy of each language the manifest publishes, checked to exist."""
+    found = {}
+    for language in sorted({language_of(locale) for locale in manifest_locales(manifest)}):
+        name = "privacy-policy.md" if language == "en" else f"privacy-policy.{language}.md"
+        path = PRIVACY_POLICY.parent / name
+        if not path.is_file():
+            raise PackageError(f"{path}: no privacy policy in {language!r}, a published language")
+        found[language] = path
+    return found
 
 
 def local_assets(manifest: dict[str, Any], manifest_dir: Path) -> list[Path]:
@@ -165,6 +193,13 @@ def build(
         )
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     check_locales(manifest, models_dir)
+    languages = policies(manifest)
+    if for_submission and len(languages) > 1 and LANGUAGE_FIELD not in str(privacy_url):
+        raise PackageError(
+            "the skill is published in several languages, each with its privacy policy"
+            f" ({', '.join(p.name for p in languages.values())}): put {LANGUAGE_FIELD} in"
+            " PRIVACY_URL where each address names its language"
+        )
     assets = local_assets(manifest, manifest_path.parent)
     manifest = with_privacy(with_endpoint(manifest, endpoint_arn), privacy_url, terms_url)
     manifest["manifest"]["publishingInformation"]["testingInstructions"] = instructions()

@@ -164,10 +164,49 @@ def write(handler: Handler | None = None) -> str:
         ' ("I approve"), then the skill sets a daily reminder through the Reminders API and says'
         ' when. "List my reminders" and "stop reminding me" list and delete them.'
     )
+    lines.append(_other_languages(handler))
     text = "\n".join(lines)
     if len(text) > MAX_CHARS:
         raise InstructionsError(f"testing instructions are {len(text)} characters, over 4000")
     return text
+
+
+def _other_languages(handler: Handler) -> str:
+    """The same way in for every other language, each walked through to its first step."""
+    from skill.alexa.intents import SIDE_TYPE
+    from skill.content.load import default_content
+    from skill.local.nlu import default_model
+
+    ways = []
+    for locales in _language_locales():
+        model = default_model(locales[0])
+        person = Conversation(handler, model)
+        exchanges = to_first_step(person, side="right")
+        if exchanges[-1].phase != "routine":
+            raise InstructionsError(f"{locales[0]}: the routine did not start")
+        typing, labels = model.typing, default_content(locale=locales[0]).labels
+        said = [
+            f"Alexa, {typing.open} {model.invocation_name}",
+            typing.no,
+            model.value_name(SIDE_TYPE, "right"),
+            *(labels[key].lower() for key in ("next", "pause", "resume")),
+            typing.stop,
+        ]
+        ways.append(f"{'/'.join(locales)}: " + ", ".join(f'"{s}"' for s in said))
+    return (
+        "Other languages, the same steps (open, answer the safety questions, the right knee,"
+        " then next, pause, resume, stop): " + "; ".join(ways) + "."
+    )
+
+
+def _language_locales() -> list[list[str]]:
+    """The locales of each language but English, from the committed interaction models."""
+    from skill.settings import Settings
+
+    by_language: dict[str, list[str]] = {}
+    for path in sorted(Settings.from_env().models_dir.glob("*.json")):
+        by_language.setdefault(path.stem.split("-")[0], []).append(path.stem)
+    return [locales for language, locales in sorted(by_language.items()) if language != "en"]
 
 
 def _advice(handler: Handler) -> str:

@@ -132,8 +132,12 @@ def content() -> Content:
 
 @pytest.fixture(scope="session")
 def skill(content: Content) -> CustomSkill:
-    """The real skill wired through the ASK SDK, without any persistence."""
-    return build_skill(Settings(persistence="none"), persistence_adapter=None, content=content)
+    """The real skill wired through the ASK SDK, without any persistence.
+
+    Each request is answered in its locale's language, as deployed (``content`` is en-US's).
+    """
+    assert default_content(locale="en-US") is content
+    return build_skill(Settings(persistence="none"), persistence_adapter=None)
 
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]

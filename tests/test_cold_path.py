@@ -21,6 +21,7 @@ from skill.settings import REPO_ROOT
 
 OFF_THE_PATH = {
     "parsing and text": ("yaml", "xml", "urllib.request", "email", "zoneinfo"),
+    "build-time language data (CLDR through Babel, make generate)": ("babel",),
     "content checks (compiled content is current)": ("skill.content.validate",),
     "web surface": (
         "flask",
@@ -68,11 +69,27 @@ OFF_THE_PATH = {
 
 def loaded_by_a_launch(envelope: dict[str, object], **env: str) -> set[str]:
     """Every module a fresh interpreter has after importing the handler and answering once."""
+    return set(_launch(envelope, "sorted(sys.modules)", **env))
+
+
+def opened_by_a_launch(envelope: dict[str, object], **env: str) -> set[str]:
+    """Every file under ``content/`` a fresh interpreter opens, from start to its answer."""
+    opened = _launch(envelope, "sorted(OPENED)", **env)
+    content = str(REPO_ROOT / "content") + os.sep
+    return {path.removeprefix(content) for path in opened if path.startswith(content)}
+
+
+def _launch(envelope: dict[str, object], result: str, **env: str) -> list[str]:
     script = (
         "import json, sys\n"
+        "OPENED = set()\n"
+        "def _audit(event, args):\n"
+        "    if event == 'open' and isinstance(args[0], str):\n"
+        "        OPENED.add(args[0])\n"
+        "sys.addaudithook(_audit)\n"
         "from skill.alexa.lambda_function import lambda_handler\n"
         "lambda_handler(json.load(sys.stdin), None)\n"
-        "print(json.dumps(sorted(sys.modules)))\n"
+        f"print(json.dumps({result}))\n"
     )
     base = {k: v for k, v in os.environ.items() if not k.startswith("KNEE_COACH_")}
     done = subprocess.run(
@@ -85,7 +102,8 @@ def loaded_by_a_launch(envelope: dict[str, object], **env: str) -> set[str]:
         cwd=REPO_ROOT,
         timeout=60,
     )
-    return set(json.loads(done.stdout))
+    found: list[str] = json.loads(done.stdout)
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +129,19 @@ def test_a_screen_loads_the_screen_code_it_needs() -> None:
     """The other side of the check above: the lazy imports do load when they are needed."""
     loaded = loaded_by_a_launch(Session(apl=True).launch(), KNEE_COACH_PERSISTENCE="none")
     assert {"skill.alexa.apl", "ask_sdk_model.interfaces.alexa.presentation.apl"} <= loaded
+
+
+def test_an_english_launch_reads_only_english_content() -> None:
+    """Only the session's language is read: no German or Spanish file, compiled or not.
+
+    (Its own YAML files are read for their stamps, never parsed: see "parsing and text".)"""
+    opened = opened_by_a_launch(Session().launch(), KNEE_COACH_PERSISTENCE="none")
+    assert "en/compiled.json" in opened
+    assert not [path for path in opened if not path.startswith(("en/", "en-", "apl/"))], opened
+
+
+def test_a_german_launch_reads_german_content() -> None:
+    """A German session reads German (the default language is loaded at start-up too)."""
+    opened = opened_by_a_launch(Session(locale="de-DE").launch(), KNEE_COACH_PERSISTENCE="none")
+    assert {"de/compiled.json", "en/compiled.json"} <= opened
+    assert not [path for path in opened if path.startswith(("es/", "es-"))], opened

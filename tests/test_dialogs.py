@@ -29,6 +29,10 @@ A dialog file::
 
 Top level, besides ``name`` and ``turns``: ``device: screen`` talks through an Echo Show
 (APL, whose runtime is ``apl_version``, default 2023.3), and ``start`` sets the clock.
+``locales`` (default ``[en-US]``) runs the dialog once in each locale, typed through that
+locale's model and answered in its language; the dialogs of other languages are in
+``tests/dialogs/<language>/``. In a German or Spanish session no response may say an English
+sentence (:func:`speaks_no_english`).
 
 Request timestamps are simulated (:class:`~skill.local.simulator.SimulatedClock`): the dialog
 starts at ``start`` (top level, ISO 8601; default a Monday 09:00 UTC), each response plays to
@@ -86,7 +90,7 @@ from skill.alexa.lambda_function import make_handler
 from skill.content.records import Content
 from skill.local.alexa_standin import REMINDERS_PATH, AlexaStandIn
 from skill.local.envelopes import Session
-from skill.local.nlu import InteractionModel, Match, SlotValue
+from skill.local.nlu import InteractionModel, Match, SlotValue, default_model
 from skill.local.simulator import Conversation, SimulatedClock, Turn
 from skill.local.ssml_text import plain_text
 from skill.local.walkthrough import pass_safety_check
@@ -97,7 +101,16 @@ from skill.store.progress import Progress
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 DIALOGS = Path(__file__).parent / "dialogs"
-DIALOG_FILES = sorted(DIALOGS.glob("*.yaml"))
+DIALOG_FILES = sorted(DIALOGS.rglob("*.yaml"))
+ENGLISH_WORDS = frozenset(
+    {
+        *("the", "and", "your", "you", "with", "this", "that", "please", "is", "of", "to"),
+        *("it", "say", "step", "knee", "next", "when", "are", "what", "for", "or", "now"),
+        *("let's", "don't", "i'm", "here", "there"),
+    }
+)
+"""Common English words that are no German or Spanish word: one in a German or Spanish
+response means an English sentence slipped through (an untranslated prompt or content)."""
 ACTIONS = ("say", "launch", "end_session", "pass_safety_check", "screen_done", "intent")
 ACTIONS += ("can_fulfill", "device")
 TURN_KEYS = {*ACTIONS, "slots", "times", "expect", "after", "wait", "alexa"}
@@ -105,6 +118,7 @@ EXPECT_KEYS = {"says", "not_says", "open", "heard", "card", "reprompt", "screen_
 EXPECT_KEYS |= {"silent", "can_fulfill", "slots", "shows"}
 EXPECT_KEYS |= {"ssml", "card_type", "asks_permission", "api", "reminder", "stored"}
 TOP_KEYS = {"name", "turns", "start", "device", "apl_version", "persistence", "safety_style"}
+TOP_KEYS |= {"locales"}
 TOP_KEYS |= {"progress", "alexa"}
 ALEXA_KEYS = {"time_zone", "granted", "fail", "limit"}
 
@@ -270,7 +284,9 @@ def _seed(adapter: Any, fields: dict[str, Any]) -> None:
     adapter.save_attributes(_envelope(), record)
 
 
-def _check_api(result: Turn, expect: dict[str, Any], calls: list[Any], context: str) -> None:
+def _check_api(
+    result: Turn, expect: dict[str, Any], calls: list[Any], context: str, locale: str = "en-US"
+) -> None:
     """What reached Alexa's API this turn, and the reminder it created."""
     if "api" in expect:  # each call starts as listed (a DELETE ends with a random token)
         wanted = list(expect["api"])
@@ -295,7 +311,8 @@ def _check_api(result: Turn, expect: dict[str, Any], calls: list[Any], context: 
     daily = [f"FREQ=DAILY;BYHOUR={hour};BYMINUTE={minute};BYSECOND=0;INTERVAL=1"]
     assert rules == (daily if wanted["daily"] else []), f"{context}\n  {trigger}"
     spoken = body["alertInfo"]["spokenInfo"]["content"][0]
-    assert wanted["text"] in spoken["text"] and spoken["locale"] == "en-US", f"{context}"
+    assert wanted["text"] in spoken["text"], f"{context}"
+    assert spoken["locale"] == locale, f"{context}: spoken in {spoken['locale']}"
 
 
 def device_options(dialog: dict[str, Any]) -> dict[str, Any]:
@@ -309,6 +326,7 @@ def device_options(dialog: dict[str, Any]) -> dict[str, Any]:
 
 def _person(
     dialog: dict[str, Any],
+    locale: str,
     handler: Handler,
     tmp_path: Path,
     content: Content,
@@ -322,7 +340,8 @@ def _person(
     options = device_options(dialog)
     start = dialog.get("start")
     clock = SimulatedClock(_moment(start)) if start else SimulatedClock()
-    said, model, adapter = content, None, None
+    said: Content | None = content if locale.startswith("en-") else None  # None: the locale's
+    model, adapter = default_model(locale), None
     if dialog.get("safety_style") == "statements":
         said, model, handler = statements
     if dialog.get("persistence") or dialog.get("progress"):
@@ -338,9 +357,46 @@ def _person(
     return person, adapter
 
 
-@pytest.mark.parametrize("path", DIALOG_FILES, ids=[p.stem for p in DIALOG_FILES])
+def _cases() -> list[Any]:
+    cases = []
+    for path in DIALOG_FILES:
+        locales = yaml.safe_load(path.read_text(encoding="utf-8")).get("locales") or ["en-US"]
+        for locale in locales:
+            name = path.stem if locales == ["en-US"] else f"{path.stem}[{locale}]"
+            cases.append(pytest.param(path, locale, id=name))
+    return cases
+
+
+def speaks_no_english(result: Turn, locale: str, english: Content) -> None:
+    """A German or Spanish response says no English sentence: no common English word, and no
+    sentence of the English content (prompts, steps, topics, safety check) word for word."""
+    if locale.startswith("en-"):
+        return
+    spoken = result.text.lower()
+    words = set(re.findall(r"[a-z']+", spoken))
+    assert not words & ENGLISH_WORDS, f"English in a {locale} response: {result.text}"
+    for sentence in _english_sentences(english):
+        assert sentence not in spoken, f"untranslated in {locale}: {sentence!r}\n{result.text}"
+
+
+def _english_sentences(english: Content) -> list[str]:
+    texts = [w for wordings in english.variants.values() for w in wordings]
+    texts += [s.say for t in english.techniques for s in t.steps] + [t.say for t in english.topics]
+    texts += [t.purpose for t in english.techniques]
+    safety = english.safety
+    texts += [safety.intro, safety.all_clear]
+    for q in (*safety.questions, safety.compact):
+        texts += [q.ask, q.explain, q.on_yes]
+    for said in (safety.statement, safety.compact_statement):
+        texts += [said.say, said.ask, said.explain, said.on_no]
+    sentences = (s for text in texts for s in re.split(r"(?<=[.?!:])\s+", text.lower()))
+    return sorted({s for s in sentences if len(s.split()) >= 3 and "{" not in s})
+
+
+@pytest.mark.parametrize(("path", "locale"), _cases())
 def test_dialog(
     path: Path,
+    locale: str,
     handler: Handler,
     caplog: pytest.LogCaptureFixture,
     tmp_path: Path,
@@ -350,7 +406,7 @@ def test_dialog(
 ) -> None:
     dialog = _load(path)
     STANDIN[:] = [alexa_api.standin]
-    person, adapter = _person(dialog, handler, tmp_path, content, statements, alexa_api)
+    person, adapter = _person(dialog, locale, handler, tmp_path, content, statements, alexa_api)
     for number, turn in enumerate(dialog["turns"], start=1):
         what = next(f"{k}: {turn[k]}" for k in ACTIONS if k in turn)
         result: Turn | None = None
@@ -365,8 +421,9 @@ def test_dialog(
         errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
         assert not errors, f"{where} logged errors: {errors}"
         expect = turn.get("expect") or {}
+        speaks_no_english(result, locale, content)
         _check(result, expect, where)
-        _check_api(result, expect, calls, where)
+        _check_api(result, expect, calls, where, locale)
         if "stored" in expect:
             assert adapter is not None, f"{where}: 'stored' needs persistence"
             record = adapter.get_attributes(_envelope())

@@ -118,10 +118,15 @@ def node() -> str:
 @pytest.fixture(scope="module")
 def transcript(node: str, server_port: int) -> list[Turn]:
     """Run the whole virtual-alexa dialog once; every test reads the same transcript."""
+    return run_e2e(node, server_port, "en-US")
+
+
+def run_e2e(node: str, server_port: int, locale: str) -> list[Turn]:
+    """The virtual-alexa dialog in ``locale``, against that locale's model."""
     env = {**os.environ, "AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE": "1"}
     started = time.monotonic()
     done = subprocess.run(
-        [node, str(E2E_SCRIPT), str(server_port)],
+        [node, str(E2E_SCRIPT), str(server_port), locale],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -266,3 +271,51 @@ def test_next_after_the_interruptions_continues_technique_two(transcript: list[T
     speech = _turn(transcript, "next step")["ssml"]
     assert speech.startswith("<speak>On to the second part.")  # cues vary by position
     assert "say next for Front Thigh Glide" in speech
+
+
+# --- the same conversation in German and Spanish --------------------------------------------
+
+OTHER = {
+    "de-DE": {
+        "launch": ("Keine medizinische Beratung", "Haben Sie Osteoporose?"),
+        "side": ("mein rechtes knie", "right", "Technik 1 von 6: Außenseite ausstreichen"),
+        "words": ("weiter", "pause", "fortsetzen", "wie viel fehlt noch", "nächster schritt"),
+        "paused": "Pausiert",
+        "left": r"<speak>Etwa \d+ Minuten noch\.",
+    },
+    "es-ES": {
+        "launch": ("No es consejo médico", "¿Tiene osteoporosis?"),
+        "side": ("mi rodilla derecha", "right", "Técnica 1 de 6: Deslizamiento externo"),
+        "words": ("siguiente", "pausa", "continuar", "cuánto falta", "siguiente paso"),
+        "paused": "En pausa",
+        "left": r"<speak>Quedan unos \d+ minutos\.",
+    },
+}
+OTHER["es-MX"] = OTHER["es-US"] = OTHER["es-ES"]
+INTENTS = ("AMAZON.NextIntent", "AMAZON.PauseIntent", "AMAZON.ResumeIntent", "WhereAmIIntent")
+
+
+@pytest.mark.parametrize("locale", sorted(OTHER))
+def test_the_same_conversation_through_virtual_alexa_in_each_language(
+    node: str, server_port: int, locale: str
+) -> None:
+    """virtual-alexa reads the German or Spanish model, resolves each phrase to the intent
+    we expect, and the skill answers each in the language, session open, with a reprompt."""
+    expected = OTHER[locale]
+    turns = run_e2e(node, server_port, locale)
+    assert turns[0]["intent"] == "LaunchRequest"
+    for words in expected["launch"]:
+        assert words in turns[0]["ssml"], turns[0]["ssml"]
+    assert {t["intent"] for t in turns[1:6]} == {"AMAZON.NoIntent"}
+    said, side, start = expected["side"]
+    chosen = _turn(turns, said)
+    assert chosen["intent"] == "ChooseSideIntent" and chosen["slots"]
+    assert chosen["ssml"].startswith(f"<speak>{start}") and "<break" in chosen["ssml"]
+    for words, intent in zip(expected["words"][:4], INTENTS, strict=True):
+        assert _turn(turns, words)["intent"] == intent, words
+    assert _turn(turns, expected["words"][4])["intent"] == "AMAZON.NextIntent"
+    assert expected["paused"] in _turn(turns, expected["words"][1])["ssml"]
+    assert re.match(expected["left"], _turn(turns, expected["words"][3])["ssml"])
+    for turn in turns:
+        assert turn["shouldEndSession"] is False and turn["reprompt"], turn
+    assert side == "right"

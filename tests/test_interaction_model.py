@@ -21,8 +21,35 @@ from skill.alexa import builder as app
 from skill.alexa import intents
 from skill.settings import REPO_ROOT
 
-SOURCE = yaml.safe_load((REPO_ROOT / "models" / "utterances.yaml").read_text(encoding="utf-8"))
-LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
+SOURCES = {
+    str(data.get("language", "en")): data
+    for data in (
+        yaml.safe_load(path.read_text(encoding="utf-8"))
+        for path in sorted((REPO_ROOT / "models").glob("utterances*.yaml"))
+    )
+}
+"""Each language's samples (models/utterances.yaml is English), by language."""
+SOURCE = SOURCES["en"]
+LOCALES = tuple(locale for source in SOURCES.values() for locale in source["locales"])
+ENGLISH = tuple(SOURCE["locales"])
+LANGUAGE = {locale: language for language, s in SOURCES.items() for locale in s["locales"]}
+YES_WORDS = {
+    "en": {"yes", "yeah", "yep", "sure", "ok"},
+    "de": {"ja", "klar", "okay", "ok", "genau"},
+    "es": {"sí", "claro", "vale", "ok", "de acuerdo"},
+}
+"""Plain yeses each language's model must carry (the simulator knows only what it carries)."""
+CONDITION_SAMPLES = {
+    "en": ("yes i have osteoporosis", "i have high blood pressure", "what is osteoporosis"),
+    "de": ("ja ich habe osteoporose", "ich habe bluthochdruck", "was ist osteoporose"),
+    "es": ("sí tengo osteoporosis", "tengo la presión alta", "qué es la osteoporosis"),
+}
+"""A condition named as an answer (HaveCondition twice) and as a question (Explain)."""
+CONDITIONS = {
+    "en": ("osteoporosis", "varicose", "blood pressure", "hypertension", "swelling"),
+    "de": ("osteoporose", "krampfader", "bluthochdruck", "blutdruck", "hypertonie", "schwellung"),
+    "es": ("osteoporosis", "varices", "presión alta", "hipertensión", "hinchazón"),
+}
 SCRIPT = REPO_ROOT / "scripts" / "build_interaction_models.py"
 SLOT_REF = re.compile(r"\{([a-z_]+)\}")
 CUSTOM = sorted(
@@ -33,8 +60,8 @@ CUSTOM = sorted(
 )
 
 
-def _content(name: str) -> list[dict[str, Any]]:
-    data = yaml.safe_load((REPO_ROOT / "content" / name).read_text(encoding="utf-8"))
+def _content(name: str, language: str = "en") -> list[dict[str, Any]]:
+    data = yaml.safe_load((REPO_ROOT / "content" / language / name).read_text(encoding="utf-8"))
     items: list[dict[str, Any]] = data[name.removesuffix(".yaml")]
     return items
 
@@ -98,7 +125,8 @@ def _generator() -> ModuleType:
 
 
 def test_every_locale_is_generated_and_listed_in_the_source() -> None:
-    assert tuple(SOURCE["locales"]) == LOCALES
+    assert ENGLISH == ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
+    assert {"de-DE", "es-ES", "es-MX", "es-US"} <= set(LOCALES)
     assert sorted(p.stem for p in (REPO_ROOT / "interaction_models").glob("*.json")) == sorted(
         LOCALES
     )
@@ -106,7 +134,9 @@ def test_every_locale_is_generated_and_listed_in_the_source() -> None:
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_invocation_name(locale: str) -> None:
-    assert MODELS[locale]["invocationName"] == "knee coach"
+    """Each language's own: "knee coach", "knie coach", "entrenador de rodillas"."""
+    expected = {"en": "knee coach", "de": "knie coach", "es": "entrenador de rodillas"}
+    assert MODELS[locale]["invocationName"] == expected[LANGUAGE[locale]]
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -140,10 +170,10 @@ def test_built_ins_are_present_and_fallback_and_home_have_no_samples(locale: str
     assert model[intents.FALLBACK]["samples"] == []
     assert model[intents.NAVIGATE_HOME]["samples"] == []
     assert "keep going" not in model[intents.RESUME]["samples"]
-    assert {"yes", "yeah", "yep", "sure", "ok"} <= set(model[intents.YES]["samples"])
+    assert YES_WORDS[LANGUAGE[locale]] <= set(model[intents.YES]["samples"])
 
 
-@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("locale", ENGLISH)
 def test_keep_going_has_phrases_beyond_the_one_resume_may_claim(locale: str) -> None:
     """Alexa's ResumeIntent may hear "keep going" itself, so the mode needs its own phrases."""
     model = _intents(locale)
@@ -163,19 +193,21 @@ def test_answers_that_name_a_condition_capture_no_health_data(locale: str) -> No
     """ "yes I have osteoporosis" is HaveConditionIntent with plain samples: no slot could
     carry the condition anywhere, so which one was named is never known."""
     model = _intents(locale)
-    assert "yes i have osteoporosis" in model[intents.HAVE_CONDITION]["samples"]
-    assert "i have high blood pressure" in model[intents.HAVE_CONDITION]["samples"]
-    assert "what is osteoporosis" in model[intents.EXPLAIN]["samples"]
-    for name in (intents.YES, intents.NO, intents.EXPLAIN, intents.HAVE_CONDITION, *OWN_WORDS):
+    named, named_again, asked = CONDITION_SAMPLES[LANGUAGE[locale]]
+    assert named in model[intents.HAVE_CONDITION]["samples"]
+    assert named_again in model[intents.HAVE_CONDITION]["samples"]
+    assert asked in model[intents.EXPLAIN]["samples"]
+    own_words = [name for name in OWN_WORDS if name in model or LANGUAGE[locale] == "en"]
+    for name in (intents.YES, intents.NO, intents.EXPLAIN, intents.HAVE_CONDITION, *own_words):
         assert "slots" not in model[name], name
-    conditions = ("osteoporosis", "varicose", "blood pressure", "hypertension", "swelling")
+    conditions = CONDITIONS[LANGUAGE[locale]]
     every_value = set().union(*_phrases(locale).values())
     assert not {v for v in every_value if any(c in v for c in conditions)}
 
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_samples_follow_alexa_rules(locale: str) -> None:
-    word = r"[a-z]+(?:'[a-z]+)*"
+    word = r"[a-zäöüßáéíóúñ]+(?:'[a-zäöüßáéíóúñ]+)*"  # the languages' letters, lower case
     rule = re.compile(rf"^(?:{word}|\{{[a-z_]+\}})(?: (?:{word}|\{{[a-z_]+\}}))*$")
     for name, intent in _intents(locale).items():
         declared = {slot["name"] for slot in intent.get("slots", [])}
@@ -256,14 +288,14 @@ def test_slot_values_are_unique_within_their_type(locale: str) -> None:
         assert len(spoken) == len(set(spoken)), slot_type["name"]
         for value in slot_type["values"]:
             for phrase in value["name"].get("synonyms", []):
-                assert re.fullmatch(r"[a-z][a-z' ]*", phrase), phrase
+                assert re.fullmatch(r"[a-zäöüßáéíóúñ][a-zäöüßáéíóúñ' ]*", phrase), phrase
 
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_technique_and_synonym_is_a_technique_value(locale: str) -> None:
     types = {t["name"]: t for t in MODELS[locale]["types"]}
     by_id = {v["id"]: v["name"] for v in types[intents.TECHNIQUE_TYPE]["values"]}
-    techniques = _content("techniques.yaml")
+    techniques = _content("techniques.yaml", LANGUAGE[locale])
     assert set(by_id) == {t["id"] for t in techniques}
     for technique in techniques:
         value = by_id[technique["id"]]
@@ -276,7 +308,7 @@ def test_every_technique_and_synonym_is_a_technique_value(locale: str) -> None:
 def test_every_routine_and_synonym_is_a_routine_value(locale: str) -> None:
     types = {t["name"]: t for t in MODELS[locale]["types"]}
     by_id = {v["id"]: v["name"] for v in types[intents.ROUTINE_TYPE]["values"]}
-    routines = _content("routines.yaml")
+    routines = _content("routines.yaml", LANGUAGE[locale])
     assert set(by_id) == {r["id"] for r in routines}
     for routine in routines:
         value = by_id[routine["id"]]
@@ -290,19 +322,36 @@ def test_knee_sides_are_left_right_and_both(locale: str) -> None:
     assert [v["id"] for v in types[intents.SIDE_TYPE]["values"]] == ["both", "left", "right"]
 
 
-@pytest.mark.parametrize("locale", LOCALES[1:])
+@pytest.mark.parametrize("locale", [loc for loc in LOCALES if loc not in ("en-US", "es-ES")])
 def test_locales_agree_except_for_declared_extra_samples(locale: str) -> None:
-    reference, other = MODELS["en-US"], MODELS[locale]
-    assert reference["types"] == other["types"]
-    ref_intents, other_intents = _intents("en-US"), _intents(locale)
+    """Within a language, locales differ only where declared: extra samples, and (Spanish)
+    the time zones each country names."""
+    source = SOURCES[LANGUAGE[locale]]
+    first = source["locales"][0]
+    reference, other = MODELS[first], MODELS[locale]
+    per_locale = {intents.ZONE_TYPE} if isinstance(source.get("time_zones"), dict) else set()
+    assert [t for t in reference["types"] if t["name"] not in per_locale] == [
+        t for t in other["types"] if t["name"] not in per_locale
+    ]
+    ref_intents, other_intents = _intents(first), _intents(locale)
     assert set(ref_intents) == set(other_intents)
-    extras = SOURCE["locale_extras"]
+    extras = source.get("locale_extras") or {}
     for name, intent in ref_intents.items():
         assert intent.get("slots") == other_intents[name].get("slots"), name
         key = next((k for k, v in vars(intents).items() if v == name and k.isupper()), name)
-        ours = set(intent["samples"]) - set(extras.get("en-US", {}).get(key, []))
+        ours = set(intent["samples"]) - set(extras.get(first, {}).get(key, []))
         theirs = set(other_intents[name]["samples"]) - set(extras.get(locale, {}).get(key, []))
         assert ours == theirs, name
+
+
+def test_the_same_zone_name_means_its_own_countrys_zone() -> None:
+    def zone(locale: str, name: str) -> str:
+        types = {t["name"]: t for t in MODELS[locale]["types"]}
+        values = types[intents.ZONE_TYPE]["values"]
+        return str(next(v["id"] for v in values if v["name"]["value"] == name))
+
+    assert zone("es-MX", "centro") == "America/Mexico_City"
+    assert zone("es-US", "centro") == "America/Chicago"
 
 
 def test_british_spelling_only_where_it_belongs() -> None:
@@ -375,31 +424,60 @@ def test_every_model_intent_is_handled(locale: str) -> None:
 
 # --------------------------------------------------------------------------- safety styles
 
-CONDITION_NAMES = (
-    "osteoporosis",
-    "varicose",
-    "blood pressure",
-    "hypertension",
-    "swelling",
-    "swollen",
-    "redness",
-    "locking",
-    "locks",
-    "popping",
-    "clicking",
-    "clicks",
-    "fever",
-    "chills",
-    "arthritis",
-    "surgery",
-    "operation",
-    "knee replacement",
-    "replaced",
-    "injur",
-    "stairs",
-    "most days",
-    "for years",
-)
+CONDITION_NAMES = {
+    "en": (
+        "osteoporosis",
+        "varicose",
+        "blood pressure",
+        "hypertension",
+        "swelling",
+        "swollen",
+        "redness",
+        "locking",
+        "locks",
+        "popping",
+        "clicking",
+        "clicks",
+        "fever",
+        "chills",
+        "arthritis",
+        "surgery",
+        "operation",
+        "knee replacement",
+        "replaced",
+        "injur",
+        "stairs",
+        "most days",
+        "for years",
+    ),
+    "de": (
+        "osteoporose",
+        "krampfader",
+        "blutdruck",
+        "hypertonie",
+        "schwellung",
+        "rötung",
+        "blockiert",
+        "knacken",
+        "klicken",
+        "fieber",
+        "schüttelfrost",
+    ),
+    "es": (
+        "osteoporosis",
+        "varices",
+        "presión alta",
+        "presión arterial",
+        "hipertensión",
+        "hinchazón",
+        "enrojecimiento",
+        "bloque",
+        "cruj",
+        "chasque",
+        "fiebre",
+        "escalofríos",
+    ),
+}
 """The safety check's conditions and warning signs, as a sample would name them. Pain in the
 moment ("it aches when I press") is not among them: every style must hear it, to stop."""
 OWN_WORDS = (
@@ -427,13 +505,14 @@ def test_the_statements_style_has_no_sample_that_names_a_condition(
     Information questions are the same in both styles and say nothing about the person
     ("what are the risk factors for osteoarthritis"): only the topics' intents may name one.
     """
-    topics = {topic["intent"] for topic in _content("topics.yaml")}
+    conditions = CONDITION_NAMES[LANGUAGE[locale]]
+    topics = {topic["intent"] for topic in _content("topics.yaml", LANGUAGE[locale])}
     named = [
         (intent["name"], sample)
         for intent in statement_models[locale]["intents"]
         if intent["name"] not in topics
         for sample in intent["samples"]
-        if any(condition in sample for condition in CONDITION_NAMES)
+        if any(condition in sample for condition in conditions)
     ]
     assert not named
     # The committed (questions) models do have them, as answers to their questions.
@@ -441,7 +520,7 @@ def test_the_statements_style_has_no_sample_that_names_a_condition(
         condition in sample
         for intent in MODELS[locale]["intents"]
         for sample in intent["samples"]
-        for condition in CONDITION_NAMES
+        for condition in conditions
     )
 
 
@@ -505,7 +584,12 @@ def test_answers_mean_what_they_mean_to_each_styles_question(
 
 
 def test_the_committed_models_follow_the_contents_safety_style() -> None:
-    style = yaml.safe_load((REPO_ROOT / "content" / "safety.yaml").read_text())["style"]
+    styles = {
+        yaml.safe_load((REPO_ROOT / "content" / language / "safety.yaml").read_text())["style"]
+        for language in SOURCES
+    }
+    assert len(styles) == 1, "every language speaks the check in the same style"
+    (style,) = styles
     generator = _generator()
     assert generator.build(style=style) == generator.build()
     with pytest.raises(generator.ModelError, match="unknown safety style"):

@@ -21,8 +21,25 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = REPO_ROOT / "interaction_models"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:knee-coach-KneeCoachFunction-Ab1"
 
-LAUNCH_VERBS = ("open", "start", "launch", "begin", "load", "run", "use")
-CONNECTORS = ("to", "for", "about", "if", "whether", "that")
+LAUNCH_VERBS = {
+    "en": ("open", "start", "launch", "begin", "load", "run", "use"),
+    "de": ("öffne", "starte"),
+    "es": ("abre", "inicia"),
+}
+"""How a launch names the skill, per language ("Alexa, öffne Knie Coach")."""
+ASKING = {
+    "en": ("(?:ask|tell) {inv}", ("to", "for", "about", "if", "whether", "that")),
+    "de": ("(?:frag|sag) {inv}", ("nach", "ob")),
+    "es": ("(?:pide a|pregunta a|dile a) {inv}", ("que", "si")),
+}
+"""How a one-shot names the skill, per language, and the words that may join the request."""
+NOT_MEDICAL_ADVICE = {
+    "en": ("not medical advice", "Not medical advice"),
+    "de": ("keine medizinische Beratung", "Keine medizinische Beratung"),
+    "es": ("no es consejo médico", "No es consejo médico"),
+}
+"""The disclaimer each language's description and summary carry."""
+LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN", "de-DE", "es-ES", "es-MX", "es-US")
 REQUIRED_BUILT_INS = {"AMAZON.CancelIntent", "AMAZON.HelpIntent", "AMAZON.StopIntent"}
 
 
@@ -90,19 +107,21 @@ def sample_patterns(model: dict[str, Any]) -> list[re.Pattern[str]]:
     return patterns
 
 
-def utterance_of(phrase: str, invocation: str) -> str | None:
+def utterance_of(phrase: str, invocation: str, language: str = "en") -> str | None:
     """What an example phrase asks once the wake word and invocation are taken off.
 
     ``None`` for a bare launch ("Alexa, open knee coach"); raises for a phrase that does
-    not name the skill the way Alexa requires.
+    not name the skill the way Alexa requires in ``language``.
     """
-    text = phrase.strip().rstrip(".?!").lower()
-    launch = re.fullmatch(rf"alexa, (?:{'|'.join(LAUNCH_VERBS)}) {re.escape(invocation)}", text)
+    text = re.sub(r"[.?!¿¡:]", "", phrase.strip().lower())
+    verbs = "|".join(LAUNCH_VERBS[language])
+    launch = re.fullmatch(rf"alexa, (?:{verbs}) {re.escape(invocation)}", text)
     if launch:
         return None
-    connectors = "|".join(CONNECTORS)
+    asking, joining = ASKING[language]
+    connectors = "|".join(joining)
     ask = re.fullmatch(
-        rf"alexa, (?:ask|tell) {re.escape(invocation)} (?:(?:{connectors}) )?(.+)", text
+        rf"alexa, {asking.format(inv=re.escape(invocation))} (?:(?:{connectors}) )?(.+)", text
     )
     if not ask:
         raise AssertionError(f"{phrase!r} neither launches nor asks {invocation!r}")
@@ -127,7 +146,7 @@ def test_manifest_has_the_required_top_level_fields(manifest: dict[str, Any]) ->
     assert publishing["category"] == "HEALTH_AND_FITNESS"
     assert publishing["testingInstructions"].strip()
     assert publishing["distributionCountries"]
-    assert set(publishing["locales"]) == {"en-US", "en-GB", "en-CA", "en-AU", "en-IN"}
+    assert set(publishing["locales"]) == set(LOCALES)
 
 
 def test_each_locale_is_described_within_alexas_limits(manifest: dict[str, Any]) -> None:
@@ -141,8 +160,9 @@ def test_each_locale_is_described_within_alexas_limits(manifest: dict[str, Any])
 
 def test_description_carries_the_health_disclaimer(manifest: dict[str, Any]) -> None:
     for locale, info in manifest["manifest"]["publishingInformation"]["locales"].items():
-        assert "not medical advice" in info["description"], locale
-        assert "Not medical advice" in info["summary"], locale
+        in_text, in_summary = NOT_MEDICAL_ADVICE[locale.split("-")[0]]
+        assert in_text in info["description"], locale
+        assert in_summary in info["summary"], locale
 
 
 def test_privacy_and_compliance_flags_are_true_for_this_skill(manifest: dict[str, Any]) -> None:
@@ -204,11 +224,12 @@ def test_example_phrases_match_sample_utterances(
     for locale, info in manifest["manifest"]["publishingInformation"]["locales"].items():
         model = models[locale]
         invocation = language_model(model)["invocationName"]
+        language = locale.split("-")[0]
         phrases = info["examplePhrases"]
-        assert utterance_of(phrases[0], invocation) is None, "the first phrase must launch"
+        assert utterance_of(phrases[0], invocation, language) is None, "the first must launch"
         patterns = sample_patterns(model)
         for phrase in phrases[1:]:
-            utterance = utterance_of(phrase, invocation)
+            utterance = utterance_of(phrase, invocation, language)
             assert utterance is not None, f"{locale}: {phrase!r} repeats the launch phrase"
             assert any(p.fullmatch(utterance) for p in patterns), (
                 f"{locale}: {phrase!r}: no sample utterance matches {utterance!r}"

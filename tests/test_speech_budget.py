@@ -83,18 +83,19 @@ def first_hold_at(ssml: str) -> int | None:
     return None
 
 
-def speech_and_silence(ssml: str) -> tuple[float, float]:
-    """(seconds of speech, seconds of silence) in some SSML: words at their rate, and sounds,
-    apart from the breaks."""
+def speech_and_silence(ssml: str, wps: float = WORDS_PER_SECOND) -> tuple[float, float]:
+    """(seconds of speech, seconds of silence) in some SSML: words at their rate (``wps``: the
+    language's words a second, a turn's own :attr:`Turn.wps`), and sounds, apart from the
+    breaks."""
     silence = sum(_silence_seconds(found.group(0)) for found in _SILENCE.finditer(ssml))
-    return ssml_seconds(_SILENCE.sub(" ", ssml)), silence
+    return ssml_seconds(_SILENCE.sub(" ", ssml), wps), silence
 
 
-def seconds_before_first_break(ssml: str) -> float | None:
+def seconds_before_first_break(ssml: str, wps: float = WORDS_PER_SECOND) -> float | None:
     """Seconds of speech in a response before its first timed hold (pauses to get into
     position not counted), None if it has no hold."""
     cut = first_hold_at(ssml)
-    return None if cut is None else speech_and_silence(ssml[:cut])[0]
+    return None if cut is None else speech_and_silence(ssml[:cut], wps)[0]
 
 
 def to_first_hold(person: Conversation, lines: Iterable[str]) -> tuple[float, float, list[Turn]]:
@@ -105,7 +106,7 @@ def to_first_hold(person: Conversation, lines: Iterable[str]) -> tuple[float, fl
         turn = person.say(line)
         turns.append(turn)
         cut = first_hold_at(turn.ssml)
-        said, quiet = speech_and_silence(turn.ssml if cut is None else turn.ssml[:cut])
+        said, quiet = speech_and_silence(turn.ssml if cut is None else turn.ssml[:cut], turn.wps)
         speech, silence = speech + said, silence + quiet
         if cut is not None:
             return speech, silence, turns
@@ -158,7 +159,7 @@ def within(announced: float, measured_s: float) -> bool:
 
 def turn_seconds(turn: Turn) -> float:
     """A turn as the person lives it: the whole response, then two seconds to answer."""
-    return ssml_seconds(turn.ssml) + THINK_SECONDS
+    return ssml_seconds(turn.ssml, turn.wps) + THINK_SECONDS
 
 
 def run_routine(

@@ -22,11 +22,12 @@ from node_tools import NODE, run_node_tool
 
 from skill.alexa import intents
 from skill.content.records import Content
-from skill.local.nlu import Match, SlotValue
+from skill.local.nlu import Match, SlotValue, default_model
 from skill.local.simulator import Conversation, Turn
 from skill.local.walkthrough import pass_safety_check
 
-DIALOGS = sorted((Path(__file__).parent / "dialogs").glob("*.yaml"))
+DIALOGS = sorted((Path(__file__).parent / "dialogs").rglob("*.yaml"))
+"""Every dialog, of every language (each run in its locales, through their models)."""
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -239,19 +240,21 @@ def heard(envelope: dict[str, Any]) -> str:
 def test_every_spoken_response_passes_ssml_check_core(handler: Handler, content: Content) -> None:
     collected: list[tuple[str, str]] = []
 
-    def talk(label: str, apl: bool) -> Conversation:
+    def talk(label: str, apl: bool, locale: str = "en-US") -> Conversation:
         def invoke(envelope: dict[str, Any], context: Any) -> dict[str, Any]:
             response = handler(envelope, context)
             where = f"{label}: {heard(envelope)}"
             collected.extend((f"{where}: {part}", ssml) for part, ssml in spoken(response))
             return response
 
-        return Conversation(invoke, apl=apl)
+        return Conversation(invoke, default_model(locale), apl=apl)
 
     for apl in (False, True):
         device = "screen" if apl else "voice"
         for path in DIALOGS:
-            replay_dialog(talk(f"{device} {path.stem}", apl), path)
+            locales = yaml.safe_load(path.read_text(encoding="utf-8")).get("locales")
+            for locale in locales or ["en-US"]:
+                replay_dialog(talk(f"{device} {path.stem} {locale}", apl, locale), path)
         for script in SCRIPTS:
             script(talk(f"{device} {script.__name__}", apl), content)
 

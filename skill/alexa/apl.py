@@ -1,8 +1,9 @@
 """Screens for Echo Show and other APL devices: the coach's reply as an APL document.
 
-The document, the audio cue template and the on-screen labels are data in ``content/apl/``
-and are loaded once; this module only fills a datasource from the reply's
-:class:`~skill.voice.reply.View` and plans the commands that keep the screen in step with speech.
+The document and the audio cue template are data in ``content/apl/`` and are loaded once;
+the words on buttons and labels are each language's (``content/<language>/screen.yaml``).
+This module only fills a datasource from the reply's :class:`~skill.voice.reply.View` and
+plans the commands that keep the screen in step with speech.
 
 Why timed steps are spoken *by the screen*: a hold is spoken as cues separated by silence
 ("30 seconds." … "Halfway." … "Ten more seconds." … chime … "And relax."). A countdown that
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -106,21 +108,20 @@ def touch_event(arguments: Any) -> Event:
 
 @dataclass(frozen=True)
 class Screens:
-    """The APL document, the audio cue template and the labels, as loaded from disk."""
+    """The APL document and the audio cue template, as loaded from disk (every language's)."""
 
     document: dict[str, Any]
     cue: dict[str, Any]
-    labels: dict[str, str]
 
 
 def load_screens(directory: Path) -> Screens:
-    """Read ``document.json``, ``cue.json`` and ``labels.json`` from ``directory``."""
+    """Read ``document.json`` and ``cue.json`` from ``directory``."""
 
     def read(name: str) -> Any:
         with (directory / name).open(encoding="utf-8") as handle:
             return json.load(handle)
 
-    return Screens(read("document.json"), read("cue.json"), dict(read("labels.json")))
+    return Screens(read("document.json"), read("cue.json"))
 
 
 @lru_cache(maxsize=4)
@@ -284,7 +285,7 @@ def renders_on(max_version: str | None, screens: Screens | None = None) -> bool:
 # --------------------------------------------------------------------------- datasource
 
 
-def buttons(view: View, labels: dict[str, str], side_question: bool) -> list[dict[str, str]]:
+def buttons(view: View, labels: Mapping[str, str], side_question: bool) -> list[dict[str, str]]:
     """The touch buttons for a screen; each sends ``[action, value]`` (value may be empty)."""
 
     def button(action: str, value: str = "") -> dict[str, str]:
@@ -314,7 +315,7 @@ def progress(view: View) -> float:
     return max(0.0, min(1.0, done / view.technique_count))
 
 
-def progress_label(view: View, labels: dict[str, str]) -> str:
+def progress_label(view: View, labels: Mapping[str, str]) -> str:
     if view.kind != "step" or view.technique_count <= 0:
         return ""
     return labels["progress"].format(
@@ -326,7 +327,7 @@ def progress_label(view: View, labels: dict[str, str]) -> str:
 
 
 def datasource(
-    view: View, labels: dict[str, str], *, side_question: bool = False, cues: int = 0
+    view: View, labels: Mapping[str, str], *, side_question: bool = False, cues: int = 0
 ) -> dict[str, Any]:
     """Everything the document binds, under ``payload.coach.properties``.
 
@@ -418,6 +419,7 @@ def directives(
     """The APL directives for a reply: always a RenderDocument; commands when it speaks.
 
     The commands of a timed step end with the end-of-hold event (:func:`end_of_hold`).
+    The buttons and labels are in the content's language (English when none is given).
     """
     from ask_sdk_model.interfaces.alexa.presentation.apl.execute_commands_directive import (
         ExecuteCommandsDirective,
@@ -427,6 +429,10 @@ def directives(
     )
 
     screens = screens or default_screens()
+    if content is None:
+        from skill.content.load import default_content
+
+        content = default_content()
     side_question = is_side_question(reply.view, content)
     plan = Timeline()
     if speaks(reply):
@@ -440,7 +446,7 @@ def directives(
         token=TOKEN,
         document=screens.document,
         datasources=datasource(
-            reply.view, screens.labels, side_question=side_question, cues=len(plan.cues)
+            reply.view, content.labels, side_question=side_question, cues=len(plan.cues)
         ),
         sources=sources or None,
     )

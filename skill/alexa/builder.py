@@ -41,7 +41,7 @@ from skill.alexa import handlers, request_events
 from skill.alexa.api_client import LazyApiClient
 from skill.coach.memory import adopted, memory_from, progress_after
 from skill.coach.state import State, fresh_state
-from skill.content.load import default_content
+from skill.content.load import Contents, default_content
 from skill.content.records import Content
 from skill.settings import Settings
 from skill.store.progress import Progress
@@ -62,7 +62,7 @@ Clock = Callable[[], float]
 class LoadState(AbstractRequestInterceptor):
     """Session attributes → :class:`State`; a new session also reads saved progress once."""
 
-    def __init__(self, content: Content, store: ProgressStore, clock: Clock) -> None:
+    def __init__(self, content: handlers.ContentFor, store: ProgressStore, clock: Clock) -> None:
         self.content = content
         self.store = store
         self.clock = clock
@@ -85,15 +85,16 @@ class LoadState(AbstractRequestInterceptor):
             stored = self._load(envelope, turn.now, retries=cached.retries + 1)
         else:
             stored = cached
-        state = State.parse(raw, self.content) if raw else None
+        content = self.content(handlers.locale_of(handler_input))
+        state = State.parse(raw, content) if raw else None
         if state is None:  # a new session, or one whose state cannot be used: start afresh
             memory = memory_from(stored.progress, turn.now, stored.available)
-            state = fresh_state(memory, self.content)
+            state = fresh_state(memory, content)
         elif cached is not None and stored.available and not cached.available:
             # The store is back. What this session did meanwhile is in its own copy, each part
             # dated when it was set: merged with the record, the newer of each is kept.
             stored = _recovered(cached.progress, stored)
-            state = adopted(state, stored.progress, turn.now, self.content)
+            state = adopted(state, stored.progress, turn.now, content)
         if cached is not None and stored.available and not cached.available:
             state = state._replace(remembers=True)  # the store is back: progress is kept again
         turn.stored, turn.before = stored, state
@@ -110,7 +111,7 @@ class LoadState(AbstractRequestInterceptor):
 class SaveState(AbstractResponseInterceptor):
     """New state → session attributes; progress → the store, once, only when it changed."""
 
-    def __init__(self, store: ProgressStore, content: Content) -> None:
+    def __init__(self, store: ProgressStore, content: handlers.ContentFor) -> None:
         self.store = store
         self.content = content
 
@@ -130,7 +131,8 @@ class SaveState(AbstractResponseInterceptor):
         else:
             kept = self.store.save(envelope, stored, after, turn.now)
         if kept.status == "merged":  # another session's news: take it in from the next turn
-            state = adopted(state, kept.progress, turn.now, self.content)
+            content = self.content(handlers.locale_of(handler_input))
+            state = adopted(state, kept.progress, turn.now, content)
         elif kept.status == "forgotten":
             state = state._replace(remembers=False)
         session = handler_input.attributes_manager.session_attributes
@@ -139,13 +141,14 @@ class SaveState(AbstractResponseInterceptor):
             session[MEMORY_KEY] = _memory(kept)
 
 
-def forget_effect(content: Content, store: ProgressStore) -> handlers.Effects:
+def forget_effect(content: handlers.ContentFor, store: ProgressStore) -> handlers.Effects:
     """Delete the person's record when the coach confirms "forget me", and say so honestly."""
 
     def perform(handler_input: HandlerInput, reply: Reply) -> Reply:
         if "forget" not in reply.effects or store.forget(handler_input.request_envelope):
             return reply
-        return reply._replace(parts=(Say(content.prompt("forget_failed")), *reply.parts[1:]))
+        failed = content(handlers.locale_of(handler_input)).prompt("forget_failed")
+        return reply._replace(parts=(Say(failed), *reply.parts[1:]))
 
     return perform
 
@@ -153,7 +156,7 @@ def forget_effect(content: Content, store: ProgressStore) -> handlers.Effects:
 ALEXA_API_EFFECTS = frozenset({"remind", "list_reminders", "cancel_reminders"})
 
 
-def reminder_effect(content: Content) -> handlers.Effects:
+def reminder_effect(content: handlers.ContentFor) -> handlers.Effects:
     """Make, list or cancel reminders through Alexa's Reminders API, and say what happened."""
 
     def perform(handler_input: HandlerInput, reply: Reply) -> Reply:
@@ -161,7 +164,7 @@ def reminder_effect(content: Content) -> handlers.Effects:
             return reply
         from skill.alexa import services  # only a turn about reminders loads the clients
 
-        return services.carry_out(handler_input, reply, content)
+        return services.carry_out(handler_input, reply, content(handlers.locale_of(handler_input)))
 
     return perform
 
@@ -267,7 +270,7 @@ def handled_intents(content: Content | None = None) -> frozenset[str]:
 def build_skill(
     settings: Settings | None = None,
     persistence_adapter: AbstractPersistenceAdapter | None = None,
-    content: Content | None = None,
+    content: Content | Contents | None = None,
     clock: Clock = time.time,
     api_client: ApiClient | None = None,
 ) -> CustomSkill:
@@ -277,22 +280,29 @@ def build_skill(
     runs on Alexa's own request timestamp (:func:`request_time`). ``api_client`` carries the
     SDK's service clients to Alexa's APIs: ask-sdk-core's ``DefaultApiClient`` by default
     (:mod:`skill.alexa.api_client`), a stand-in for ``knee-coach chat``.
+
+    Each request is answered in its locale's content (:class:`~skill.content.load.Contents`:
+    a language is loaded on its first request, and a locale the skill does not speak gets
+    English); a ``Content`` given here answers every locale (tests).
     """
     settings = settings or Settings.from_env()
-    content = content or default_content(settings.content_dir)
+    if content is None:
+        content = Contents(settings.content_dir)
+        content(None)  # the default language now: a content mistake fails at start-up
     store = ProgressStore(persistence_adapter)
     api_client = api_client or LazyApiClient(settings.alexa_api_timeout_s)
     builder = CustomSkillBuilder(api_client=api_client)
     # The SDK checks every request's application ID against this (None: no check).
     builder.skill_id = settings.skill_id  # type: ignore[assignment]  # SDK annotates it as None
-    builder.add_global_request_interceptor(LoadState(content, store, clock))
-    effects = both(forget_effect(content, store), reminder_effect(content))
+    content_of = handlers.content_for(content)
+    builder.add_global_request_interceptor(LoadState(content_of, store, clock))
+    effects = both(forget_effect(content_of, store), reminder_effect(content_of))
     builder.add_request_handler(handlers.CoachRequestHandler(content, effects, look_up_time_zone))
     builder.add_request_handler(handlers.SessionEndedHandler(content))
     builder.add_request_handler(SkillDisabledHandler(store))
     builder.add_request_handler(handlers.CanFulfillHandler(content))
     builder.add_request_handler(handlers.DeviceExceptionHandler())
     builder.add_request_handler(handlers.UnservedRequestHandler())  # last: anything else
-    builder.add_global_response_interceptor(SaveState(store, content))
+    builder.add_global_response_interceptor(SaveState(store, content_of))
     builder.add_exception_handler(handlers.CatchAllExceptionHandler(content))
     return builder.create()

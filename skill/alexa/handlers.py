@@ -56,10 +56,25 @@ class RequestScope:
         """The progress record as loaded (a :class:`~skill.store.progress_store.StoredProgress`)."""
 
 
+ContentFor = Callable[["str | None"], Content]
+"""The content for a request's locale (:class:`skill.content.load.Contents`)."""
 Effects = Callable[[HandlerInput, Reply], Reply]
 """Carries out a reply's side effects before it is spoken; may amend it (e.g. a failed delete)."""
 Lookup = Callable[[HandlerInput], "str | None"]
 """Finds the device's time zone (Alexa's settings service) when the coach asks for it."""
+
+
+def locale_of(handler_input: HandlerInput) -> str | None:
+    """The request's locale (``de-DE``); None when a request carries none."""
+    locale = getattr(handler_input.request_envelope.request, "locale", None)
+    return str(locale) if locale else None
+
+
+def content_for(source: Content | ContentFor) -> ContentFor:
+    """One content for every locale, or the content of each request's locale."""
+    if isinstance(source, Content):
+        return lambda _: source
+    return source
 
 
 def scope(handler_input: HandlerInput) -> RequestScope:
@@ -74,33 +89,37 @@ class CoachRequestHandler(AbstractRequestHandler):
     """Launch and every intent the coach knows: translate, step the machine, render."""
 
     def __init__(
-        self, content: Content, effects: Effects | None = None, lookup: Lookup | None = None
+        self,
+        content: Content | ContentFor,
+        effects: Effects | None = None,
+        lookup: Lookup | None = None,
     ) -> None:
-        self.content = content
+        self.content = content_for(content)
         self.effects = effects
         self.lookup = lookup
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        event = event_for(handler_input, self.content)
+        event = event_for(handler_input, self.content(locale_of(handler_input)))
         scope(handler_input).event = event
         return event is not None
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = scope(handler_input)
         assert turn.event is not None  # set by can_handle
+        content = self.content(locale_of(handler_input))
         event = turn.event._replace(at=turn.now, granted=reminders_granted(handler_input))
         before = turn.before or State()
-        turn.after, turn.reply = machine.handle(self.content, before, event)
+        turn.after, turn.reply = machine.handle(content, before, event)
         if "time_zone" in turn.reply.effects and self.lookup is not None:
             # The coach needs the device's time zone: look it up once, then ask it again.
             found = self.lookup(handler_input)
             before = before._replace(tz=found or before.tz, tz_checked=True)
-            turn.after, turn.reply = machine.handle(self.content, before, event)
+            turn.after, turn.reply = machine.handle(content, before, event)
         if turn.reply.effects and self.effects is not None:
             turn.reply = self.effects(handler_input, turn.reply)
         # After a screen error, answer by voice alone: the same document could fail again.
         screen = event.kind != On.SCREEN_ERROR
-        return render(handler_input, turn.reply, self.content, screen=screen)
+        return render(handler_input, turn.reply, content, screen=screen)
 
 
 class SessionEndedHandler(AbstractRequestHandler):
@@ -110,8 +129,8 @@ class SessionEndedHandler(AbstractRequestHandler):
     the end, so the next session goes on from the right step); nothing is spoken.
     """
 
-    def __init__(self, content: Content | None = None) -> None:
-        self.content = content
+    def __init__(self, content: Content | ContentFor | None = None) -> None:
+        self.content = content_for(content) if content is not None else None
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return _request_type(handler_input) == "SessionEndedRequest"
@@ -125,15 +144,16 @@ class SessionEndedHandler(AbstractRequestHandler):
         turn = scope(handler_input)
         if self.content is not None and turn.before is not None:
             event = Event(On.END, at=turn.now)
-            turn.after, turn.reply = machine.handle(self.content, turn.before, event)
+            content = self.content(locale_of(handler_input))
+            turn.after, turn.reply = machine.handle(content, turn.before, event)
         return handler_input.response_builder.response
 
 
 class CanFulfillHandler(AbstractRequestHandler):
     """Alexa asks whether the skill could serve a request: answer honestly, change nothing."""
 
-    def __init__(self, content: Content) -> None:
-        self.content = content
+    def __init__(self, content: Content | ContentFor) -> None:
+        self.content = content_for(content)
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return _request_type(handler_input) == "CanFulfillIntentRequest"
@@ -150,12 +170,11 @@ class CanFulfillHandler(AbstractRequestHandler):
         from skill.alexa import can_fulfill
 
         request = handler_input.request_envelope.request
+        content = self.content(locale_of(handler_input))
         intent = getattr(request, "intent", None)
         name = str(getattr(intent, "name", "") or "")
-        slots = {
-            key: slot_id(request, key, self.content) for key in (intent and intent.slots) or {}
-        }
-        found = can_fulfill.answer(self.content, name, slots)
+        slots = {key: slot_id(request, key, content) for key in (intent and intent.slots) or {}}
+        found = can_fulfill.answer(content, name, slots)
         answer = CanFulfillIntent(
             can_fulfill=CanFulfillIntentValues(found.can_fulfill),
             slots={
@@ -202,8 +221,8 @@ class UnservedRequestHandler(AbstractRequestHandler):
 class CatchAllExceptionHandler(AbstractExceptionHandler):
     """Any failure still gets a spoken, open-mic answer; nothing personal is logged."""
 
-    def __init__(self, content: Content) -> None:
-        self.content = content
+    def __init__(self, content: Content | ContentFor) -> None:
+        self.content = content_for(content)
 
     def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
         return True
@@ -213,11 +232,19 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):
         log.error("unhandled %s in %s", failure_trace(exception), request_type)
         if request_type == "SessionEndedRequest":
             return handler_input.response_builder.response
-        text, again = self.content.prompt("error"), self.content.prompt("error_reprompt")
+        content = self._content(handler_input)
+        text, again = content.prompt("error"), content.prompt("error_reprompt")
         builder = handler_input.response_builder
         builder.speak(text).ask(again)
-        builder.set_card(SimpleCard(title=self.content.prompt("knee_coach_title"), content=text))
+        builder.set_card(SimpleCard(title=content.prompt("knee_coach_title"), content=text))
         return builder.response
+
+    def _content(self, handler_input: HandlerInput) -> Content:
+        """The locale's content; the default one if even that fails (a request without one)."""
+        try:
+            return self.content(locale_of(handler_input))
+        except Exception:  # the catch-all must answer, whatever broke
+            return self.content(None)
 
 
 def failure_trace(exc: BaseException) -> str:

@@ -1,9 +1,9 @@
 """From a coach reply to an ASK SDK response: speech, reprompt, card and screen.
 
 Speech and the card come from :mod:`skill.voice.speech`; shown text is respelled for the
-locale (:mod:`skill.voice.spelling`); a screen device gets the APL document
-(:mod:`skill.alexa.apl`, loaded only for screens); a reply that hands the turn to Alexa's
-permission question becomes the ``Connections.SendRequest`` directive.
+locale (:mod:`skill.voice.spelling`, with the table of the locale's content); a screen device
+gets the APL document (:mod:`skill.alexa.apl`, loaded only for screens); a reply that hands
+the turn to Alexa's permission question becomes the ``Connections.SendRequest`` directive.
 """
 
 from __future__ import annotations
@@ -18,9 +18,6 @@ from skill.alexa.request_events import card_thrown
 from skill.content.records import Content
 from skill.voice import speech
 from skill.voice.reply import Reply
-
-CONTENT_LOCALE = "en-US"
-"""The locale whose spelling content/ is written in (``skill.voice.spelling.WRITTEN_IN``)."""
 
 
 def render(
@@ -44,11 +41,10 @@ def render(
     if reply.silent:
         return builder.response
     envelope = handler_input.request_envelope
-    locale = getattr(envelope.request, "locale", None)
-    if locale and locale != CONTENT_LOCALE:
-        from skill.voice import spelling  # other locales only: en-US cold starts load nothing more
+    if content is not None and content.spellings:
+        from skill.voice import spelling  # locales with their own spelling only (en-GB)
 
-        reply = spelling.shown_in(reply, locale)  # cards and screens: "fibre" in en-GB
+        reply = spelling.shown_in(reply, content.spellings)  # cards and screens: "fibre"
     directives, screen_speaks = [], False
     if screen and supports_apl(envelope):
         from skill.alexa import apl  # screens only: keeps voice-only cold starts lean

@@ -19,7 +19,8 @@ from skill.voice.reply import Reply, Say, View
 
 
 def minutes_lead(text: str) -> str:
-    """A duration opening a sentence ("about 9 minutes" → "About 9 minutes")."""
+    """A sentence that may open with a duration ("about 9 minutes left" → "About 9 minutes
+    left"): where the duration stands is the language's choice ("Quedan unos 9 minutos")."""
     return text[:1].upper() + text[1:]
 
 

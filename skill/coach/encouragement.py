@@ -15,7 +15,6 @@ from skill.coach.answer import with_prompt
 from skill.coach.events import Event
 from skill.coach.habits import Habits, local_day
 from skill.coach.questions import side_words
-from skill.coach.routine import ordinal
 from skill.coach.state import State
 from skill.content.records import Content
 from skill.voice.reply import Reply
@@ -58,7 +57,11 @@ def finish_line(content: Content, habits: Habits, day: int) -> str:
     in_a_row = habits.days_in_a_row(day)
     if in_a_row >= 2:
         return content.prompt("streak_days", days=in_a_row)
-    return content.prompt("week_count", ordinal=ordinal(habits.this_week(day)))
+    count = habits.this_week(day)
+    ordinal = content.language.ordinal(count)
+    if ordinal is None:  # past the ordinal words the language file gives
+        return content.prompt("week_count_many", count=count)
+    return content.prompt("week_count", ordinal=ordinal, count=count)
 
 
 def done_card(content: Content, habits: Habits, day: int) -> str:

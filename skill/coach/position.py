@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from skill.coach.routine import Set, routine_sets
+from skill.coach.routine import Set, routine_sets, side_word
 from skill.coach.state import State
 from skill.content.records import Content
 from skill.voice.timing import PLAYBACK_DELAY_SECONDS, heard_count
@@ -136,7 +136,9 @@ def technique_words(current: Set, content: Content) -> str:
     """A technique's name, with the leg when both knees are done ("Knee Friction, left leg")."""
     name = current.technique.name
     return (
-        content.prompt("technique_on_leg", technique=name, leg=current.leg) if current.leg else name
+        content.prompt("technique_on_leg", technique=name, leg=side_word(content, current.leg))
+        if current.leg
+        else name
     )
 
 

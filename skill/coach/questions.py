@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from skill.coach.events import On
+from skill.coach.routine import side_word
 from skill.coach.state import ADVISED, GO_AHEAD, State
 from skill.content.records import Content, SafetyQuestion
 from skill.voice.reply import Part, Reply, Say, View
@@ -108,4 +109,4 @@ def ask_side(content: Content, state: State, lead: Sequence[Part] = ()) -> tuple
 def side_words(content: Content, side: str) -> str:
     if side == "both":
         return content.prompt("side_words_both")
-    return content.prompt("side_words_one", side=side)
+    return content.prompt("side_words_one", side=side_word(content, side))

@@ -48,12 +48,19 @@ def may_offer(state: State, now: float) -> bool:
 
 
 def time_words(content: Content, time: tuple[int, int]) -> str:
-    """A time of day as Alexa should say it: "9 AM", "7:30 PM", "noon"."""
+    """A time of day as Alexa should say it: "9 AM", "7:30 PM", "noon"; "19:30 Uhr".
+
+    The language says whether its clock has 12 or 24 hours; ``hour`` (as said) and ``period``
+    (CLDR's name of that part of the day, "de la tarde") are there for the languages whose
+    wording needs them, e.g. Spanish "la una" and "las dos".
+    """
     hour, minute = time
     if minute == 0 and hour in (0, 12):
         return content.prompt("time_midnight" if hour == 0 else "time_noon")
-    clock = f"{hour % 12 or 12}" + (f":{minute:02d}" if minute else "")
-    return content.prompt("time_am" if hour < 12 else "time_pm", clock=clock)
+    said = hour % 12 or 12 if content.language.clock == 12 else hour
+    clock = f"{said}" + (f":{minute:02d}" if minute else "")
+    key = "time_am" if hour < 12 else "time_pm"
+    return content.prompt(key, clock=clock, hour=said, period=content.language.day_period(hour))
 
 
 def listed_words(content: Content, listed: Sequence[Listed]) -> str:
@@ -69,8 +76,7 @@ def listed_words(content: Content, listed: Sequence[Listed]) -> str:
     ]
     if len(whens) == 1:
         return p("reminders_one", when=whens[0])
-    listing = f"{', '.join(whens[:-1])}{',' if len(whens) > 2 else ''} and {whens[-1]}"
-    return p("reminders_many", count=len(whens), when=listing)
+    return p("reminders_many", count=len(whens), when=content.listing(whens))
 
 
 # ----- asking for a reminder

@@ -115,20 +115,6 @@ def minutes_words(content: Content, seconds: float) -> str:
     return content.prompt("minutes_many", minutes=minutes)
 
 
-def ordinal(n: int) -> str:
-    words = (
-        "first",
-        "second",
-        "third",
-        "fourth",
-        "fifth",
-        "sixth",
-        "seventh",
-        "eighth",
-        "ninth",
-        "tenth",
-    )
-    if 1 <= n <= len(words):
-        return words[n - 1]
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+def side_word(content: Content, side: str) -> str:
+    """How the prompts name a side or leg: ``left`` → "left" ("linke", "izquierda")."""
+    return content.prompt("side_left" if side == "left" else "side_right")

@@ -9,7 +9,6 @@ position and person; the ones a first launch needs are worked out at build time
 
 from __future__ import annotations
 
-from skill.coach.answer import minutes_lead
 from skill.coach.position import (
     after_run,
     settle,
@@ -62,14 +61,15 @@ def worked_out(content: Content) -> dict[str, float]:
 def _play_to_end(content: Content, probe: State, rate: float) -> float:
     from skill.coach.routine_end import finish  # only when a length was not worked out ahead
 
+    wps = content.language.words_per_second
     total = 0.0
     while True:
         probe, reply = play(content, probe)
-        total += parts_seconds(reply.parts, rate) + ANSWER_SECONDS
+        total += parts_seconds(reply.parts, rate, wps) + ANSWER_SECONDS
         probe = settle(content, probe._replace(sent_at=1.0), float("inf"))
         position = after_run(content, probe)
         if position is None:
-            return total + parts_seconds(finish(content, probe, 0.0)[1].parts, rate)
+            return total + parts_seconds(finish(content, probe, 0.0)[1].parts, rate, wps)
         probe = probe._replace(index=position[0], step=position[1])
 
 
@@ -82,5 +82,5 @@ _LENGTHS_KEPT = 256
 
 
 def where_minutes(content: Content, state: State, index: int, step: int) -> str:
-    """ "About 9 minutes": what is left from (set, step), opening a sentence."""
-    return minutes_lead(minutes_words(content, seconds_to_end(content, state, index, step)))
+    """ "about 9 minutes": what is left from (set, step)."""
+    return minutes_words(content, seconds_to_end(content, state, index, step))

@@ -24,7 +24,7 @@ from skill.coach.position import (
     settle,
 )
 from skill.coach.questions import ask_question, ask_side
-from skill.coach.routine import minutes_words
+from skill.coach.routine import minutes_words, side_word
 from skill.coach.routine_end import finish, last_skipped
 from skill.coach.routine_length import seconds_to_end
 from skill.coach.state import ADVISED, ROUTINE, SAFETY, SIDE, State
@@ -137,7 +137,7 @@ def previous(content: Content, state: State, event: Event) -> tuple[State, Reply
     all_sets = sets(content, state)
     before = all_sets[state.index - 1]
     if before.technique.id == all_sets[state.index].technique.id and before.leg:
-        lead = [Say(content.prompt("back_to_leg", leg=before.leg))]
+        lead = [Say(content.prompt("back_to_leg", leg=side_word(content, before.leg)))]
     else:
         lead = [Say(content.prompt("back_to", name=before.technique.name))]
     last_step = len(before.technique.steps) - 1
@@ -158,7 +158,7 @@ def movement_before(technique: Technique, step: int) -> int:
 def go_to(content: Content, state: State, event: Event) -> tuple[State, Reply]:
     technique = next((t for t in content.techniques if t.id == event.value), None)
     if technique is None:
-        names = ", ".join(t.name for t in content.techniques)
+        names = content.listing([t.name for t in content.techniques])
         spoken = (event.value or "").lstrip("?") or content.prompt("that_one")
         return with_prompt(
             content, state, content.prompt("unknown_technique", name=spoken, names=names)
@@ -319,7 +319,7 @@ def go_on(content: Content, state: State, lead: Sequence[Part], now: float) -> t
     state = state._replace(index=index, step=step)
     current = sets(content, state)[index]
     if current.leg and step:  # with both knees, say which leg (a technique's start says it)
-        lead = [*lead, Say(content.prompt("resume_leg", leg=current.leg))]
+        lead = [*lead, Say(content.prompt("resume_leg", leg=side_word(content, current.leg)))]
     return play(content, state, lead)
 
 

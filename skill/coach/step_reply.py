@@ -21,7 +21,7 @@ from skill.coach.position import (
     sets,
     technique_count,
 )
-from skill.coach.routine import SETTLE_SECONDS, Set, hold_parts, paced
+from skill.coach.routine import SETTLE_SECONDS, Set, hold_parts, paced, side_word
 from skill.coach.state import State
 from skill.content.records import Content
 from skill.voice.reply import Part, Pause, Reply, Say, View
@@ -39,7 +39,7 @@ def routine_prompt(content: Content, state: State, all_sets: Sequence[Set]) -> s
     if state.index + 1 < len(all_sets):
         upcoming = all_sets[state.index + 1]
         if upcoming.technique.id == current.technique.id and upcoming.leg:
-            return content.variant("next_leg", number, leg=upcoming.leg)
+            return content.variant("next_leg", number, leg=side_word(content, upcoming.leg))
         return content.variant("next_technique", number, name=upcoming.technique.name)
     return content.prompt("next_finish")
 
@@ -47,7 +47,11 @@ def routine_prompt(content: Content, state: State, all_sets: Sequence[Set]) -> s
 def step_view(content: Content, state: State, all_sets: Sequence[Set], step: int) -> View:
     current = all_sets[state.index]
     technique = current.technique
-    title = technique.name + (f" ({current.leg} leg)" if current.leg else "")
+    title = technique.name
+    if current.leg:
+        title = content.prompt(
+            "step_title_leg", technique=title, leg=side_word(content, current.leg)
+        )
     return View(
         kind="step",
         title=title,
@@ -105,10 +109,12 @@ def play(
     groups = step_groups(content, state, all_sets, intro=intro, brief=brief, left=left)
     prompt = routine_prompt(content, state, all_sets)
     parts = [*lead, *(part for group in groups for part in group), Say(prompt)]
-    start = parts_seconds(lead, state.rate)  # what was heard is counted at the speaking rate
+    # What was heard is counted at the speaking rate, in the language's words per second.
+    wps = content.language.words_per_second
+    start = parts_seconds(lead, state.rate, wps)
     state = state._replace(
-        marks=tuple(marks(groups, start=start, rate=state.rate)),
-        holds=tuple(hold_windows(groups, start=start, rate=state.rate)),
+        marks=tuple(marks(groups, start=start, rate=state.rate, wps=wps)),
+        holds=tuple(hold_windows(groups, start=start, rate=state.rate, wps=wps)),
     )
     view = step_view(content, state, all_sets, state.step + run - 1)
     if left and run == 1:  # a hold taken up again: the screen shows the seconds that are left
@@ -156,7 +162,7 @@ def step_groups(
             parts.append(Say(header))
             if current.leg:
                 key = "leg_first" if current.first_leg else "leg_next"
-                parts.append(Say(v(key, current.number, leg=current.leg)))
+                parts.append(Say(v(key, current.number, leg=side_word(content, current.leg))))
         hold = paced(current.holds[step], state.pace)
         if brief and opening and not hold and step < first_timed:
             groups.append(parts)  # a set-up step they know: not spelled out again

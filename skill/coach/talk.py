@@ -99,15 +99,12 @@ def where_reply(content: Content, state: State, **_: Any) -> tuple[State, Reply]
         knees = side_words(content, "both") if state.side == "both" else p("knees_one")
         minutes = where_minutes(content, state, 0, 0)
         text = p("where_not_started", minutes=minutes, routine=routine.name, knees=knees)
-        return with_prompt(content, state, text)
+        return with_prompt(content, state, minutes_lead(text))
     target = resume_point(content, state)
-    if target is None:  # every step heard: only "next" to finish is left
-        minutes = minutes_lead(p("minutes_under_one"))
-    else:
-        minutes = where_minutes(content, state, *target)
-    return with_prompt(
-        content, state, p("where_in_routine", minutes=minutes, **where_words(content, state))
-    )
+    # Every step heard: only "next" to finish is left.
+    minutes = p("minutes_under_one") if target is None else where_minutes(content, state, *target)
+    text = p("where_in_routine", minutes=minutes, **where_words(content, state))
+    return with_prompt(content, state, minutes_lead(text))
 
 
 # ----- help and misunderstandings

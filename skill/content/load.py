@@ -1,18 +1,27 @@
-"""Loading the content: from ``content/compiled.json`` when it is current, else the YAML.
+"""Loading a locale's content: its language's compiled file when current, else the YAML.
 
-``make generate`` (``scripts/compile_content.py``) keeps the validated content as plain data
-shaped like the records, stamped with each source file's size and CRC-32. Loading checks
-the stamps against the YAML files as they are now: when they match, the compiled data is
-exactly what was validated and becomes records in one pass, with no YAML library and no
-checks to repeat. When any file has changed since (or the compiled file is missing or
-unusable), all of the YAML is read and validated again (:mod:`skill.content.validate`), so
-a stale compiled file costs time, never correctness. The compiled file also keeps the
-routine lengths a first launch announces, worked out by the coach from that same content.
+Each language has its folder (``content/en/``, ``content/de/``, ``content/es/``) with the same
+files in one schema, and a locale that must differ from its language has a folder of its own
+with only the differences (``content/en-GB/locale.yaml``: British spelling on screens;
+``content/es-MX/locale.yaml``: the time zones it names). A locale is served by its language
+(es-MX by es), and a locale of a language the skill does not speak by English.
+
+``make generate`` (``scripts/compile_content.py``) keeps each language's validated content,
+with its locales' differences, as plain data shaped like the records in
+``content/<language>/compiled.json``, stamped with each source file's size and CRC-32.
+Loading checks the stamps against the files as they are now: when they match, the compiled
+data is exactly what was validated and becomes records in one pass, with no YAML library
+and no checks to repeat. When any file has changed since (or the compiled file is missing or
+unusable), that language's YAML is read and validated again (:mod:`skill.content.validate`),
+so a stale compiled file costs time, never correctness. Only the session's language is read:
+an English launch opens no German or Spanish file. The compiled file also keeps the routine
+lengths a first launch announces, worked out by the coach from that same content.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import zlib
 from collections.abc import Callable, Mapping
 from functools import lru_cache
@@ -21,6 +30,8 @@ from typing import Any
 
 from skill.content.records import (
     Content,
+    Language,
+    Plural,
     Routine,
     RoutineItem,
     Safety,
@@ -33,26 +44,72 @@ from skill.content.records import (
 )
 from skill.settings import Settings
 
-SOURCE_FILES = ("techniques.yaml", "routines.yaml", "safety.yaml", "topics.yaml", "prompts.yaml")
-"""The YAML sources (the same as :data:`skill.content.validate.SOURCE_FILES`), in stamp order."""
+SOURCE_FILES = (
+    "language.yaml",
+    "techniques.yaml",
+    "routines.yaml",
+    "safety.yaml",
+    "topics.yaml",
+    "prompts.yaml",
+    "screen.yaml",
+)
+"""One language's YAML sources (the same as :data:`skill.content.validate.SOURCE_FILES`)."""
+CLDR_FILE = "cldr.json"
+LOCALE_FILE = "locale.yaml"
 COMPILED_FILE = "compiled.json"
+DEFAULT_LOCALE = "en-US"
+FALLBACK_LANGUAGE = "en"
+"""The language of a locale the skill does not speak, and the reference for the others."""
 
 
-def load_content(directory: Path) -> Content:
-    """The content in ``directory``: compiled when it is current, else read from the YAML.
+def language_of(locale: str | None) -> str:
+    """The language part of a locale: ``de`` for ``de-DE``."""
+    return (locale or DEFAULT_LOCALE).split("-")[0].lower()
+
+
+def language_dir(directory: Path, locale: str | None) -> Path:
+    """The folder serving ``locale``: its language's, or English for any other language."""
+    folder = directory / language_of(locale)
+    return folder if (folder / "language.yaml").is_file() else directory / FALLBACK_LANGUAGE
+
+
+def load_content(directory: Path, locale: str = DEFAULT_LOCALE) -> Content:
+    """The content for ``locale`` in ``directory`` (``content/``), compiled when current.
 
     Raises :class:`skill.content.validate.ContentError` for a mistake in the YAML.
     """
-    compiled = _compiled(directory)
-    return compiled if compiled is not None else read_yaml_content(directory)
+    folder = language_dir(directory, locale)
+    document = _compiled(folder)
+    if document is not None:
+        try:
+            return content_for(document, locale)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            pass  # hand-edited, or written by another version of this module: use the YAML
+    return content_for(read_document(folder), locale)
 
 
-def read_yaml_content(directory: Path) -> Content:
+def read_yaml_content(directory: Path, locale: str = DEFAULT_LOCALE) -> Content:
     """The content validated from the YAML alone, ignoring any compiled file."""
-    return content_from(_read_yaml(directory))
+    return content_for(read_document(language_dir(directory, locale)), locale)
 
 
-def content_from(data: Mapping[str, Any], lengths: Mapping[str, float] | None = None) -> Content:
+def content_for(document: Mapping[str, Any], locale: str) -> Content:
+    """Records for one locale from a language's document (compiled, or read from the YAML)."""
+    overlay = (document.get("locales") or {}).get(locale) or {}
+    data = document["content"]
+    lengths = document.get("lengths")
+    prompts = overlay.get("prompts")
+    if prompts:
+        data = {**data, "variants": {**data["variants"], **prompts}}
+        lengths = overlay.get("lengths")  # said differently: worked out for this locale
+    content = content_from(data, lengths, locale)
+    spellings = overlay.get("spellings")
+    return content._replace(spellings=dict(spellings)) if spellings else content
+
+
+def content_from(
+    data: Mapping[str, Any], lengths: Mapping[str, float] | None = None, locale: str | None = None
+) -> Content:
     """Records from validated plain data (see :mod:`skill.content.validate`), sharing techniques."""
     techniques = tuple(
         Technique(
@@ -74,7 +131,18 @@ def content_from(data: Mapping[str, Any], lengths: Mapping[str, float] | None = 
         for r in data["routines"]
     )
     safety = data["safety"]
-    variants = {key: tuple(wordings) for key, wordings in data["variants"].items()}
+    variants: dict[str, tuple[str, ...]] = {}
+    plurals: dict[str, tuple[Plural, ...]] = {}
+    for key, wordings in data["variants"].items():
+        if all(isinstance(w, str) for w in wordings):
+            variants[key] = tuple(wordings)
+            continue
+        forms = tuple(
+            Plural(w["plural"], w["forms"]) if isinstance(w, dict) else Plural("", {"other": w})
+            for w in wordings
+        )
+        plurals[key] = forms
+        variants[key] = tuple(p.forms["other"] for p in forms)
     return Content(
         techniques=techniques,
         routines=routines,
@@ -94,33 +162,73 @@ def content_from(data: Mapping[str, Any], lengths: Mapping[str, float] | None = 
         variants=variants,
         suggestions=tuple((topic, say) for topic, say in data["suggestions"]),
         lengths=_lengths(lengths),
+        language=_language(data["language"], locale),
+        plurals=plurals,
+        labels=dict(data["labels"]),
     )
 
 
-def _read_yaml(directory: Path) -> dict[str, Any]:
-    from skill.content.validate import read_content  # only when the compiled file is not current
+def _language(data: Mapping[str, Any], locale: str | None) -> Language:
+    return Language(
+        code=data["code"],
+        locale=locale or data["locales"][0],
+        words_per_minute=float(data["words_per_minute"]),
+        clock=int(data["clock"]),
+        ordinals=tuple(data["ordinals"]),
+        plural_runs=tuple((int(start), str(category)) for start, category in data["plural_runs"]),
+        plural_upto=int(data.get("plural_upto", 200)),
+        lists=dict(data.get("lists") or {}),
+        day_periods=tuple(data.get("day_periods") or ()),
+        permission_question=data["permission_question"],
+        approvals=tuple(data["approvals"]),
+        refusals=tuple(data["refusals"]),
+    )
 
-    return read_content(directory)
+
+def read_document(folder: Path) -> dict[str, Any]:
+    """A language's content and its locales' differences, validated from the YAML."""
+    from skill.content.validate import read_content, read_locale  # not when compiled is current
+
+    data = read_content(folder)
+    locales = {
+        locale.name: read_locale(locale / LOCALE_FILE, data) for locale in locale_dirs(folder)
+    }
+    return {"content": data, "locales": {k: v for k, v in locales.items() if v != _NOTHING}}
 
 
-def _compiled(directory: Path) -> Content | None:
-    """The compiled content, if ``compiled.json`` was made from the YAML files as they are."""
+_NOTHING: dict[str, dict[str, Any]] = {"prompts": {}, "spellings": {}}
+
+
+def locale_dirs(folder: Path) -> list[Path]:
+    """The locale folders of a language folder's language (``content/en-GB`` for ``content/en``)."""
+    prefix = folder.name + "-"
+    with os.scandir(folder.parent) as entries:
+        names = sorted(e.name for e in entries if e.name.startswith(prefix) and e.is_dir())
+    return [folder.parent / name for name in names]
+
+
+def _compiled(folder: Path) -> dict[str, Any] | None:
+    """The compiled document, if ``compiled.json`` was made from the files as they are."""
     try:
-        stamps = sources_stamp(directory)
-        document = json.loads((directory / COMPILED_FILE).read_bytes())
+        stamps = sources_stamp(folder)
+        document = json.loads((folder / COMPILED_FILE).read_bytes())
     except (OSError, ValueError):
         return None
     if not isinstance(document, dict) or document.get("sources") != stamps:
         return None
-    try:
-        return content_from(document["content"], document.get("lengths"))
-    except (KeyError, TypeError, ValueError, AttributeError):
-        return None  # hand-edited, or written by another version of this module: use the YAML
+    return document
 
 
-def sources_stamp(directory: Path) -> str:
-    """Identifies this version of all the source files together: their stamps, in order."""
-    return " ".join(stamp((directory / name).read_bytes()) for name in SOURCE_FILES)
+def sources_stamp(folder: Path) -> str:
+    """Identifies this version of a language's source files together: their stamps, in order.
+
+    Its YAML, its CLDR data and every locale folder of the language (by name), so editing
+    any of them makes the compiled file stale.
+    """
+    stamps = [stamp((folder / name).read_bytes()) for name in (*SOURCE_FILES, CLDR_FILE)]
+    for locale in locale_dirs(folder):
+        stamps.append(f"{locale.name}={stamp((locale / LOCALE_FILE).read_bytes())}")
+    return " ".join(stamps)
 
 
 def stamp(raw: bytes) -> str:
@@ -143,25 +251,51 @@ WorkOut = Callable[[Content], Mapping[str, float]]
 """Works out the lengths a first launch announces (:func:`skill.coach.machine.launch_lengths`)."""
 
 
-def compile_content(directory: Path, work_out: WorkOut | None = None) -> str:
-    """The text of ``compiled.json`` for the YAML files in ``directory``.
+def compile_content(folder: Path, work_out: WorkOut | None = None) -> str:
+    """The text of ``compiled.json`` for one language folder (``content/de``).
 
     The content is validated from the YAML first, so a file that would not load is never
     compiled. ``work_out`` adds the lengths the coach works out from this content (this
-    module knows nothing of the coach).
+    module knows nothing of the coach), for the language and for each locale whose words
+    differ from it.
     """
-    data = _read_yaml(directory)
-    document: dict[str, Any] = {
+    document = read_document(folder)
+    result: dict[str, Any] = {
         "comment": "Generated by scripts/compile_content.py from the YAML files; do not edit.",
-        "sources": sources_stamp(directory),
-        "content": data,
+        "sources": sources_stamp(folder),
+        **document,
     }
     if work_out is not None:
-        document["lengths"] = dict(sorted(work_out(content_from(data)).items()))
-    return json.dumps(document, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+        base = content_for(document, document["content"]["language"]["locales"][0])
+        result["lengths"] = dict(sorted(work_out(base).items()))
+        for locale, overlay in document["locales"].items():
+            if overlay.get("prompts"):
+                said = content_for({**document, "lengths": None}, locale)
+                overlay["lengths"] = dict(sorted(work_out(said).items()))
+    return json.dumps(result, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
 
 
-@lru_cache(maxsize=4)
-def default_content(directory: Path | None = None) -> Content:
-    """The content the running skill speaks, loaded once per process."""
-    return load_content(directory or Settings.from_env().content_dir)
+def default_content(directory: Path | None = None, locale: str = DEFAULT_LOCALE) -> Content:
+    """The content the running skill speaks in ``locale``, loaded once per process."""
+    return _loaded(directory or Settings.from_env().content_dir, locale)
+
+
+@lru_cache(maxsize=16)
+def _loaded(directory: Path, locale: str) -> Content:
+    return load_content(directory, locale)
+
+
+class Contents:
+    """The content for each request's locale, each language loaded on its first request.
+
+    ``fixed`` serves one content to every locale (tests that change the content).
+    """
+
+    def __init__(self, directory: Path | None = None, fixed: Content | None = None) -> None:
+        self.directory = directory
+        self.fixed = fixed
+
+    def __call__(self, locale: str | None) -> Content:
+        if self.fixed is not None:
+            return self.fixed
+        return default_content(self.directory, locale or DEFAULT_LOCALE)

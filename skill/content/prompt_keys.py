@@ -144,6 +144,8 @@ PROMPT_KEYS: tuple[str, ...] = (
     "side_noted",
     "side_words_one",
     "side_words_both",
+    "side_left",
+    "side_right",
     "knees_one",
     "side_both",
     "both_order",
@@ -151,6 +153,7 @@ PROMPT_KEYS: tuple[str, ...] = (
     "technique_header",
     "technique_brief",
     "technique_on_leg",
+    "step_title_leg",
     "leg_first",
     "leg_next",
     "resume_leg",
@@ -192,6 +195,7 @@ PROMPT_KEYS: tuple[str, ...] = (
     "finished",
     "closing",
     "week_count",
+    "week_count_many",
     "goodbye",
     "stop_summary",
     "stop_resume_hint",
@@ -215,3 +219,32 @@ PROMPT_KEYS: tuple[str, ...] = (
     *REPAIR,
 )
 """Every glue prompt the coach speaks; prompts.yaml must have exactly these."""
+
+EXTRA_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
+    "time_am": ("hour", "period"),
+    "time_pm": ("hour", "period"),
+    "week_count": ("count",),
+}
+"""Values the coach fills in besides the English wording's placeholders, for languages that
+need them: the hour as a number (Spanish "la una" / "las dos"), the CLDR part of the day
+("de la tarde"), a count where English uses an ordinal. Any language may use these."""
+
+LABEL_KEYS: tuple[str, ...] = (
+    "start",
+    "start_over",
+    "pause",
+    "resume",
+    "repeat",
+    "once_more",
+    "previous",
+    "next",
+    "yes",
+    "no",
+    "left",
+    "right",
+    "both",
+    "paused",
+    "seconds",
+    "progress",
+)
+"""The words on screen buttons and labels: ``screen.yaml`` must have exactly these."""

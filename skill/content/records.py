@@ -133,6 +133,99 @@ class Topic(Record):
     card: str
 
 
+class Plural(Record):
+    """A wording that depends on a number: one form per CLDR plural category (or exact value).
+
+    ``count`` names the placeholder whose number picks the form: an exact form (``"=1"``)
+    first, else the form of the number's plural category in the language (``one``, ``few``,
+    ``many``, ``other``: :meth:`Language.category`), else ``other``.
+    """
+
+    count: str
+    forms: Mapping[str, str]
+
+    def pick(self, language: Language, values: Mapping[str, object]) -> str:
+        number = values.get(self.count)
+        if isinstance(number, int) and not isinstance(number, bool):
+            exact = self.forms.get(f"={number}")
+            if exact is not None:
+                return exact
+            return self.forms.get(language.category(number)) or self.forms["other"]
+        return self.forms["other"]
+
+
+class Language(Record):
+    """What the skill needs to know of a language beyond its words.
+
+    ``content/<language>/language.yaml`` gives the choices made for the ear (speaking speed,
+    12- or 24-hour clock, ordinal words); ``content/<language>/cldr.json``, written by
+    ``make generate`` from CLDR through Babel, gives the plural rules, how lists are joined
+    and the names of the parts of the day. Nothing here is written by hand in Python.
+    """
+
+    code: str = "en"
+    locale: str = "en-US"
+    """The locale this content was loaded for (a language folder and the locale's overlay)."""
+    words_per_minute: float = 150.0
+    """How fast Alexa speaks this language at the default rate (skill.voice.timing)."""
+    clock: int = 12
+    """How times of day are said: 12 (with AM/PM or a part of the day) or 24 hours."""
+    ordinals: tuple[str, ...] = ()
+    """The ordinal words from "first" on, as the prompts use them."""
+    plural_runs: tuple[tuple[int, str], ...] = ((0, "other"), (1, "one"), (2, "other"))
+    """CLDR plural categories of the whole numbers: (first number, category) runs from 0."""
+    plural_upto: int = 200
+    """The runs cover 0 to this; a larger number takes the category of its last two digits
+    above 100 (every CLDR integer rule but the "millions" of some languages works so)."""
+    lists: Mapping[str, str] = {}
+    """CLDR list patterns: ``2``, ``start``, ``middle``, ``end`` ("{0}, {1}", "{0} and {1}")."""
+    day_periods: tuple[str, ...] = ()
+    """The CLDR name of the part of the day for each hour 0-23 ("de la tarde"), or empty."""
+    permission_question: str = ""
+    """What Alexa itself asks for the reminders permission, in this language (simulator)."""
+    approvals: tuple[str, ...] = ()
+    refusals: tuple[str, ...] = ()
+    """What a person says to Alexa's own permission question (simulator)."""
+
+    @property
+    def words_per_second(self) -> float:
+        return self.words_per_minute / 60.0
+
+    def category(self, number: int) -> str:
+        """The CLDR plural category of a whole number in this language."""
+        if number < 0:
+            number = -number
+        if number > self.plural_upto:
+            number = 100 + number % 100
+        found = "other"
+        for start, category in self.plural_runs:
+            if start > number:
+                break
+            found = category
+        return found
+
+    def listing(self, items: Sequence[str]) -> str:
+        """Items joined as the language joins a list ("A, B and C"), by CLDR's patterns."""
+        if len(items) < 2:
+            return "".join(items)
+        patterns = self.lists or {"2": "{0} and {1}", "end": "{0}, and {1}"}
+        if len(items) == 2:
+            return patterns["2"].format(*items)
+        start = patterns.get("start", "{0}, {1}")
+        middle = patterns.get("middle", "{0}, {1}")
+        text = patterns.get("end", "{0}, {1}").format(items[-2], items[-1])
+        for item in reversed(items[1:-2]):
+            text = middle.format(item, text)
+        return start.format(items[0], text)
+
+    def ordinal(self, number: int) -> str | None:
+        """The ordinal word for ``number`` ("third"), or None past the words the content has."""
+        return self.ordinals[number - 1] if 1 <= number <= len(self.ordinals) else None
+
+    def day_period(self, hour: int) -> str:
+        return self.day_periods[hour] if 0 <= hour < len(self.day_periods) else ""
+
+
 class Content(Record):
     techniques: tuple[Technique, ...]
     routines: tuple[Routine, ...]
@@ -149,6 +242,14 @@ class Content(Record):
     the coach's own key (:func:`skill.coach.routine_length.length_key`): what a first launch
     announces, so a cold start need not play the routine through to say it. Empty when the
     compiled file is missing or was made from other sources; the coach then works them out."""
+    language: Language = Language()
+    """The language's rules: plural categories, lists, the clock, speaking speed."""
+    plurals: Mapping[str, tuple[Plural, ...]] = {}
+    """Prompts whose wording depends on a number, by key (every wording of the prompt)."""
+    labels: Mapping[str, str] = {}
+    """The words on screen buttons and labels (``content/<language>/screen.yaml``)."""
+    spellings: Mapping[str, str] = {}
+    """Shown text respelled for the locale (en-GB "fibre"): a locale's ``locale.yaml``."""
 
     def technique(self, technique_id: str) -> Technique:
         return next(t for t in self.techniques if t.id == technique_id)
@@ -160,7 +261,13 @@ class Content(Record):
         return next((t for t in self.topics if t.intent == intent), None)
 
     def prompt(self, key: str, **values: object) -> str:
-        """A glue phrase from prompts.yaml with ``{placeholders}`` filled in."""
+        """A glue phrase from prompts.yaml with ``{placeholders}`` filled in.
+
+        A prompt written with plural forms takes the form its number calls for (:class:`Plural`).
+        """
+        plural = self.plurals.get(key)
+        if plural is not None:
+            return plural[0].pick(self.language, values).format(**values)
         return self.prompts[key].format(**values)
 
     def variant(self, key: str, position: int, /, **values: object) -> str:
@@ -169,8 +276,16 @@ class Content(Record):
         ``position`` is a place in the routine (e.g. the hold's number): chosen by position,
         never at random, the same place always sounds the same, and tests stay exact.
         """
+        plural = self.plurals.get(key)
+        if plural is not None:
+            chosen = plural[position % len(plural)]
+            return chosen.pick(self.language, values).format(**values)
         wordings = self.variants.get(key) or (self.prompts[key],)
         return wordings[position % len(wordings)].format(**values)
+
+    def listing(self, items: Sequence[str]) -> str:
+        """Items joined as this language joins a list ("A, B, and C")."""
+        return self.language.listing(items)
 
     def suggestion(self, skip: str | None = None, count: int = 1) -> list[str]:
         """How closing prompts name topics to ask about, leaving out the one just heard."""

@@ -1,4 +1,4 @@
-"""Reads ``content/*.yaml`` and validates every field, into the plain data the skill loads.
+"""Reads ``content/<language>/*.yaml`` and validates every field, into the data the skill loads.
 
 Everything the person hears that is not glue lives in YAML, so that a clinician or writer can
 review it without reading Python. Any mistake (a missing field, an unknown technique in a
@@ -10,23 +10,54 @@ The result is plain data (dicts, lists, strings and numbers, shaped like the rec
 keeps, and what :func:`skill.content.load.content_from` turns into records. A cold start reads the
 compiled file and needs none of this module or of the YAML library; they run when the
 compiled file is made (``make generate``) and whenever a YAML file has changed since.
+
+Every language has the same files in the same schema (``content/en/``, ``content/de/``, ...),
+and one validator for all of them. A locale may differ from its language only where it must,
+in ``content/<locale>/locale.yaml`` (some prompts, the spelling of shown text): see
+:func:`skill.content.languages.read_locale`. Whether two languages say the same things (the
+same techniques with the same holds, the same questions, the same placeholders) is
+:func:`skill.content.languages.check_against`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from skill.content.languages import (
+    check_against,
+    labels,
+    language,
+    placeholders,
+    read_cldr,
+    read_locale,
+    wordings,
+)
 from skill.content.prompt_keys import PROMPT_KEYS
+from skill.content.reader import ContentError, Data, Reader, parse_yaml, unique
 from skill.content.records import NAMED_KINDS, SAFETY_KINDS
 
-SOURCE_FILES = ("techniques.yaml", "routines.yaml", "safety.yaml", "topics.yaml", "prompts.yaml")
-"""The content's sources, in the order their stamps are joined (see :mod:`skill.content`)."""
-SSML_BREAKING = re.compile(r"[<>&{}]|\\")
-"""Characters that would break (or silently smuggle markup into) the SSML we build."""
-PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+__all__ = [
+    "ContentError",
+    "check_against",
+    "parse_yaml",
+    "read_content",
+    "read_locale",
+]
+
+SOURCE_FILES = (
+    "language.yaml",
+    "techniques.yaml",
+    "routines.yaml",
+    "safety.yaml",
+    "topics.yaml",
+    "prompts.yaml",
+    "screen.yaml",
+)
+"""One language's sources, in the order their stamps are joined (see :mod:`skill.content.load`)."""
+
+
 SAFETY_STYLES = ("questions", "statements")
 """How the self-check is spoken (content/safety.yaml ``style``; docs/deploy.md says which)."""
 FOLLOW_UP_TEXTS = (
@@ -34,24 +65,24 @@ FOLLOW_UP_TEXTS = (
     "noted",
 )  # fmt: skip
 """The `provider` follow-up's texts (:class:`skill.content.records.SafetyFollowUp`)."""
+
+
 SUGGESTIONS_KEY = "suggestions"
 """The one list in prompts.yaml that is not wordings: topics to suggest, and how to name them."""
 
-Data = dict[str, Any]
 
+def read_content(directory: Path, cldr: Mapping[str, Any] | None = None) -> Data:
+    """Every content file of one language (``content/<language>/``), validated.
 
-class ContentError(ValueError):
-    """A content file is missing, malformed or inconsistent; the message says where."""
-
-
-def read_content(directory: Path) -> Data:
-    """Every content file in ``directory``, validated; raise :class:`ContentError`.
-
-    The data is keyed like :class:`skill.content.records.Content`'s fields: ``techniques``,
-    ``routines`` (each item names its technique by id), ``safety``, ``topics``, ``variants``
-    (every wording of each prompt) and ``suggestions``.
+    Raises :class:`ContentError`. The data is keyed like
+    :class:`skill.content.records.Content`'s fields: ``techniques``, ``routines`` (each item
+    names its technique by id), ``safety``, ``topics``, ``variants`` (every wording of each
+    prompt: a string, or a plural's forms), ``suggestions``, ``labels`` and ``language`` (the
+    language file with the CLDR data of ``cldr.json``, or ``cldr`` when given).
     """
-    readers = {name: _Reader(directory / name) for name in SOURCE_FILES}
+    readers = {name: Reader(directory / name) for name in SOURCE_FILES}
+    spoken = language(readers["language.yaml"], directory.name)
+    spoken.update(read_cldr(directory) if cldr is None else dict(cldr))
     techniques = _techniques(readers["techniques.yaml"])
     topics = _topics(readers["topics.yaml"])
     return {
@@ -59,83 +90,14 @@ def read_content(directory: Path) -> Data:
         "routines": _routines(readers["routines.yaml"], techniques),
         "safety": _safety(readers["safety.yaml"]),
         "topics": topics,
-        "variants": _prompts(readers["prompts.yaml"]),
+        "variants": _prompts(readers["prompts.yaml"], spoken),
         "suggestions": _suggestions(readers["prompts.yaml"], topics),
+        "labels": labels(readers["screen.yaml"]),
+        "language": spoken,
     }
 
 
-def parse_yaml(path: Path, raw: bytes) -> Any:
-    """One YAML file's data; the YAML library is imported only when something needs parsing."""
-    import yaml
-
-    try:
-        return yaml.safe_load(raw.decode("utf-8"))
-    except yaml.YAMLError as exc:
-        raise ContentError(f"{path}: not valid YAML: {exc}") from None
-
-
-class _Reader:
-    """Reads one YAML file and reports problems as ``file: path.to.field: what``."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            raise ContentError(f"{path}: file is missing") from None
-        self.data: Any = parse_yaml(path, raw)
-
-    def fail(self, where: str, problem: str) -> ContentError:
-        return ContentError(f"{self.path.parent.name}/{self.path.name}: {where}: {problem}")
-
-    def mapping(self, value: Any, where: str) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            raise self.fail(where, f"must be a mapping, got {type(value).__name__}")
-        return value
-
-    def items(self, value: Any, where: str) -> list[Any]:
-        if not isinstance(value, list) or not value:
-            raise self.fail(where, "must be a non-empty list")
-        return value
-
-    def text(self, parent: Mapping[str, Any], key: str, where: str) -> str:
-        """A spoken text, whitespace folded: present, and free of what would break SSML."""
-        return self._checked(parent.get(key), key, where, parent.get(key))
-
-    def _checked(self, value: Any, key: str, where: str, shown: Any) -> str:
-        """``shown`` is what is checked for markup (a template with its placeholders filled)."""
-        words = value.split() if isinstance(value, str) else None
-        if not words:
-            raise self.fail(f"{where}.{key}" if where else key, "is missing or empty")
-        if SSML_BREAKING.search(shown):
-            problem = f"contains a character that breaks speech markup: {value!r}"
-            raise self.fail(f"{where}.{key}" if where else key, problem)
-        return " ".join(words)
-
-    def seconds(self, parent: Mapping[str, Any], key: str, where: str, default: int | None) -> int:
-        value = parent.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            if value == 0 and default == 0:
-                return 0
-            raise self.fail(
-                f"{where}.{key}", f"must be a positive number of seconds, got {value!r}"
-            )
-        return int(value)
-
-    def words(self, parent: Mapping[str, Any], key: str, where: str) -> list[str]:
-        values = parent.get(key, [])
-        if not isinstance(values, list):
-            raise self.fail(f"{where}.{key}", "must be a list of phrases")
-        return [self.text({"v": v}, "v", f"{where}.{key}[{i}]") for i, v in enumerate(values)]
-
-    def template(self, parent: Mapping[str, Any], key: str) -> str:
-        """Like :meth:`text`, but ``{name}`` placeholders are allowed (glue prompts)."""
-        value = parent.get(key)
-        shown = PLACEHOLDER.sub("x", value) if isinstance(value, str) else value
-        return self._checked(value, key, "", shown)
-
-
-def _techniques(reader: _Reader) -> list[Data]:
+def _techniques(reader: Reader) -> list[Data]:
     root = reader.mapping(reader.data, "file")
     techniques: list[Data] = []
     for i, raw in enumerate(reader.items(root.get("techniques"), "techniques")):
@@ -158,11 +120,11 @@ def _techniques(reader: _Reader) -> list[Data]:
                 "steps": steps,
             }
         )
-    _unique(reader, [t["id"] for t in techniques], "techniques[].id")
+    unique(reader, [t["id"] for t in techniques], "techniques[].id")
     return techniques
 
 
-def _routines(reader: _Reader, techniques: Sequence[Data]) -> list[Data]:
+def _routines(reader: Reader, techniques: Sequence[Data]) -> list[Data]:
     known = {t["id"] for t in techniques}
     root = reader.mapping(reader.data, "file")
     routines: list[Data] = []
@@ -187,11 +149,11 @@ def _routines(reader: _Reader, techniques: Sequence[Data]) -> list[Data]:
                 "items": entries,
             }
         )
-    _unique(reader, [r["id"] for r in routines], "routines[].id")
+    unique(reader, [r["id"] for r in routines], "routines[].id")
     return routines
 
 
-def _question(reader: _Reader, raw: Any, where: str, qid: str | None = None) -> Data:
+def _question(reader: Reader, raw: Any, where: str, qid: str | None = None) -> Data:
     item = reader.mapping(raw, where)
     kind = "group" if qid else reader.text(item, "kind", where)
     if kind not in {*SAFETY_KINDS, "group"}:
@@ -210,7 +172,7 @@ def _question(reader: _Reader, raw: Any, where: str, qid: str | None = None) -> 
     return {**question, "on_yes": reader.text(item, "on_yes", where)}
 
 
-def _texts(reader: _Reader, raw: Any, where: str, keys: Sequence[str]) -> Data:
+def _texts(reader: Reader, raw: Any, where: str, keys: Sequence[str]) -> Data:
     """A mapping of exactly these spoken texts (no other key: a typo fails here)."""
     item = reader.mapping(raw, where)
     unknown = sorted(set(item) - set(keys))
@@ -219,7 +181,7 @@ def _texts(reader: _Reader, raw: Any, where: str, keys: Sequence[str]) -> Data:
     return {key: reader.text(item, key, where) for key in keys}
 
 
-def _statement(reader: _Reader, raw: Any, where: str) -> Data:
+def _statement(reader: Reader, raw: Any, where: str) -> Data:
     item = reader.mapping(raw, where)
     return {
         "say": reader.text(item, "say", where),
@@ -229,13 +191,13 @@ def _statement(reader: _Reader, raw: Any, where: str) -> Data:
     }
 
 
-def _safety(reader: _Reader) -> Data:
+def _safety(reader: Reader) -> Data:
     root = reader.mapping(reader.data, "file")
     questions = [
         _question(reader, raw, f"questions[{i}]")
         for i, raw in enumerate(reader.items(root.get("questions"), "questions"))
     ]
-    _unique(reader, [q["id"] for q in questions], "questions[].id")
+    unique(reader, [q["id"] for q in questions], "questions[].id")
     style = reader.text(root, "style", "")
     if style not in SAFETY_STYLES:
         raise reader.fail("style", f"must be one of {', '.join(SAFETY_STYLES)}, got {style!r}")
@@ -252,7 +214,7 @@ def _safety(reader: _Reader) -> Data:
     }
 
 
-def _topics(reader: _Reader) -> list[Data]:
+def _topics(reader: Reader) -> list[Data]:
     root = reader.mapping(reader.data, "file")
     topics: list[Data] = []
     for i, raw in enumerate(reader.items(root.get("topics"), "topics")):
@@ -267,37 +229,32 @@ def _topics(reader: _Reader) -> list[Data]:
                 "card": reader.text(item, "card", tid),
             }
         )
-    _unique(reader, [t["id"] for t in topics], "topics[].id")
-    _unique(reader, [t["intent"] for t in topics], "topics[].intent")
+    unique(reader, [t["id"] for t in topics], "topics[].id")
+    unique(reader, [t["intent"] for t in topics], "topics[].intent")
     return topics
 
 
-def _prompts(reader: _Reader) -> dict[str, list[str]]:
-    """Every prompt's wordings: a string is one wording, a list several (cycled by position)."""
+def _prompts(reader: Reader, language: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Every prompt's wordings: a string is one wording, a list several (cycled by position),
+    and a mapping with ``plural`` one wording whose form depends on a number (:func:`_plural`)."""
     root = reader.mapping(reader.data, "file")
-    prompts: dict[str, list[str]] = {}
+    prompts: dict[str, list[Any]] = {}
     for key in (str(k) for k in root if k != SUGGESTIONS_KEY):
-        value = root[key]
-        if isinstance(value, list):
-            # Several wordings: each is checked like a single prompt.
-            listed = reader.items(value, key)
-            prompts[key] = [reader.template({key: v}, key) for v in listed]
-        else:
-            prompts[key] = [reader.template(root, key)]
+        prompts[key] = wordings(reader, root, key, language)
     missing = sorted(set(PROMPT_KEYS) - set(prompts))
     unknown = sorted(set(prompts) - set(PROMPT_KEYS))
     if missing:
         raise reader.fail(missing[0], "is missing")
     if unknown:
         raise reader.fail(unknown[0], "is not a prompt the skill uses (typo?)")
-    for key, wordings in prompts.items():
-        slots = {frozenset(PLACEHOLDER.findall(w)) for w in wordings} if len(wordings) > 1 else ()
+    for key, said in prompts.items():
+        slots = {frozenset(placeholders([w])) for w in said} if len(said) > 1 else ()
         if len(slots) > 1:
             raise reader.fail(key, "every wording must use the same {placeholders}")
     return prompts
 
 
-def _suggestions(reader: _Reader, topics: Sequence[Data]) -> list[list[str]]:
+def _suggestions(reader: Reader, topics: Sequence[Data]) -> list[list[str]]:
     root = reader.mapping(reader.data, "file")
     known = {t["id"] for t in topics}
     found = []
@@ -311,11 +268,3 @@ def _suggestions(reader: _Reader, topics: Sequence[Data]) -> list[list[str]]:
     if len({tuple(pair) for pair in found}) < 3:
         raise reader.fail(SUGGESTIONS_KEY, "needs at least three topics (two, besides the last)")
     return found
-
-
-def _unique(reader: _Reader, values: Sequence[str], where: str) -> None:
-    seen: set[str] = set()
-    for value in values:
-        if value in seen:
-            raise reader.fail(where, f"duplicate {value!r}")
-        seen.add(value)

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from skill.local.envelopes import wall_clock
-from skill.local.simulator import PERMISSION_QUESTION, Conversation, SimulatedClock, Turn
+from skill.local.simulator import Conversation, SimulatedClock, Turn
 
 if TYPE_CHECKING:
     from skill.local.alexa_standin import AlexaStandIn
@@ -50,7 +50,11 @@ EXAMPLES = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fast", action="store_true", help="don't wait out the timed pauses")
     parser.add_argument("--say", action="store_true", help="speak replies with espeak-ng")
-    parser.add_argument("--locale", default="en-US", help="interaction model locale (en-US)")
+    parser.add_argument(
+        "--locale",
+        default="en-US",
+        help="the device's locale, which picks the language and model (en-US, de-DE, es-ES ...)",
+    )
     parser.add_argument("--screen", action="store_true", help="simulate an Echo Show (APL)")
     parser.add_argument("--json", action="store_true", help="print raw responses too")
     parser.add_argument(
@@ -101,7 +105,8 @@ def run(args: argparse.Namespace) -> int:
     source: TextIO = args.script or sys.stdin
     interactive = source.isatty()
     print("Knee Coach chat. Type what you would say to Alexa; 'quit' to leave.")
-    print("Try: " + " / ".join(EXAMPLES[:4]) + " ...\n")
+    suggested = conversation.model.typing.suggested or EXAMPLES[:4]
+    print("Try: " + " / ".join(suggested) + " ...\n")
     while True:
         if interactive:
             print("you> ", end="", flush=True)
@@ -119,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"you> {text}")
         seen = len(standin.calls)
         turn = conversation.say(text)
-        show(turn, wait=wait, speak=speak, raw=args.json)
+        show(turn, wait=wait, speak=speak, raw=args.json, asks=conversation.permission_question)
         show_api(standin, seen)
         # A screen speaking a timed step sends its end-of-hold event once done: the skill
         # answers with the next prompt (or, in keep-going mode, the next technique).
@@ -146,8 +151,12 @@ def show(
     speak: Callable[[str], None] | None = None,
     raw: bool = False,
     out: TextIO | None = None,
+    asks: str = "",
 ) -> None:
-    """Print a turn: what Alexa heard, what it says (waiting out pauses), the card."""
+    """Print a turn: what Alexa heard, what it says (waiting out pauses), the card.
+
+    ``asks`` is Alexa's own permission question, in the session's language.
+    """
     out = out or sys.stdout  # looked up per call, so redirected output is honoured
     print(f"      (heard: {turn.heard})", file=out)
     for piece, pause in _segments(turn.text):
@@ -159,8 +168,8 @@ def show(
             print(f"       ... {pause:g} s ...", file=out, flush=True)
             wait(pause)
     if turn.asks_permission is not None:
-        print(f"alexa> {PERMISSION_QUESTION}", file=out)
-        print("       (Alexa is asking: say 'I approve' or 'no')", file=out)
+        print(f"alexa> {asks}", file=out)
+        print("       (Alexa is asking for the permission: approve, or refuse)", file=out)
     card = turn.card
     if card.get("type") == "AskForPermissionsConsent":
         print(f"       [card: allow {', '.join(card.get('permissions') or [])}]", file=out)

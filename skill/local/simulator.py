@@ -14,6 +14,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from skill.alexa import intents
+from skill.content.load import default_content
+from skill.content.records import Language
 from skill.local.envelopes import Clock, Envelope, Session, slot_payload
 from skill.local.nlu import InteractionModel, Match, default_model, normalise
 from skill.local.ssml_text import (
@@ -23,16 +25,10 @@ from skill.local.ssml_text import (
     screen_ssml,
     ssml_seconds,
 )
-from skill.voice.timing import ANSWER_SECONDS
+from skill.voice.timing import ANSWER_SECONDS, WORDS_PER_SECOND
 
 Invoke = Callable[[Envelope, Any], dict[str, Any]]
 
-PERMISSION_QUESTION = (
-    "Do you give Knee Coach permission to create and edit reminders? You can say I approve, or no."
-)
-"""What Alexa itself asks when a skill sends the AskFor directive (the skill has no say in it)."""
-_APPROVALS = frozenset({"i approve", "approve", "yes", "yeah", "yep", "sure", "ok", "okay"})
-_REFUSALS = frozenset({"no", "nope", "no thanks", "no thank you", "i dont approve", "deny"})
 SIMULATED_START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 """Where a simulated clock starts unless told otherwise: a Monday morning, UTC."""
 THINK_SECONDS = ANSWER_SECONDS
@@ -64,6 +60,8 @@ class Turn:
     heard: str
     """What the simulated Alexa understood: ``LaunchRequest`` or an intent with slots."""
     response: dict[str, Any]
+    wps: float = WORDS_PER_SECOND
+    """How many words a second Alexa speaks in this language (its ``language.yaml``)."""
 
     @property
     def ssml(self) -> str:
@@ -87,7 +85,7 @@ class Turn:
     @property
     def seconds(self) -> float:
         """How long the device takes to play this turn, to the end of any countdown."""
-        return ssml_seconds(self.spoken)
+        return ssml_seconds(self.spoken, self.wps)
 
     @property
     def screen_event(self) -> list[Any] | None:
@@ -131,6 +129,9 @@ class Conversation:
     the person answers :data:`THINK_SECONDS` later; :meth:`cut_after` makes the next request
     arrive while a response is still playing ("Alexa, pause" mid-hold), and :meth:`wait`
     adds silence (a timeout, the next day). A wall clock (``knee-coach chat``) ignores both.
+
+    The session's locale is the model's (``de-DE`` for the German model) unless given; Alexa's
+    own words (its permission question) and the speed of its speech are that language's.
     """
 
     def __init__(
@@ -141,7 +142,9 @@ class Conversation:
         **session: Any,
     ) -> None:
         self.invoke = invoke
-        self.model = model or default_model()
+        self.model = model or default_model(str(session.get("locale", "en-US")))
+        session.setdefault("locale", self.model.locale)
+        self.language: Language = default_content(locale=str(session["locale"])).language
         self.clock: Clock = clock or SimulatedClock()
         session.setdefault("granted", set())  # one person: what they grant outlasts a session
         self.session_options = {**session, "clock": self.clock}
@@ -160,12 +163,12 @@ class Conversation:
         leaves it unanswered. The skill then hears Alexa's ``Connections.Response``.
         """
         if self.asking is not None:
-            words = normalise(text)
+            words = normalise(text, self.model.locale)
             status = (
                 "ACCEPTED"
-                if words in _APPROVALS
+                if words in self._answers(self.language.approvals)
                 else "DENIED"
-                if words in _REFUSALS
+                if words in self._answers(self.language.refusals)
                 else "NOT_ANSWERED"
             )
             return self.answer_permission(status)
@@ -175,6 +178,14 @@ class Conversation:
             # "Alexa, ask knee coach to ..." with no session open: a one-shot, new session.
             self.session = Session(**self.session_options)
         return self.send_intent(self.model.match(text) or Match(intents.FALLBACK))
+
+    def _answers(self, phrases: tuple[str, ...]) -> set[str]:
+        return {normalise(phrase, self.model.locale) for phrase in phrases}
+
+    @property
+    def permission_question(self) -> str:
+        """What Alexa itself asks when the skill hands it the reminders permission question."""
+        return self.language.permission_question
 
     def launch(self) -> Turn:
         self.asking = None
@@ -270,7 +281,7 @@ class Conversation:
     def _send(self, heard: str, envelope: Envelope, absorb: bool = True) -> Turn:
         sent_at = self.clock()
         response = self.invoke(envelope, None)
-        turn = Turn(heard, response)
+        turn = Turn(heard, response, self.language.words_per_second)
         if not absorb:  # a request outside the conversation: it changes nothing in it
             return turn
         if self._last is not None and self._last.screen_event is not None:

@@ -52,21 +52,22 @@ def screen_ssml(directives: list[dict[str, Any]]) -> str:
     return f"<speak>{' '.join(pieces)}</speak>" if pieces else ""
 
 
-def ssml_seconds(ssml: str) -> float:
+def ssml_seconds(ssml: str, wps: float = WORDS_PER_SECOND) -> float:
     """How long Alexa takes to play some SSML: words at the speaking rate, breaks, sounds.
 
-    Words inside ``<prosody rate="N%">`` are spoken at N % of the normal rate.
+    Words inside ``<prosody rate="N%">`` are spoken at N % of the normal rate; ``wps`` is the
+    language's words a second at the normal rate (English by default).
     """
     breaks = sum(
         float(value) / (1000 if unit == "ms" else 1) for value, unit in _BREAK.findall(ssml)
     )
     sounds = len(_AUDIO.findall(ssml)) * SOUND_SECONDS
     slowed = sum(
-        len(_TAG.sub(" ", text).split()) / (WORDS_PER_SECOND * int(percent) / 100)
+        len(_TAG.sub(" ", text).split()) / (wps * int(percent) / 100)
         for percent, text in _PROSODY.findall(ssml)
     )
     words = len(_TAG.sub(" ", _PROSODY.sub(" ", ssml)).split())
-    return words / WORDS_PER_SECOND + slowed + breaks + sounds
+    return words / wps + slowed + breaks + sounds
 
 
 _TAG = re.compile(r"<[^>]+>")

@@ -52,8 +52,10 @@ def _leads_to(conversation: Conversation, intent: str) -> str:
 
 
 def safety_answer(conversation: Conversation) -> str:
-    """The answer to the current safety question that does not stop the routine."""
-    for word, intent in (("no", intents.NO), ("yes", intents.YES)):
+    """The answer to the current safety question that does not stop the routine, as the
+    person types it in the session's language ("no", "nein")."""
+    typing = conversation.model.typing
+    for word, intent in ((typing.no, intents.NO), (typing.yes, intents.YES)):
         if _leads_to(conversation, intent) != ADVISED:
             return word
     raise WalkthroughError("every answer to this safety question stops the routine")
@@ -75,8 +77,10 @@ def to_first_step(conversation: Conversation, side: str = "right") -> list[Excha
     """Launch, pass the safety check, choose ``side``: every exchange up to the first step.
 
     Each exchange pairs what the skill said with the answer that followed; the last one is
-    the first step of the routine, with no answer.
+    the first step of the routine, with no answer. ``side`` is the knee's id; the answer is
+    its name in the session's language.
     """
+    side_name = conversation.model.value_name(intents.SIDE_TYPE, side)
     turn = conversation.launch()
     said: list[tuple[Turn, str]] = [(turn, phase_of(conversation))]
     answers: list[str] = []
@@ -88,7 +92,7 @@ def to_first_step(conversation: Conversation, side: str = "right") -> list[Excha
         if phase == SAFETY:
             word = safety_answer(conversation)
         elif phase == SIDE:
-            word = side
+            word = side_name
         else:
             raise WalkthroughError(f"after launch the skill went to {phase!r}, not the routine")
         answers.append(word)

@@ -1,7 +1,8 @@
 """How long speech takes: the skill's own clock for what it says.
 
 Alexa reports no playback position, but the skill knows every word and silence it sent.
-At about 150 words a minute, a reply's duration is its words at the speaking rate plus its
+A reply's duration is its words at the language's speed (English about 150 words a minute;
+each language's own in ``content/<language>/language.yaml``) and the speaking rate, plus its
 pauses and sounds. The coach uses this to tell how far a person got before the next request
 arrived, and the tests use it to count seconds of speech (e.g. to the first timed hold).
 """
@@ -15,7 +16,8 @@ from typing import Any
 from skill.voice.reply import Part, Pause, Say
 
 WORDS_PER_SECOND = 2.5
-"""Alexa's speaking rate at the default prosody, near enough (150 words a minute)."""
+"""Alexa's English speaking rate at the default prosody, near enough (150 words a minute).
+Other languages pass their own (``wps``: ``Language.words_per_second`` of their content)."""
 SOUND_SECONDS = 1.0
 """The short chime that ends a hold."""
 ANSWER_SECONDS = 2.0
@@ -24,35 +26,43 @@ PLAYBACK_DELAY_SECONDS = 1.0
 """A response starts playing about this long after the request that asked for it."""
 
 
-def say_seconds(text: str, rate: float = 1.0) -> float:
-    """Seconds to speak ``text`` at ``rate`` times the default speaking rate."""
-    return len(text.split()) / (WORDS_PER_SECOND * rate)
+def say_seconds(text: str, rate: float = 1.0, wps: float = WORDS_PER_SECOND) -> float:
+    """Seconds to speak ``text`` at ``rate`` times the default speaking rate (``wps`` words a
+    second at the default rate, the language's own)."""
+    return len(text.split()) / (wps * rate)
 
 
-def part_seconds(part: Part, rate: float = 1.0) -> float:
+def part_seconds(part: Part, rate: float = 1.0, wps: float = WORDS_PER_SECOND) -> float:
     if isinstance(part, Say):
-        return say_seconds(part.text, rate)
+        return say_seconds(part.text, rate, wps)
     if isinstance(part, Pause):
         return part.seconds
     return SOUND_SECONDS
 
 
-def parts_seconds(parts: Iterable[Part], rate: float = 1.0) -> float:
+def parts_seconds(parts: Iterable[Part], rate: float = 1.0, wps: float = WORDS_PER_SECOND) -> float:
     """The whole duration of some parts: speech, silences and sounds."""
-    return sum(part_seconds(part, rate) for part in parts)
+    return sum(part_seconds(part, rate, wps) for part in parts)
 
 
-def seconds_before_pause(parts: Iterable[Part], rate: float = 1.0) -> float | None:
+def seconds_before_pause(
+    parts: Iterable[Part], rate: float = 1.0, wps: float = WORDS_PER_SECOND
+) -> float | None:
     """Seconds of speech before the first silence (a timed hold), or None if there is none."""
     total = 0.0
     for part in parts:
         if isinstance(part, Pause):
             return total
-        total += part_seconds(part, rate)
+        total += part_seconds(part, rate, wps)
     return None
 
 
-def marks(groups: Sequence[Sequence[Part]], start: float = 0.0, rate: float = 1.0) -> list[float]:
+def marks(
+    groups: Sequence[Sequence[Part]],
+    start: float = 0.0,
+    rate: float = 1.0,
+    wps: float = WORDS_PER_SECOND,
+) -> list[float]:
     """Seconds from the start of a reply at which each group of parts has been heard to its end.
 
     A step reply is a lead, then one group of parts per step (instruction, hold, closing cue);
@@ -61,13 +71,16 @@ def marks(groups: Sequence[Sequence[Part]], start: float = 0.0, rate: float = 1.
     """
     ends, total = [], start
     for group in groups:
-        total += parts_seconds(group, rate)
+        total += parts_seconds(group, rate, wps)
         ends.append(round(total, 2))
     return ends
 
 
 def hold_windows(
-    groups: Sequence[Sequence[Part]], start: float = 0.0, rate: float = 1.0
+    groups: Sequence[Sequence[Part]],
+    start: float = 0.0,
+    rate: float = 1.0,
+    wps: float = WORDS_PER_SECOND,
 ) -> list[float]:
     """Beside :func:`marks`: for each group, the seconds from the start of the reply at which its
     timed hold (its silences, not a pause to get into position) begins and ends, as a flat
@@ -80,7 +93,7 @@ def hold_windows(
             timed = isinstance(part, Pause) and not part.settle
             if timed and begins is None:
                 begins = total
-            total += part_seconds(part, rate)
+            total += part_seconds(part, rate, wps)
             if timed:
                 ends = total
         windows += [round(begins or 0.0, 2), round(ends, 2)]

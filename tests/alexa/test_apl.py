@@ -202,7 +202,7 @@ def test_every_binding_the_document_reads_is_in_the_datasource(
     screens: apl.Screens, content: Content
 ) -> None:
     view = View("step", "Knee Friction", "Make small circles.", 3, 6, 2, 4, 30)
-    data = apl.datasource(view, screens.labels, cues=2)
+    data = apl.datasource(view, content.labels, cues=2)
     properties = data[apl.DATASOURCE]["properties"]
     text = " ".join(_strings(screens.document["mainTemplate"]))
     read = set(re.findall(r"(?<![.\w])coach\.(\w+)", text))
@@ -232,20 +232,20 @@ def test_cue_template_is_apl_for_audio(screens: apl.Screens) -> None:
     assert screens.cue["mainTemplate"]["item"]["items"] == [], "the template stays untouched"
 
 
-def test_buttons_send_actions_the_skill_understands(screens: apl.Screens) -> None:
+def test_buttons_send_actions_the_skill_understands(screens: apl.Screens, content: Content) -> None:
     layout = screens.document["layouts"]["CoachButton"]["item"]
     (send,) = layout["onPress"]
     assert send == {"type": "SendEvent", "arguments": ["${action}", "${value}"]}
     for kind in ("step", "question", "topic", "info"):
         for paused in (False, True):
-            for button in apl.buttons(View(kind, "t", "x", paused=paused), screens.labels, False):
+            for button in apl.buttons(View(kind, "t", "x", paused=paused), content.labels, False):
                 event = apl.touch_event([button["action"], button["value"]])
                 assert event.kind != On.FALLBACK, button
-    step = [b["action"] for b in apl.buttons(View("step", "t", "x"), screens.labels, False)]
+    step = [b["action"] for b in apl.buttons(View("step", "t", "x"), content.labels, False)]
     assert step == ["pause", "once_more", "previous", "next"]
-    paused = apl.buttons(View("step", "t", "x", paused=True), screens.labels, False)
+    paused = apl.buttons(View("step", "t", "x", paused=True), content.labels, False)
     assert paused[0]["action"] == "resume"
-    assert [b["action"] for b in apl.buttons(View("done", "t", "x"), screens.labels, False)] == []
+    assert [b["action"] for b in apl.buttons(View("done", "t", "x"), content.labels, False)] == []
 
 
 # --------------------------------------------------------------------------- datasource
@@ -259,7 +259,7 @@ def test_datasource_for_every_step_of_the_full_routine(
     screened_steps: set[tuple[int, int]] = set()
     for state, reply in _full_routine(content):
         view = reply.view
-        data = _serialize(apl.datasource(view, screens.labels))
+        data = _serialize(apl.datasource(view, content.labels))
         properties = data[apl.DATASOURCE]["properties"]
         if state.phase == DONE:
             assert properties["kind"] == "done" and properties["buttons"] == []

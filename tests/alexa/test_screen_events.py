@@ -234,7 +234,7 @@ def test_goodbye_shows_no_buttons(conversation: Callable[..., Conversation]) -> 
 
 
 def test_views_without_actions_keep_the_usual_buttons(content: Content) -> None:
-    labels = apl.default_screens().labels
+    labels = content.labels
     assert [b["action"] for b in apl.buttons(View("info", "t", "x"), labels, False)] == []
     both = View("question", "t", "x", actions=("side:left", "side:both"))
     assert [(b["action"], b["value"]) for b in apl.buttons(both, labels, False)] == [

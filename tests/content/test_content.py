@@ -323,7 +323,7 @@ def broken(tmp_path: Path) -> Callable[[str, Callable[[Any], None]], str]:
     def edit(file: str, change: Callable[[Any], None]) -> str:
         directory = Path(tempfile.mkdtemp(dir=tmp_path)) / "content"
         shutil.copytree(Settings().content_dir, directory)
-        path = directory / file
+        path = directory / "en" / file
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         change(data)
         path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
@@ -341,7 +341,7 @@ def _technique(data: Any, technique_id: str) -> dict[str, Any]:
 
 def test_a_missing_field_names_file_and_field(broken: Callable[..., str]) -> None:
     message = broken("techniques.yaml", lambda d: _technique(d, "knee_friction").pop("purpose"))
-    assert message.startswith("content/techniques.yaml: ")
+    assert message.startswith("en/techniques.yaml: ")
     assert "knee_friction.purpose" in message and "missing" in message
 
 
@@ -492,7 +492,7 @@ def test_every_movement_of_a_technique_has_a_name_for_its_place(content: Content
 def test_a_missing_content_file(tmp_path: Path) -> None:
     directory = tmp_path / "content"
     shutil.copytree(Settings().content_dir, directory)
-    (directory / "topics.yaml").unlink()
+    (directory / "en" / "topics.yaml").unlink()
     with pytest.raises(ContentError, match=r"topics\.yaml"):
         load_content(directory)
 

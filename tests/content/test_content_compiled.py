@@ -1,4 +1,4 @@
-"""content/compiled.json: fresh, equal to the YAML, ignored where stale; a lean request path."""
+"""content/<language>/compiled.json: fresh, equal to the YAML, ignored where stale; lean to load."""
 
 from __future__ import annotations
 
@@ -25,14 +25,16 @@ from skill.content.validate import ContentError
 from skill.settings import Settings
 
 CONTENT = Settings().content_dir
+LANGUAGES = sorted(p.parent.name for p in CONTENT.glob("*/language.yaml"))
 
 
 def _copy(tmp_path: Path, with_compiled: bool) -> Path:
+    """A copy of the content folder; the English files are then in ``<copy>/en``."""
     target = tmp_path / "content"
-    target.mkdir(parents=True)
-    names = [*SOURCE_FILES, COMPILED_FILE] if with_compiled else list(SOURCE_FILES)
-    for name in names:
-        shutil.copy(CONTENT / name, target / name)
+    shutil.copytree(CONTENT, target)
+    if not with_compiled:
+        for compiled in target.glob(f"*/{COMPILED_FILE}"):
+            compiled.unlink()
     return target
 
 
@@ -43,11 +45,12 @@ def _refuse_yaml(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(validate, "read_content", refuse)
 
 
-def test_committed_compiled_file_matches_the_yaml() -> None:
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_committed_compiled_file_matches_the_yaml(language: str) -> None:
     """Also the lengths a first launch announces: the coach's own answers for this content."""
-    committed = (CONTENT / COMPILED_FILE).read_text(encoding="utf-8")
-    assert committed == compile_content(CONTENT, launch_lengths), (
-        "content/compiled.json is stale: run make generate"
+    committed = (CONTENT / language / COMPILED_FILE).read_text(encoding="utf-8")
+    assert committed == compile_content(CONTENT / language, launch_lengths), (
+        f"content/{language}/compiled.json is stale: run make generate"
     )
 
 
@@ -94,14 +97,14 @@ def test_a_first_launch_announces_a_worked_out_length_without_playing_the_routin
 def test_any_edited_source_makes_the_content_load_from_the_yaml(tmp_path: Path) -> None:
     directory = _copy(tmp_path, with_compiled=True)
     assert load_content(directory).lengths
-    path = directory / "prompts.yaml"
+    path = directory / "en" / "prompts.yaml"
     path.write_text(path.read_text() + "\n")  # same content, another version of the file
     assert load_content(directory).lengths == {}  # from YAML: the coach works lengths out
 
 
 def test_an_edit_to_the_yaml_is_what_loads(tmp_path: Path) -> None:
     directory = _copy(tmp_path, with_compiled=True)
-    path = directory / "techniques.yaml"
+    path = directory / "en" / "techniques.yaml"
     original = load_content(directory).techniques[0].name
     path.write_text(path.read_text().replace(original, "Renamed Glide", 1))
     assert load_content(directory).techniques[0].name == "Renamed Glide"
@@ -119,16 +122,16 @@ def test_an_edit_to_the_yaml_is_what_loads(tmp_path: Path) -> None:
 )
 def test_a_broken_compiled_file_falls_back_to_yaml(tmp_path: Path, breakage: str) -> None:
     directory = _copy(tmp_path, with_compiled=True)
-    stamps = json.loads((directory / COMPILED_FILE).read_text())["sources"]
-    (directory / COMPILED_FILE).write_text(breakage.replace("SOURCES", stamps))
+    stamps = json.loads((directory / "en" / COMPILED_FILE).read_text())["sources"]
+    (directory / "en" / COMPILED_FILE).write_text(breakage.replace("SOURCES", stamps))
     assert load_content(directory) == load_content(CONTENT)._replace(lengths={})
 
 
 def test_malformed_lengths_are_dropped_not_trusted(tmp_path: Path) -> None:
     directory = _copy(tmp_path, with_compiled=True)
-    document = json.loads((directory / COMPILED_FILE).read_text())
+    document = json.loads((directory / "en" / COMPILED_FILE).read_text())
     document["lengths"] = {"good": 60, "zero": 0, "text": "long", "flag": True}
-    (directory / COMPILED_FILE).write_text(json.dumps(document))
+    (directory / "en" / COMPILED_FILE).write_text(json.dumps(document))
     assert load_content(directory).lengths == {"good": 60.0}
 
 
@@ -139,14 +142,14 @@ def test_without_a_compiled_file_the_yaml_is_read(tmp_path: Path) -> None:
 
 def test_a_stale_file_that_is_not_yaml_is_named(tmp_path: Path) -> None:
     directory = _copy(tmp_path, with_compiled=True)
-    (directory / "topics.yaml").write_text("topics: [unclosed\n")
+    (directory / "en" / "topics.yaml").write_text("topics: [unclosed\n")
     with pytest.raises(ContentError, match=r"topics\.yaml: not valid YAML"):
         load_content(directory)
 
 
 def test_a_missing_source_is_named_even_with_a_compiled_file(tmp_path: Path) -> None:
     directory = _copy(tmp_path, with_compiled=True)
-    (directory / "routines.yaml").unlink()
+    (directory / "en" / "routines.yaml").unlink()
     with pytest.raises(ContentError, match=r"routines\.yaml: file is missing"):
         load_content(directory)
 

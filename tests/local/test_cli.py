@@ -16,10 +16,12 @@ from skill.local import chat
 SAFETY_NOS = ["no"] * 5
 
 
-def run_chat(tmp_path: Path, lines: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+def run_chat(
+    tmp_path: Path, lines: list[str], capsys: pytest.CaptureFixture[str], *options: str
+) -> str:
     script = tmp_path / "said.txt"
     script.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert cli.main(["chat", "--fast", "--script", str(script)]) == 0
+    assert cli.main(["chat", "--fast", *options, "--script", str(script)]) == 0
     return capsys.readouterr().out
 
 
@@ -203,3 +205,42 @@ def test_serve_without_its_extra_says_what_to_install(
         cli.main(["serve", "--dev"])
     assert exited.value.code == 2
     assert "knee-coach[web]" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("locale", "lines", "said"),
+    [
+        (
+            "de-DE",
+            ["öffne knie coach", *["nein"] * 5, "rechts", "erinnere mich jeden Tag um 8 Uhr"],
+            [
+                "Try: öffne knie coach / nein",
+                "Keine medizinische Beratung",
+                "Technik 1 von 6: Außenseite ausstreichen.",
+                "Erlaubst du Knie-Coach, Erinnerungen zu erstellen",
+            ],
+        ),
+        (
+            "es-MX",
+            ["abre entrenador de rodillas", *["no"] * 5, "derecha", "recuérdame a las 8"],
+            [
+                "Try: abre entrenador de rodillas",
+                "No es consejo médico",
+                "Técnica 1 de 6: Deslizamiento externo.",
+                "¿Das permiso a Entrenador de Rodillas",
+            ],
+        ),
+    ],
+)
+def test_chat_speaks_the_locales_language_offline(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    locale: str,
+    lines: list[str],
+    said: list[str],
+) -> None:
+    """``knee-coach chat --locale de-DE`` (es-ES, es-MX, es-US) works like the English chat."""
+    out = run_chat(tmp_path, [*lines, "quit"], capsys, "--locale", locale)
+    for words in said:
+        assert words in out, out
+    assert "(heard: ChooseSideIntent side=" in out and "... 20 s ..." in out

@@ -11,11 +11,20 @@ import pytest
 import yaml
 
 from skill.alexa import intents as i
-from skill.local.nlu import InteractionModel, Match, SlotValue, default_model, normalise
+from skill.local.nlu import (
+    InteractionModel,
+    Match,
+    SlotValue,
+    default_model,
+    normalise,
+    time_value,
+    typed_text,
+)
 from skill.settings import REPO_ROOT, Settings
 
 MODELS_DIR = Settings().models_dir
-LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
+LOCALES = tuple(sorted(p.stem for p in MODELS_DIR.glob("*.json")))
+ENGLISH = tuple(locale for locale in LOCALES if locale.startswith("en-"))
 US = InteractionModel.load(MODELS_DIR / "en-US.json")
 
 R, T, S = i.ROUTINE_SLOT, i.TECHNIQUE_SLOT, i.SIDE_SLOT
@@ -352,8 +361,8 @@ def _samples(locale: str) -> list[tuple[str, str, dict[str, str]]]:
         t["name"]: [(p, v["id"]) for v in t["values"] for p in _value_phrases(v)]
         for t in model["types"]
     }
-    # Alexa's own AMAZON.TIME: a few phrases and the value Alexa gives each
-    values[i.TIME_TYPE] = [("nine", "09:00"), ("seven thirty pm", "19:30"), ("noon", "12:00")]
+    # Alexa's own AMAZON.TIME: a few phrases of the language and the value Alexa gives each
+    values[i.TIME_TYPE] = list(typed_text(locale.split("-")[0]).examples.items())
     cases = []
     for intent in model["intents"]:
         types = {s["name"]: s["type"] for s in intent.get("slots", [])}
@@ -394,7 +403,7 @@ NAVIGATION = [
 ]
 
 
-@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("locale", ENGLISH)
 @pytest.mark.parametrize(("text", "intent", "decoy"), NAVIGATION)
 @pytest.mark.parametrize(
     "wrapper", ["{}", "Alexa, {} please", "can you {}", "ask knee coach to {}"]
@@ -492,7 +501,7 @@ FINDINGS: list[tuple[str, str]] = [(p["say"], p["expect"]) for p in ISSUE_21["fi
 PAIRS: list[tuple[str, str]] = [(p["say"], p["expect"]) for p in ISSUE_21["pairs"]]
 
 
-@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("locale", ENGLISH)
 @pytest.mark.parametrize(("text", "intent"), FINDINGS + PAIRS)
 def test_the_findings_and_the_near_pairs_are_heard_as_meant(
     locale: str, text: str, intent: str
@@ -527,3 +536,88 @@ def test_one_shots_hedges_and_times_as_alexa_takes_them(
     found = US.match(text)
     assert found is not None, text
     assert (found.intent, {k: v.id for k, v in found.slots.items()}) == (intent, slots)
+
+
+# --------------------------------------------------------------------------- German, Spanish
+
+DE = InteractionModel.load(MODELS_DIR / "de-DE.json")
+ES = InteractionModel.load(MODELS_DIR / "es-ES.json")
+
+OTHER_CASES: list[tuple[InteractionModel, str, str | None, dict[str, str | None]]] = [
+    (DE, "Starte die Kurzroutine!", i.START_ROUTINE, {R: "quick"}),
+    (DE, "geh zu Querreibung", i.GO_TO_TECHNIQUE, {T: "cross_fiber_friction"}),
+    (DE, "mein linkes Knie", i.CHOOSE_SIDE, {S: "left"}),
+    (DE, "Was heißt das?", i.EXPLAIN, {}),
+    (DE, "was heisst das", i.EXPLAIN, {}),  # ß typed as ss
+    (DE, "Wie viel fehlt noch?", i.WHERE_AM_I, {}),
+    (DE, "Au, das tut weh!", i.PAIN, {}),
+    (DE, "ueberspringe diese Technik", i.SKIP_TECHNIQUE, {}),  # ü typed as ue
+    (DE, "Alexa, weiter", i.NEXT, {}),
+    (DE, "mach weiter", i.RESUME, {}),
+    (DE, "erinnere mich jeden Tag um 19 Uhr", i.SET_REMINDER, {TIME: "19:00"}),
+    (DE, "erinnere mich jeden Tag um halb acht abends", i.SET_REMINDER, {TIME: "19:30"}),
+    (DE, "um Viertel vor neun", i.REMINDER_TIME, {TIME: "08:45"}),
+    (DE, "ich bin in Österreich", i.TIME_ZONE, {ZONE: "Europe/Vienna"}),
+    (DE, "frag Knie Coach was Knieschmerzen verursacht", None, {}),
+    (DE, "frag Knie Coach: was verursacht Knieschmerzen?", "KneePainCausesIntent", {}),
+    (ES, "¡Empieza la rutina rápida!", i.START_ROUTINE, {R: "quick"}),
+    (ES, "empieza la rutina rapida", i.START_ROUTINE, {R: "quick"}),  # no accent typed
+    (ES, "ve a fricción de rodilla", i.GO_TO_TECHNIQUE, {T: "knee_friction"}),
+    (ES, "la rodilla izquierda", i.CHOOSE_SIDE, {S: "left"}),
+    (ES, "las dos", i.CHOOSE_SIDE, {S: "both"}),
+    (ES, "¿Qué significa eso?", i.EXPLAIN, {}),
+    (ES, "cuanto falta", i.WHERE_AM_I, {}),
+    (ES, "ay, me duele", i.PAIN, {}),
+    (ES, "siguiente", i.NEXT, {}),
+    (ES, "continuar", i.RESUME, {}),
+    (ES, "recuérdame todos los días a las 7 de la tarde", i.SET_REMINDER, {TIME: "19:00"}),
+    (ES, "a la una y media", i.REMINDER_TIME, {TIME: "01:30"}),
+    (ES, "a las ocho menos cuarto de la manana", i.REMINDER_TIME, {TIME: "07:45"}),
+    (
+        ES,
+        "pregunta a entrenador de rodillas qué causa el dolor de rodilla",
+        "KneePainCausesIntent",
+        {},
+    ),
+    (ES, "estoy en canarias", i.TIME_ZONE, {ZONE: "Atlantic/Canary"}),
+]
+
+
+@pytest.mark.parametrize(("model", "text", "intent", "slots"), OTHER_CASES)
+def test_german_and_spanish_typed_text(
+    model: InteractionModel, text: str, intent: str | None, slots: dict[str, str | None]
+) -> None:
+    """Accents, umlauts, ß and ñ typed either way; each language's digits, filler and times."""
+    found = model.match(text)
+    if intent is None:
+        assert found is None, found
+        return
+    assert found is not None and found.intent == intent, (text, found)
+    assert {k: v.id for k, v in found.slots.items()} == slots
+
+
+def test_each_language_normalises_its_own_letters() -> None:
+    assert normalise("Schön, FÜNF Übungen: 4!", "de-DE") == "schoen fuenf uebungen vier"
+    assert normalise("Straße", "de-DE") == normalise("Strasse", "de-DE") == "strasse"
+    assert normalise("¿Qué tal? Mañana, 1", "es-MX") == "que tal manana una"
+    assert normalise("Don't", "en-US") == "dont"
+    assert normalise("21 Uhr", "de-DE") == "einundzwanzig uhr"
+    assert normalise("21 minutos", "es-ES") == "21 minutos"  # past the number words: digits
+
+
+def test_each_language_resolves_its_own_times() -> None:
+    assert time_value("neunzehn uhr dreissig", "de-DE") == "19:30"
+    assert time_value("halb eins", "de-DE") == "00:30"
+    assert time_value("mitternacht", "de-DE") == "00:00"
+    assert time_value("nachmittags", "de-DE") == "AF"
+    assert time_value("una menos cuarto", "es-ES") == "12:45"
+    assert time_value("siete y veinticinco de la tarde", "es-ES") == "19:25"
+    assert time_value("mediodia", "es-ES") == "12:00"
+    assert time_value("por la noche", "es-ES") == "EV"
+    assert time_value("kwart over acht", "nl-NL") is None  # no Dutch: English rules, no match
+
+
+def test_launch_phrases_in_each_language() -> None:
+    assert DE.is_launch("Alexa, öffne Knie Coach") and DE.is_launch("Knie Coach starten")
+    assert ES.is_launch("Alexa, abre Entrenador de Rodillas")
+    assert not ES.is_launch("abre la puerta")

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// End-to-end dialog: virtual-alexa resolves spoken phrases against interaction_models/en-US.json
+// End-to-end dialog: virtual-alexa resolves spoken phrases against interaction_models/LOCALE.json
 // (the model we ship) and POSTs real Alexa envelopes to a running `knee-coach serve --dev`.
-// Usage: node tests/node/e2e.js PORT
+// Usage: node tests/node/e2e.js PORT [LOCALE]   (LOCALE: en-US by default, de-DE, es-ES ...)
 // stdout: a JSON array, one entry per turn:
 //   {utterance, intent, slots, ssml, reprompt, shouldEndSession}
 //   (`utterance` is null for the launch; `intent` is what virtual-alexa resolved the phrase to).
@@ -12,12 +12,15 @@
 const path = require('path');
 const { VirtualAlexa } = require('virtual-alexa');
 
-const MODEL = path.join(__dirname, '..', '..', 'interaction_models', 'en-US.json');
+const LOCALE = process.argv[3] || 'en-US';
+const MODEL = path.join(__dirname, '..', '..', 'interaction_models', `${LOCALE}.json`);
 
 // Launch, the five safety questions, the side, then technique 1 to its last step and on into
 // technique 2, with a pause/resume and a progress question in the middle. Every phrase is a
 // sample (or a sample with a slot value) from the model, so this is what people can really say.
-const SCRIPT = [
+// The same conversation in each language (one script per language; es-MX, es-US as es-ES).
+const SCRIPTS = {};
+SCRIPTS['en-US'] = [
   'no', // osteoporosis
   "no i don't", // varicose veins
   'no', // high blood pressure
@@ -31,6 +34,19 @@ const SCRIPT = [
   'how much is left',
   'next step',
 ];
+SCRIPTS['de-DE'] = [
+  'nein', 'nein das habe ich nicht', 'nein', 'habe ich nicht', 'nein',
+  'mein rechtes knie', 'weiter', 'weiter', 'pause', 'fortsetzen', 'wie viel fehlt noch',
+  'nächster schritt',
+];
+SCRIPTS['es-ES'] = [
+  'no', 'no lo tengo', 'no', 'no tengo', 'no',
+  'mi rodilla derecha', 'siguiente', 'siguiente', 'pausa', 'continuar', 'cuánto falta',
+  'siguiente paso',
+];
+SCRIPTS['es-MX'] = SCRIPTS['es-ES'];
+SCRIPTS['es-US'] = SCRIPTS['es-ES'];
+const SCRIPT = SCRIPTS[LOCALE];
 
 function speechOf(part) {
   if (!part || !part.outputSpeech) return null;
@@ -47,14 +63,14 @@ function slotValues(intent) {
 
 async function main() {
   const port = Number(process.argv[2]);
-  if (!Number.isInteger(port) || port <= 0 || port > 65535) {
-    process.stderr.write('usage: node e2e.js PORT\n');
+  if (!Number.isInteger(port) || port <= 0 || port > 65535 || !SCRIPT) {
+    process.stderr.write('usage: node e2e.js PORT [LOCALE]\n');
     process.exit(2);
   }
   const alexa = VirtualAlexa.Builder()
     .interactionModelFile(MODEL)
     .skillURL(`http://127.0.0.1:${port}/`)
-    .locale('en-US')
+    .locale(LOCALE)
     .create();
 
   // The filter sees each request just before it is sent: the only place to learn which intent

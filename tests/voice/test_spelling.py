@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import pytest
 
+from skill.content.load import default_content
 from skill.content.records import Content
 from skill.local.simulator import Conversation, Turn
 from skill.local.walkthrough import pass_safety_check
 from skill.voice import spelling
 
-TABLE = Path(__file__).resolve().parents[2] / "content" / spelling.TABLE_FILE
 OTHER_LOCALES = ("en-GB", "en-AU", "en-IN", "en-CA")
 
 
@@ -27,12 +24,12 @@ def test_respelling_keeps_case_and_whole_words() -> None:
     assert spelling.respell("anything", {}) == "anything"
 
 
-def test_en_us_reads_no_table(tmp_path: Path) -> None:
-    """The voice-only en-US path (most requests) costs nothing: no file is read."""
-    from skill.alexa import render
-
-    assert spelling.table(spelling.WRITTEN_IN, tmp_path / "missing") == {}
-    assert render.CONTENT_LOCALE == spelling.WRITTEN_IN
+def test_en_us_has_no_table(content: Content) -> None:
+    """The en-US path (most requests) respells nothing: its content has no spellings."""
+    assert content.language.locale == "en-US"
+    assert content.spellings == {}
+    assert default_content(locale="en-GB").spellings == {"fiber": "fibre", "aging": "ageing"}
+    assert default_content(locale="en-CA").spellings == {"fiber": "fibre"}
 
 
 def test_every_entry_changes_something_the_skill_shows(content: Content) -> None:
@@ -42,10 +39,8 @@ def test_every_entry_changes_something_the_skill_shows(content: Content) -> None
         + [t.title + " " + t.card for t in content.topics]
         + list(content.prompts.values())
     ).lower()
-    data: dict[str, Any] = json.loads(TABLE.read_text(encoding="utf-8"))
-    assert set(data["locales"]) == set(OTHER_LOCALES)
-    for locale, words in data["locales"].items():
-        for us in words:
+    for locale in OTHER_LOCALES:
+        for us in default_content(locale=locale).spellings:
             assert us in shown, f"{locale}: {us!r} appears nowhere; drop it"
 
 
@@ -71,7 +66,7 @@ def _tour(person: Conversation, content: Content) -> list[Turn]:
 def test_cards_and_screens_use_the_locale_spelling_and_speech_stays(
     locale: str, content: Content, conversation: Callable[..., Conversation]
 ) -> None:
-    words = spelling.table(locale)
+    words = default_content(locale=locale).spellings
     local = _tour(conversation(locale=locale, apl=True), content)
     american = _tour(conversation(locale="en-US", apl=True), content)
     changed = 0
