@@ -197,7 +197,7 @@ def test_idle_sockets_that_reconnect_do_not_block_real_requests(
     if attackers <= 20:
         assert len(answered) == len(probes), probes
     else:
-        # Three times the cap, churning as fast as this machine allows (tens of thousands of
+        # Three times the cap, churning as fast as this machine allows (thousands of
         # connections a second): a probe can lose the race between its connect and its first
         # byte. Not a guarantee: see docs/web.md.
         assert len(answered) >= 0.9 * len(probes), probes
