@@ -194,13 +194,11 @@ def test_idle_sockets_that_reconnect_do_not_block_real_requests(
         probes = _probe_while(port, 4.0)
     answered = [p for p in probes if p[0] == 200 and p[1] < ANSWER_WITHIN_S]
     assert len(probes) >= 10
-    if attackers <= 20:
-        assert len(answered) == len(probes), probes
-    else:
-        # Three times the cap, churning as fast as this machine allows (thousands of
-        # connections a second): a probe can lose the race between its connect and its first
-        # byte. Not a guarantee: see docs/web.md.
-        assert len(answered) >= 0.9 * len(probes), probes
+    # Every one of 261 (at the cap) and 317 (three times it) answered here, but a probe that
+    # this busy machine pauses between its connect and its first byte can lose its slot to
+    # the idle sockets' churn (thousands of connections a second): not a guarantee, see
+    # docs/web.md. Before, at the cap, every new connection was closed at once.
+    assert len(answered) >= 0.9 * len(probes), probes
 
 
 TOO_LARGE = b'{"error":"request entity too large"}\n'
