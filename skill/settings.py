@@ -79,7 +79,7 @@ class Settings(Record):
     body_timeout_s: float = 10.0
     """A request's body must arrive within this once its headers are in."""
     max_connections: int = 1000
-    """Open connections ``serve`` keeps at once; further ones are closed at once."""
+    """Open connections ``serve`` keeps at once; at the cap, an idle one makes room."""
     verify_requests: bool = True
     """Signature, certificate and timestamp checks on the web endpoint; off only in dev mode."""
     extra_trust_roots: Path | None = None

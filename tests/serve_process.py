@@ -155,13 +155,64 @@ def timed_signed_launch(
     return timed_request(port, "POST", "/", body, signed_headers(body), timeout=timeout, tls=tls)
 
 
+def signed_launch_at_once(port: int, *, timeout: float = 5.0) -> tuple[int | str, float]:
+    """A signed LaunchRequest sent whole the moment the connection opens, as a front sends it
+    (``http.client`` sends the head and the body separately); its status and latency."""
+    body = body_of(envelope("LaunchRequest"))
+    head = "".join(f"{k}: {v}\r\n" for k, v in signed_headers(body).items())
+    request = (
+        f"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{head}"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    started = time.monotonic()
+    answer = b""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+            sock.sendall(request)
+            while data := sock.recv(65536):
+                answer += data
+    except OSError as exc:
+        return type(exc).__name__, time.monotonic() - started
+    found = re.match(rb"HTTP/1\.1 (\d{3}) ", answer)
+    status: int | str = int(found.group(1)) if found else f"no answer {answer[:20]!r}"
+    if status == 200 and b'"outputSpeech"' not in answer:
+        status = "200 without speech"
+    return status, time.monotonic() - started
+
+
+@contextmanager
+def trickling_process(
+    port: int, count: int, *, mode: str = "headers", interval_s: float = 2.0, seconds: float = 30
+) -> Iterator[subprocess.Popen[str]]:
+    """A :class:`Trickler` in a process of its own (as an attacker is), for at most ``seconds``.
+
+    In this process it would share the interpreter lock with the test's own clients, and a
+    client delayed between connecting and sending is not what a real front does.
+    """
+    code = (
+        "import sys, time\n"
+        "from serve_process import Trickler\n"
+        f"t = Trickler({port}, {count}, mode={mode!r}, interval_s={interval_s})\n"
+        f"t.start(); t.join({seconds}); t.stop.set(); t.join(10)\n"
+        "print(t.closed_by_server, flush=True)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "tests"), str(REPO)])}
+    command = [sys.executable, "-c", code]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        yield proc
+    finally:
+        stop_process(proc)
+
+
 class Trickler(threading.Thread):
     """``count`` connections, each sending one more line every ``interval_s`` seconds.
 
     ``mode="headers"``: the request line, then one header line at a time, never the blank line
     that ends the headers. ``mode="body"``: complete headers announcing a body, then one byte of
-    it at a time. A connection the server closes is counted and opened again, as an attacker
-    would. ``max_open`` is the most connections that were open at once.
+    it at a time. ``mode="idle"``: nothing at all, ever. A connection the server closes is
+    counted and opened again, as an attacker would. ``max_open`` is the most connections that
+    were open at once.
     """
 
     def __init__(
@@ -193,7 +244,7 @@ class Trickler(threading.Thread):
                 while (left := deadline - time.monotonic()) > 0 and not self.stop.is_set():
                     for key, _ in self._selector.select(timeout=min(left, 0.1)):
                         self._readable(key.fileobj)  # type: ignore[arg-type]
-                for sock in list(self.opened_at):
+                for sock in list(self.opened_at) if self.mode != "idle" else ():
                     self._send(sock, b"x" if self.mode == "body" else b"X-Slow: 1\r\n")
         finally:
             for sock in list(self.opened_at):
@@ -211,7 +262,8 @@ class Trickler(threading.Thread):
             head = b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             if self.mode == "body":
                 head += b"Content-Type: application/json\r\nContent-Length: 4000\r\n\r\n"
-            sock.sendall(head)
+            if self.mode != "idle":
+                sock.sendall(head)
             sock.setblocking(False)
         except OSError:
             self.closed_by_server += 1

@@ -1,62 +1,70 @@
-"""Knee Coach as a web service: flask-ask-sdk's ``SkillAdapter`` behind a strict front door.
+"""Knee Coach as a web service: the skill behind a strict front door, cheapest checks first.
 
 ``POST <settings.route>`` takes Alexa requests; ``GET /healthz`` says the process is alive.
-Before the adapter sees a request, :func:`envelope_problem` turns away anything that is not a
-small JSON Alexa envelope of a known request type, and the adapter then runs our verifiers
-(:mod:`skill.web.verification`). Every refusal is a 4xx with a short JSON ``{"error": ...}``; no
-response ever carries a stack trace, and bodies and user IDs are never logged.
+A request is answered in this order, and stops at the first refusal:
+
+1. the size (:data:`MAX_BODY_BYTES`, also bounded by the server before the app sees it) and
+   the content type;
+2. :func:`skill.web.checks.check_envelope`: one JSON parse, the nesting, the shape, ids and
+   the timestamp bounded in length and format;
+3. our verifiers (:mod:`skill.web.verification`) on the checked JSON and the raw body: skill
+   ID, timestamp, then the signature and its chain;
+4. only then the ASK SDK: it deserializes the envelope (dates with dateutil, whose cost on a
+   crafted date is why this comes last), the skill answers, the SDK serializes the answer.
+
+flask-ask-sdk's ``SkillAdapter`` is not used: it deserializes before it runs any verifier.
+Every refusal is a 4xx with a short JSON ``{"error": ...}``; no response ever carries a stack
+trace, and bodies and user IDs are never logged.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import math
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 from ask_sdk_core.skill import CustomSkill
-from ask_sdk_model.request import Request
 from ask_sdk_model.request_envelope import RequestEnvelope
 from ask_sdk_runtime.exceptions import DispatchException
 from cryptography import x509
 from flask import Flask, Response, jsonify, request
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import HTTPException
 
 from skill.alexa.builder import build_skill
 from skill.alexa.handlers import failure_trace
 from skill.settings import Settings
 from skill.store.factory import make_persistence_adapter
-from skill.web import oscrypto_compat
 from skill.web.certcache import CertCache, utc_now
+from skill.web.checks import (
+    KNOWN_REQUEST_TYPES,
+    MAX_BODY_BYTES,
+    MAX_JSON_DEPTH,
+    check_envelope,
+    envelope_problem,
+)
 from skill.web.verification import (
-    AbstractVerifier,
     Clock,
     SignatureVerifier,
     SkillIdVerifier,
     TimestampVerifier,
+    VerificationException,
+    Verifier,
     load_pem_roots,
     system_trust_roots,
 )
 
-oscrypto_compat.install()  # flask_ask_sdk imports oscrypto (via certvalidator)
-
-from flask_ask_sdk.skill_adapter import (  # noqa: E402  (must follow install())
-    VERIFY_SIGNATURE_APP_CONFIG,
-    VERIFY_TIMESTAMP_APP_CONFIG,
-    SkillAdapter,
-)
+__all__ = [
+    "KNOWN_REQUEST_TYPES",
+    "MAX_BODY_BYTES",
+    "MAX_JSON_DEPTH",
+    "build_verifiers",
+    "check_settings",
+    "create_app",
+    "envelope_problem",
+]
 
 log = logging.getLogger(__name__)
-
-MAX_BODY_BYTES = 128 * 1024
-"""Alexa requests are a few KB; the documented ceiling for a skill request is far below this."""
-MAX_JSON_DEPTH = 32
-"""Real envelopes nest about 8 deep; the SDK copies them recursively, so bound it well below
-where Python's recursion limit would turn a crafted body into a 500."""
-KNOWN_REQUEST_TYPES = frozenset(Request.discriminator_value_class_map)
-"""Every request type the ASK SDK model can parse; anything else is refused before dispatch."""
 
 NO_SKILL_ID = (
     "KNEE_COACH_SKILL_ID is not set. With request verification on, only your own skill's "
@@ -75,59 +83,6 @@ DEV_MODE_WARNING = "\n".join(
 )
 
 
-def envelope_problem(mimetype: str, body: bytes) -> tuple[int, str] | None:
-    """Why ``body`` is not an Alexa request envelope we will pass on, or ``None`` if it is.
-
-    Pure (no Flask, no SDK), so the rules are easy to test and to fuzz.
-    """
-    if mimetype != "application/json":
-        return 415, "content type must be application/json"
-    try:
-        data = json.loads(body.decode("utf-8"), parse_constant=_not_json, parse_float=_finite_float)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return 400, "body is not UTF-8 JSON"
-    if _deeper_than(data, MAX_JSON_DEPTH):
-        return 400, "request nests too deeply"
-    req = data.get("request") if isinstance(data, dict) else None
-    if not isinstance(data, dict) or not isinstance(data.get("version"), str):
-        return 400, "not an Alexa request envelope"
-    if not isinstance(req, dict) or not all(
-        isinstance(req.get(key), str) for key in ("type", "requestId", "timestamp")
-    ):
-        return 400, "not an Alexa request envelope"
-    if any(key in data and not isinstance(data[key], dict) for key in ("session", "context")):
-        return 400, "not an Alexa request envelope"
-    if req["type"] not in KNOWN_REQUEST_TYPES:
-        return 400, "unsupported request type"
-    return None
-
-
-def _not_json(name: str) -> Any:
-    """``NaN``/``Infinity`` are Python's JSON extensions, not JSON: refuse them."""
-    raise ValueError(f"{name} is not JSON")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):  # 1e999 parses as infinity
-        raise ValueError("number out of range")
-    return value
-
-
-def _deeper_than(value: Any, limit: int) -> bool:
-    """Whether JSON ``value`` nests more than ``limit`` levels (iterative: no recursion)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        children = (
-            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
-        )
-        if children and depth >= limit:
-            return True
-        stack.extend((child, depth + 1) for child in children)
-    return False
-
-
 def check_settings(settings: Settings) -> None:
     """Refuse a configuration that would serve other skills' requests without being asked to."""
     if settings.verify_requests and not settings.skill_id and not settings.any_skill:
@@ -140,13 +95,13 @@ def build_verifiers(
     cert_cache: CertCache | None = None,
     trust_roots: Sequence[x509.Certificate] | None = None,
     clock: Clock = utc_now,
-) -> list[AbstractVerifier]:
+) -> list[Verifier]:
     """Cheap checks first (skill ID, timestamp), then signature and chain unless in dev mode.
 
     The timestamp check stays on in dev mode: simulators send fresh timestamps, and it keeps
     dev behaviour close to production.
     """
-    verifiers: list[AbstractVerifier] = []
+    verifiers: list[Verifier] = []
     if settings.skill_id:
         verifiers.append(SkillIdVerifier(settings.skill_id))
     verifiers.append(TimestampVerifier(clock))
@@ -182,30 +137,18 @@ def create_app(
     app = Flask("knee_coach")
     app.json = StrictJSONProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    # Our verifiers replace the SDK's own (whose chain check needs certvalidator/oscrypto).
-    app.config[VERIFY_SIGNATURE_APP_CONFIG] = False
-    app.config[VERIFY_TIMESTAMP_APP_CONFIG] = False
     verifiers = build_verifiers(
         settings, cert_cache=cert_cache, trust_roots=trust_roots, clock=clock
     )
-    adapter = SkillAdapter(
-        skill=skill, skill_id=settings.skill_id or "knee-coach", verifiers=verifiers, app=app
-    )
+    endpoint = SkillEndpoint(skill, verifiers)
     if not settings.verify_requests:
         log.warning(DEV_MODE_WARNING)
     elif not settings.skill_id:
         log.warning("KNEE_COACH_ANY_SKILL: accepting signed requests for any skill")
 
-    def invoke_skill() -> Any:
-        problem = envelope_problem(request.mimetype, request.get_data(cache=True))
-        if problem is None:
-            problem = _sdk_parse_problem(skill, request.get_data(cache=True))
-        if problem is not None:
-            return _error(*problem)
-        try:
-            return adapter.dispatch_request()
-        except HTTPException as exc:
-            return _adapter_error(exc)
+    def invoke_skill() -> Response:
+        headers = cast(Mapping[str, Any], request.headers)  # werkzeug's Headers: items() etc.
+        return endpoint.answer(request.mimetype, headers, request.get_data())
 
     # No automatic OPTIONS: anything but POST (and GET on /healthz) is a 405.
     app.add_url_rule(
@@ -223,31 +166,47 @@ def create_app(
     return app
 
 
+class SkillEndpoint:
+    """One request, checked cheapest first; the SDK sees only what passed every check."""
+
+    def __init__(self, skill: CustomSkill, verifiers: Sequence[Verifier]) -> None:
+        self.skill = skill
+        self.verifiers = list(verifiers)
+
+    def answer(self, mimetype: str, headers: Mapping[str, Any], body: bytes) -> Response:
+        checked = check_envelope(mimetype, body)
+        if not isinstance(checked, dict):
+            return _error(*checked)
+        text = body.decode("utf-8")  # check_envelope has decoded it once already
+        try:
+            for verifier in self.verifiers:
+                verifier.verify(headers, text, checked)
+        except VerificationException as exc:
+            log.info("request refused: %s", exc)
+            return _error(400, "request failed verification")
+        try:
+            envelope = self.skill.serializer.deserialize(payload=text, obj_type=RequestEnvelope)
+        except Exception:  # the SDK raises SerializationException, but also bare errors
+            return _error(400, "malformed Alexa request")
+        try:
+            answer = self.skill.invoke(request_envelope=envelope, context=None)
+        except DispatchException:  # only for a skill without a catch-all (Knee Coach has one)
+            return _error(400, "request not handled by this skill")
+        return jsonify(self.skill.serializer.serialize(answer))
+
+
 class StrictJSONProvider(DefaultJSONProvider):
-    """Responses are strict JSON: a NaN or infinity is a bug to surface, never ``NaN`` text."""
+    """Responses are strict JSON: a NaN or infinity is a bug to surface, never ``NaN`` text.
+
+    Keys keep the SDK's order: sorting every answer's keys (Flask's default) costs time on
+    each request and means nothing to Alexa.
+    """
+
+    sort_keys = False
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         kwargs.setdefault("allow_nan", False)
         return super().dumps(obj, **kwargs)
-
-
-def _sdk_parse_problem(skill: CustomSkill, body: bytes) -> tuple[int, str] | None:
-    """The adapter answers a body the SDK cannot deserialize with 500; we answer 400 first."""
-    try:
-        skill.serializer.deserialize(payload=body.decode("utf-8"), obj_type=RequestEnvelope)
-    except Exception:  # the SDK raises SerializationException, but also bare errors on odd input
-        return 400, "malformed Alexa request"
-    return None
-
-
-def _adapter_error(exc: HTTPException) -> Response:
-    """Map the adapter's werkzeug errors (whose cause is in ``__context__``) to short answers."""
-    if isinstance(exc.__context__, DispatchException):
-        return _error(400, "request not handled by this skill")
-    if isinstance(exc, BadRequest):
-        return _error(400, "request failed verification")
-    log.error("skill dispatch failed: %s", type(exc.__context__).__name__)
-    return _error(500, "internal error")
 
 
 def _error(status: int, message: str) -> Response:

@@ -9,10 +9,13 @@ Tornado's HTTP/1.1 server reads every request on its event loop (epoll) and boun
 for the headers (``header_timeout_s``, which is also the keep-alive idle limit) and for the
 body (``body_timeout_s``) as a whole, however the bytes trickle in; only a request that has
 fully arrived is handed to the WSGI app, on a pool of ``workers`` threads, so slow clients
-never occupy a worker. We add a cap on open connections (``max_connections``): beyond it a new
-connection is closed at once instead of queueing. Tornado is pure Python and runs on Linux,
-macOS and Windows alike, and like waitress it serves threads in one process, so the skill and
-the certificate cache are built once and shared. TLS is terminated in front (``deploy/``).
+never occupy a worker. We add a cap on open connections (``max_connections``): at the cap, the
+connection that has waited longest without its request arriving is closed to make room for a
+new one (idle sockets cannot lock genuine requests out), and a new one is closed at once only
+when no open connection is idle. Requests are read and handed to the app by
+:mod:`skill.web.container`. Tornado is pure Python and runs on Linux, macOS and Windows alike,
+and like waitress it serves threads in one process, so the skill and the certificate cache are
+built once and shared. TLS is terminated in front (``deploy/``).
 """
 
 from __future__ import annotations
@@ -31,16 +34,16 @@ from typing import Any
 from tornado.httpserver import HTTPServer
 from tornado.iostream import IOStream
 from tornado.netutil import bind_sockets
-from tornado.wsgi import WSGIContainer
 
 from skill.settings import Settings
+from skill.web.checks import MAX_BODY_BYTES
+from skill.web.container import DRAIN_LIMIT, Waiting, WSGIServerDelegate
 
 log = logging.getLogger(__name__)
 
-SERVER_BODY_LIMIT = 256 * 1024
-"""Hard cap in the server; Flask's 128 KB limit answers first, with our JSON error."""
 MAX_HEADER_BYTES = 16 * 1024
-"""Alexa's headers are well under 2 KB (the longest is the base64 signature)."""
+"""Alexa's headers are well under 2 KB (the longest is the base64 signature). The shipped
+fronts pass at most about 12 KB (``deploy/``), so a front never forwards what this refuses."""
 FD_HEADROOM = 64
 """File descriptors kept free beyond the connection limit (listening socket, store, logs)."""
 REFUSAL_LOG_EVERY_S = 60.0
@@ -66,35 +69,68 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 class LimitedHTTPServer(HTTPServer):
-    """Tornado's HTTP server, closing connections beyond ``max_connections`` straight away."""
+    """Tornado's HTTP server with at most ``max_connections`` open.
 
-    def initialize(self, *args: Any, max_connections: int = 1000, **kwargs: Any) -> None:
+    At the limit, a new connection takes the place of the one that has waited longest for a
+    request that is not arriving (``waiting``: it has sent nothing, or started more than a
+    second ago and still not finished), which is closed; a request that has arrived, or is
+    arriving, is never cut. Only when none of the longest-waiting connections is idle is the
+    new one closed at once instead.
+    """
+
+    def initialize(
+        self,
+        *args: Any,
+        max_connections: int = 1000,
+        waiting: Waiting | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().initialize(*args, **kwargs)
         self.max_connections = max_connections
+        self.waiting = waiting if waiting is not None else Waiting()
         self.open_connections = 0
         self.refused = 0
-        self._last_refusal_log = float("-inf")
+        self.evicted = 0
+        self._closing: set[IOStream] = set()
+        self._last_log = float("-inf")
 
     def handle_stream(self, stream: IOStream, address: tuple[Any, ...]) -> None:
         if self.open_connections >= self.max_connections:
-            stream.close()
-            self._note_refusal()
-            return
+            idle = self.waiting.idle()
+            if idle is None:
+                stream.close()
+                self.refused += 1
+                self._note_limit()
+                return
+            self.waiting.done(idle)
+            idle.close()  # its file descriptor is free at once; its on_close comes later
+            self._closing.add(idle)
+            self.open_connections -= 1
+            self.evicted += 1
+            self._note_limit()
         self.open_connections += 1
+        self.waiting.join(stream)
         super().handle_stream(stream, address)
 
     def on_close(self, server_conn: object) -> None:
-        self.open_connections -= 1
+        stream = getattr(server_conn, "stream", None)
+        if stream in self._closing:
+            self._closing.discard(stream)
+        else:
+            self.open_connections -= 1
+        if stream is not None:
+            self.waiting.done(stream)
         super().on_close(server_conn)
 
-    def _note_refusal(self) -> None:
-        self.refused += 1
+    def _note_limit(self) -> None:
         now = time.monotonic()
-        if now - self._last_refusal_log >= REFUSAL_LOG_EVERY_S:
-            self._last_refusal_log = now
+        if now - self._last_log >= REFUSAL_LOG_EVERY_S:
+            self._last_log = now
             log.warning(
-                "connection limit (%d) reached: closing new connections (%d so far)",
+                "connection limit (%d) reached: %d waiting connections closed to make room, "
+                "%d new ones refused (so far)",
                 self.max_connections,
+                self.evicted,
                 self.refused,
             )
 
@@ -105,12 +141,14 @@ class Server:
     def __init__(self, app: Any, settings: Settings) -> None:
         self.settings = settings
         self.executor = ThreadPoolExecutor(settings.workers, thread_name_prefix="knee-coach")
+        waiting = Waiting()
         self.http = LimitedHTTPServer(
-            WSGIContainer(app, executor=self.executor),
+            WSGIServerDelegate(app, self.executor, waiting, body_limit=MAX_BODY_BYTES),
             max_connections=fit_connection_limit(settings.max_connections),
+            waiting=waiting,
             idle_connection_timeout=settings.header_timeout_s,
             body_timeout=settings.body_timeout_s,
-            max_body_size=SERVER_BODY_LIMIT,
+            max_body_size=DRAIN_LIMIT,
             max_header_size=MAX_HEADER_BYTES,
         )
         self.host, self.port = settings.host, settings.port

@@ -3,10 +3,11 @@
 Amazon requires a self-hosted skill endpoint to check every request (``Host a Custom Skill as a
 Web Service``). The SDK's ``RequestVerifier`` validates the chain with certvalidator/oscrypto,
 which is broken on current OpenSSL (see :mod:`skill.web.oscrypto_compat`), so these verifiers use
-``cryptography`` only. They implement the SDK's ``AbstractVerifier`` so flask-ask-sdk's
-``SkillAdapter`` runs them before the skill sees the request, and they raise its
-``VerificationException``, which the adapter answers with HTTP 400. Messages name the failed
-rule and never contain anything from the person (no user or request IDs).
+``cryptography`` only. They keep the SDK's ``AbstractVerifier`` interface and raise its
+``VerificationException``, but ``skill.web.app`` runs them itself, on the raw body and on the
+envelope as checked JSON (:mod:`skill.web.checks`), *before* the SDK parses anything; a
+failure is HTTP 400. Messages name the failed rule and never contain anything from the person
+(no user or request IDs).
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ import posixpath
 import ssl
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from cryptography import x509
@@ -32,6 +33,7 @@ from cryptography.x509.verification import PolicyBuilder, Store, VerificationErr
 
 from skill.web import oscrypto_compat
 from skill.web.certcache import CachedChain, CertCache, CertFetchError, utc_now
+from skill.web.checks import field, parse_timestamp
 
 oscrypto_compat.install()  # the SDK module below imports oscrypto (via certvalidator)
 
@@ -54,12 +56,29 @@ SKILL_EVENT_PREFIX = "AlexaSkillEvent."
 
 Clock = Callable[[], datetime]
 
+
+class Verifier(Protocol):
+    """What ``skill.web.app`` runs: the SDK's ``AbstractVerifier.verify``, typed as we call it.
+
+    ``deserialized_request_env`` is the envelope as checked JSON (a ``dict``), never an SDK
+    model object: verification comes before the SDK parses anything.
+    """
+
+    def verify(
+        self,
+        headers: Mapping[str, Any],
+        serialized_request_env: str,
+        deserialized_request_env: Any,
+    ) -> None: ...
+
+
 __all__ = [
     "AbstractVerifier",
     "SignatureVerifier",
     "SkillIdVerifier",
     "TimestampVerifier",
     "VerificationException",
+    "Verifier",
     "check_cert_url",
     "load_pem_roots",
     "system_trust_roots",
@@ -232,14 +251,12 @@ class TimestampVerifier(AbstractVerifier):
         serialized_request_env: str,
         deserialized_request_env: Any,
     ) -> None:
-        request = getattr(deserialized_request_env, "request", None)
-        stamp = getattr(request, "timestamp", None)
-        if not isinstance(stamp, datetime):
+        stamp = parse_timestamp(field(deserialized_request_env, "request", "timestamp"))
+        if stamp is None:
             raise VerificationException("request has no timestamp")
-        if stamp.tzinfo is None:
-            stamp = stamp.replace(tzinfo=timezone.utc)
         age = self._clock() - stamp
-        is_event = str(getattr(request, "object_type", "")).startswith(SKILL_EVENT_PREFIX)
+        request_type = field(deserialized_request_env, "request", "type")
+        is_event = isinstance(request_type, str) and request_type.startswith(SKILL_EVENT_PREFIX)
         if is_event and timedelta(0) <= age <= self._event_tolerance:
             return
         if abs(age) > self._tolerance:
@@ -249,10 +266,10 @@ class TimestampVerifier(AbstractVerifier):
 class SkillIdVerifier(AbstractVerifier):
     """Requests for any other skill are refused.
 
-    The ID in ``context.System`` must match (Alexa always sends it, and the SDK reads it without
-    checking it exists), and so must the one in ``session`` when there is a session. The SDK's
-    own check runs inside ``skill.invoke`` and surfaces as HTTP 500 through the adapter; as a
-    verifier a mismatch is an ordinary 400, before any handler runs.
+    The ID in ``context.System`` must match (Alexa always sends it), and so must the one in
+    ``session`` when there is a session. The SDK's own check runs inside ``skill.invoke``,
+    after the SDK has parsed the whole envelope; this one reads the raw, checked envelope
+    before anything else has been spent on it.
     """
 
     def __init__(self, skill_id: str) -> None:
@@ -264,17 +281,12 @@ class SkillIdVerifier(AbstractVerifier):
         serialized_request_env: str,
         deserialized_request_env: Any,
     ) -> None:
-        system = getattr(getattr(deserialized_request_env, "context", None), "system", None)
-        session = getattr(deserialized_request_env, "session", None)
-        ids = [_application_id(system)]
-        if session is not None:
-            ids.append(_application_id(session))
+        envelope = deserialized_request_env
+        ids = [field(envelope, "context", "System", "application", "applicationId")]
+        if field(envelope, "session") is not None:
+            ids.append(field(envelope, "session", "application", "applicationId"))
         if any(app_id != self._skill_id for app_id in ids):
             raise VerificationException("request is for a different skill")
-
-
-def _application_id(holder: Any) -> Any:
-    return getattr(getattr(holder, "application", None), "application_id", None)
 
 
 def load_pem_roots(paths: Iterable[Path]) -> list[x509.Certificate]:

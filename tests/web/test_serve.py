@@ -13,16 +13,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from certs import body_of, envelope, signed_headers
 from serve_process import (
     ServeProcess,
     Trickler,
     running_serve,
     server_env,
+    signed_launch_at_once,
     timed_get,
     timed_request,
     timed_signed_launch,
+    trickling_process,
     verifying_env,
 )
+
+from skill.web.checks import MAX_BODY_BYTES
+from skill.web.container import DRAIN_LIMIT
 
 pytestmark = pytest.mark.slow
 
@@ -129,45 +135,148 @@ def _answer_on_a_new_connection(port: int) -> tuple[bytes, float]:
     return answer, time.monotonic() - started
 
 
-def test_connections_beyond_the_limit_are_closed_at_once_not_queued(
+def _closed_by_server(sock: socket.socket) -> bool:
+    sock.setblocking(False)
+    try:
+        return sock.recv(1) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
+def test_at_the_limit_the_longest_waiting_connection_makes_room(
     capped_server: ServeProcess,
 ) -> None:
+    """20 connections that never send a request fill the cap; the next one is served, and the
+    one that has waited longest is the one closed for it."""
     port = capped_server.port
-    held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(20)]
+    held = []
+    for _ in range(20):
+        held.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+        time.sleep(0.02)  # accepted in this order
     try:
-        # The server accepts the 20 in its own time; once it has, a 21st is closed unserved.
-        for _ in range(50):
-            answer, took = _answer_on_a_new_connection(port)
-            if answer == b"":
-                break
-            time.sleep(0.1)
-        assert answer == b"", "connections over the limit were served"
-        assert took < 1.5, "a connection over the limit was left waiting"
+        time.sleep(0.5)  # the server has accepted all 20
+        answer, took = _answer_on_a_new_connection(port)
+        assert answer.startswith(b"HTTP/1.1 200"), answer
+        assert took < 1.0
+        deadline = time.monotonic() + 2
+        while not _closed_by_server(held[0]):
+            assert time.monotonic() < deadline, "the longest-waiting connection stayed open"
+            time.sleep(0.05)
+        assert not any(_closed_by_server(sock) for sock in held[1:])
     finally:
         for sock in held:
             sock.close()
-    deadline = time.monotonic() + 5
-    while timed_get(port, timeout=2.0)[0] != 200:
-        assert time.monotonic() < deadline, "the server did not recover after the flood"
-        time.sleep(0.1)
     assert "connection limit (20) reached" in capped_server.log_text()
 
 
-def test_options_and_other_methods_are_405(verifying_server: ServeProcess) -> None:
-    for method, path in (("OPTIONS", "/"), ("OPTIONS", "/healthz"), ("GET", "/"), ("PUT", "/")):
-        status, _, body = timed_request(verifying_server.port, method, path)
-        assert status == 405, (method, path, status)
-        assert body.startswith(b'{"error"')
+def _probe_while(port: int, seconds: float) -> list[tuple[int | str, float]]:
+    probes = []
+    ends = time.monotonic() + seconds
+    while time.monotonic() < ends:
+        probes.append(signed_launch_at_once(port, timeout=3.0))
+        time.sleep(0.2)
+    return probes
 
 
-def test_oversized_body_is_refused_before_the_skill(verifying_server: ServeProcess) -> None:
+@pytest.mark.parametrize("attackers", [20, 60])
+def test_idle_sockets_that_reconnect_do_not_block_real_requests(
+    capped_server: ServeProcess, attackers: int
+) -> None:
+    """Idle sockets that reconnect the moment they are cut, from another process: as many as
+    the cap (the issue's 1,000 against 1,000, scaled to 20) and three times as many. Genuine
+    requests, sent whole as a front sends them, keep answering at once: the idle sockets are
+    the ones closed to make room. (Before, a new connection at the cap was closed at once.)"""
+    port = capped_server.port
+    with trickling_process(port, attackers, mode="idle", seconds=12):
+        time.sleep(2)  # every slot taken
+        probes = _probe_while(port, 4.0)
+    answered = [p for p in probes if p[0] == 200 and p[1] < ANSWER_WITHIN_S]
+    assert len(probes) >= 10
+    # Every one of 261 (at the cap) and 317 (three times it) answered here, but a probe that
+    # this busy machine pauses between its connect and its first byte can lose its slot to
+    # the idle sockets' churn (thousands of connections a second): not a guarantee, see
+    # docs/web.md. Before, at the cap, every new connection was closed at once.
+    assert len(answered) >= 0.9 * len(probes), probes
+
+
+TOO_LARGE = b'{"error":"request entity too large"}\n'
+
+
+@pytest.mark.parametrize("size", [MAX_BODY_BYTES + 1, 200_000, DRAIN_LIMIT])
+def test_oversized_body_is_a_clear_413(verifying_server: ServeProcess, size: int) -> None:
     headers = {"Content-Type": "application/json"}
-    status, _, body = timed_request(verifying_server.port, "POST", "/", b"x" * 200_000, headers)
-    assert status == 413 and body == b'{"error":"request entity too large"}\n'
-    status, _, body = timed_request(verifying_server.port, "POST", "/", b"x" * 300_000, headers)
-    assert isinstance(status, str) or 400 <= status < 500  # the server's own cap: no 5xx
-    assert b"Traceback" not in body
+    status, _, body = timed_request(verifying_server.port, "POST", "/", b"x" * size, headers)
+    assert status == 413 and body == TOO_LARGE
     assert timed_get(verifying_server.port)[0] == 200
+
+
+def test_beyond_what_is_drained_the_server_hangs_up_with_a_4xx(
+    verifying_server: ServeProcess,
+) -> None:
+    head = f"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {DRAIN_LIMIT + 1}\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", verifying_server.port), timeout=5) as sock:
+        sock.sendall(head.encode())
+        answer = sock.recv(200)
+    assert answer.startswith(b"HTTP/1.1 400"), answer
+    assert timed_get(verifying_server.port)[0] == 200
+
+
+def test_a_body_announced_too_large_is_answered_without_holding_it(
+    verifying_server: ServeProcess,
+) -> None:
+    """The 413 comes once the announced body has been read and dropped, however it is sent:
+    declared, or chunked (counted as it arrives)."""
+    port = verifying_server.port
+    head = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    declared = head + b"Content-Length: 100000\r\n\r\n" + b"x" * 100_000
+    piece = b"x" * 10_000
+    chunked = head + b"Transfer-Encoding: chunked\r\n\r\n"
+    chunked += b"%x\r\n%s\r\n" % (len(piece), piece) * 10 + b"0\r\n\r\n"
+    for request in (declared, chunked):
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(request)
+            answer = b""
+            while not answer.endswith(TOO_LARGE):
+                data = sock.recv(4096)
+                assert data, answer
+                answer += data
+        assert answer.startswith(b"HTTP/1.1 413"), answer
+
+
+def test_a_chunked_request_reaches_the_skill_whole(verifying_server: ServeProcess) -> None:
+    """Werkzeug reads no body without a length unless told the input ends: chunked requests
+    (which Caddy forwards as they come) used to arrive empty."""
+    body = body_of(envelope("LaunchRequest"))
+    headers = "".join(f"{k}: {v}\r\n" for k, v in signed_headers(body).items())
+    half = len(body) // 2
+    request = (
+        f"POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}"
+        "Transfer-Encoding: chunked\r\n\r\n"
+    ).encode()
+    request += b"%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n" % (
+        half,
+        body[:half],
+        len(body) - half,
+        body[half:],
+    )
+    with socket.create_connection(("127.0.0.1", verifying_server.port), timeout=5) as sock:
+        sock.sendall(request)
+        answer = b""
+        while data := sock.recv(65536):
+            answer += data
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:300]
+    assert b'"outputSpeech"' in answer
+
+
+def test_the_issues_junk_timestamp_is_refused_at_once(verifying_server: ServeProcess) -> None:
+    """126 KB of "1." as the timestamp: over the body limit, so never even parsed."""
+    body = body_of(envelope(skill_id="amzn1.ask.skill.other", timestamp="1." * 63000))
+    status, _, answer = timed_request(
+        verifying_server.port, "POST", "/", body, {"Content-Type": "application/json"}
+    )
+    assert status == 413 and answer == TOO_LARGE
 
 
 def test_verifying_serve_refuses_to_start_without_a_skill_id(tmp_path: Path) -> None:

@@ -204,11 +204,13 @@ def test_load_pem_roots_reads_every_certificate_and_skips_junk(pki: Any, tmp_pat
 # --- timestamp and skill ID ------------------------------------------------------------------
 
 
-def _parsed(env: dict[str, Any]) -> Any:
-    from ask_sdk_core.serialize import DefaultSerializer
-    from ask_sdk_model.request_envelope import RequestEnvelope
+def _parsed(env: dict[str, Any]) -> dict[str, Any]:
+    """The envelope as the app hands it to the verifiers: checked JSON, before the SDK."""
+    from skill.web.checks import check_envelope
 
-    return DefaultSerializer().deserialize(body_of(env).decode(), RequestEnvelope)
+    checked = check_envelope("application/json", body_of(env))
+    assert isinstance(checked, dict), checked
+    return checked
 
 
 @pytest.mark.parametrize("offset_s", [-150, -1, 0, 1, 150])
