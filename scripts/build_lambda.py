@@ -68,6 +68,10 @@ PLATFORMS = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
 
 PRUNED_DIR_NAMES = frozenset({"__pycache__", "tests", "test", "bin"})
 PRUNED_SUFFIXES = (".pyc", ".pyo")
+PRUNED_METADATA = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"})
+"""Files of an installed package's ``.dist-info`` that only pip reads (to uninstall, to say who
+installed it): the runtime reads METADATA and the licences, which stay. RECORD alone, a line
+per file, is 40 KB for ask-sdk-model."""
 NATIVE_WITH_PURE_FALLBACK = ("yaml/", "_yaml/", "charset_normalizer/")
 """Packages whose compiled speed-ups are optional (each imports its pure-Python twin)."""
 FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
@@ -166,15 +170,55 @@ def copy_sources(staging: Path, root: Path = REPO_ROOT) -> None:
 
     for name in SOURCE_DIRS:
         shutil.copytree(root / name, staging / name, ignore=ignore)
+    ship_compiled_content(staging / "content")
+
+
+def ship_compiled_content(content: Path) -> None:
+    """Each language's compiled content only: its YAML and CLDR sources stay behind.
+
+    The build first checks that every compiled file is the one its sources make (a stale file
+    fails the build: run ``make generate``), then marks it :data:`SHIPPED`, so the skill
+    loads it without sources to compare with. That keeps the zip small and the cold start
+    from reading and stamping the YAML of its language.
+    """
+    sys.path.insert(0, str(REPO_ROOT))
+    from skill.content.load import (
+        CLDR_FILE,
+        COMPILED_FILE,
+        LOCALE_FILE,
+        SHIPPED,
+        SOURCE_FILES,
+        sources_stamp,
+    )
+
+    for folder in sorted(p.parent for p in content.glob(f"*/{SOURCE_FILES[0]}")):
+        compiled = folder / COMPILED_FILE
+        document = json.loads(compiled.read_text(encoding="utf-8"))
+        if document.get("sources") != sources_stamp(folder):
+            raise SystemExit(f"{compiled.relative_to(content.parent)} is stale: run make generate")
+        document["sources"] = SHIPPED
+        compiled.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+        for name in (*SOURCE_FILES, CLDR_FILE):
+            (folder / name).unlink()
+    for locale_file in content.glob(f"*/{LOCALE_FILE}"):
+        locale_file.unlink()
+        if not any(locale_file.parent.iterdir()):
+            locale_file.parent.rmdir()
 
 
 def prune(staging: Path) -> None:
-    """Drop caches, bundled test suites and console scripts: nothing Lambda runs."""
+    """Drop caches, bundled test suites, console scripts and pip's own bookkeeping: nothing
+    Lambda runs."""
     for path in sorted(staging.rglob("*"), reverse=True):
         if path.is_dir() and path.name in PRUNED_DIR_NAMES:
             shutil.rmtree(path)
-        elif path.is_file() and path.name.endswith(PRUNED_SUFFIXES):
+        elif path.is_file() and _pruned_file(path):
             path.unlink()
+
+
+def _pruned_file(path: Path) -> bool:
+    bookkeeping = path.parent.name.endswith(".dist-info") and path.name in PRUNED_METADATA
+    return bookkeeping or path.name.endswith(PRUNED_SUFFIXES)
 
 
 def find_python(version: str) -> Path | None:

@@ -254,7 +254,9 @@ def test_zip_holds_the_skill_and_only_what_the_runtime_lacks(lambda_zip: Path) -
     assert "ask_sdk_dynamodb" not in top_level  # the store is a bare botocore client now
     assert "skill/alexa/lambda_function.py" in names
     assert not [n for n in names if n.startswith(("skill/web/", "skill/local/", "skill/cli"))]
-    assert any(n.startswith("content/") and n.endswith(".yaml") for n in names)
+    # compiled content only, checked current by the build: no YAML, no CLDR sources
+    assert {"content/en/compiled.json", "content/de/compiled.json"} <= names
+    assert not [n for n in names if n.startswith("content/") and n.endswith(".yaml")]
     provided = {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3"}
     assert not top_level & provided
     assert not [n for n in names if n.startswith(("tests/", "bin/")) or "/tests/" in n]
