@@ -330,7 +330,7 @@ def _person(
     handler: Handler,
     tmp_path: Path,
     content: Content,
-    statements: tuple[Content, InteractionModel, Handler],
+    statements: Callable[[str], tuple[Content, InteractionModel, Handler]],
     alexa_api: Any,
 ) -> tuple[Conversation, Any]:
     """The dialog's person (device, clock, safety style, kept progress) and their store.
@@ -343,7 +343,7 @@ def _person(
     said: Content | None = content if locale.startswith("en-") else None  # None: the locale's
     model, adapter = default_model(locale), None
     if dialog.get("safety_style") == "statements":
-        said, model, handler = statements
+        said, model, handler = statements(locale)  # in the locale's language
     if dialog.get("persistence") or dialog.get("progress"):
         settings = Settings(persistence="sqlite", sqlite_path=tmp_path / "progress.db")
         adapter = make_persistence_adapter(settings)
@@ -401,12 +401,12 @@ def test_dialog(
     caplog: pytest.LogCaptureFixture,
     tmp_path: Path,
     content: Content,
-    statements: tuple[Content, InteractionModel, Handler],
+    statements_in: Callable[[str], tuple[Content, InteractionModel, Handler]],
     alexa_api: Any,
 ) -> None:
     dialog = _load(path)
     STANDIN[:] = [alexa_api.standin]
-    person, adapter = _person(dialog, locale, handler, tmp_path, content, statements, alexa_api)
+    person, adapter = _person(dialog, locale, handler, tmp_path, content, statements_in, alexa_api)
     for number, turn in enumerate(dialog["turns"], start=1):
         what = next(f"{k}: {turn[k]}" for k in ACTIONS if k in turn)
         result: Turn | None = None
