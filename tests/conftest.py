@@ -232,7 +232,7 @@ def statements_in(
             source = REPO_ROOT / "models" / f"utterances.{language}.yaml"
             models = model_builder.build_language(REPO_ROOT, source, "statements")
             said = styled(default_content(locale=locale), "statements")
-            skill = build_skill(Settings(persistence="none"), persistence_adapter=None, content=said)
+            skill = build_skill(Settings(persistence="none"), None, content=said)
             built[locale] = (said, InteractionModel(locale, models[locale]), make_handler(skill))
         return built[locale]
 
