@@ -389,6 +389,8 @@ def _english_sentences(english: Content) -> list[str]:
         texts += [q.ask, q.explain, q.on_yes]
     for said in (safety.statement, safety.compact_statement):
         texts += [said.say, said.ask, said.explain, said.on_no]
+    texts += [getattr(safety.provider, f) for f in safety.provider._fields]
+    texts += list(safety.named.values())
     sentences = (s for text in texts for s in re.split(r"(?<=[.?!:])\s+", text.lower()))
     return sorted({s for s in sentences if len(s.split()) >= 3 and "{" not in s})
 
