@@ -209,3 +209,31 @@ def statements(content: Content, model_builder: Any) -> tuple[Content, Any, Hand
     model = InteractionModel("en-US", models["en-US"])
     skill = build_skill(Settings(persistence="none"), persistence_adapter=None, content=said)
     return said, model, make_handler(skill)
+
+
+@pytest.fixture(scope="session")
+def statements_in(
+    statements: tuple[Content, Any, Handler], model_builder: Any
+) -> Callable[[str], tuple[Content, Any, Handler]]:
+    """``statements_in(locale)``: the ``statements`` style in that locale's language (its
+    content, its model of that style, a skill over them); English locales get
+    :func:`statements`. Built once per locale, from that language's samples only."""
+    from skill.alexa.lambda_function import make_handler
+    from skill.local.nlu import InteractionModel
+    from skill.settings import REPO_ROOT
+
+    built: dict[str, tuple[Content, Any, Handler]] = {}
+
+    def make(locale: str) -> tuple[Content, Any, Handler]:
+        if locale.startswith("en-"):
+            return statements
+        if locale not in built:
+            language = locale.split("-")[0]
+            source = REPO_ROOT / "models" / f"utterances.{language}.yaml"
+            models = model_builder.build_language(REPO_ROOT, source, "statements")
+            said = styled(default_content(locale=locale), "statements")
+            skill = build_skill(Settings(persistence="none"), None, content=said)
+            built[locale] = (said, InteractionModel(locale, models[locale]), make_handler(skill))
+        return built[locale]
+
+    return make

@@ -330,7 +330,7 @@ def _person(
     handler: Handler,
     tmp_path: Path,
     content: Content,
-    statements: tuple[Content, InteractionModel, Handler],
+    statements: Callable[[str], tuple[Content, InteractionModel, Handler]],
     alexa_api: Any,
 ) -> tuple[Conversation, Any]:
     """The dialog's person (device, clock, safety style, kept progress) and their store.
@@ -343,7 +343,7 @@ def _person(
     said: Content | None = content if locale.startswith("en-") else None  # None: the locale's
     model, adapter = default_model(locale), None
     if dialog.get("safety_style") == "statements":
-        said, model, handler = statements
+        said, model, handler = statements(locale)  # in the locale's language
     if dialog.get("persistence") or dialog.get("progress"):
         settings = Settings(persistence="sqlite", sqlite_path=tmp_path / "progress.db")
         adapter = make_persistence_adapter(settings)
@@ -389,6 +389,8 @@ def _english_sentences(english: Content) -> list[str]:
         texts += [q.ask, q.explain, q.on_yes]
     for said in (safety.statement, safety.compact_statement):
         texts += [said.say, said.ask, said.explain, said.on_no]
+    texts += [getattr(safety.provider, f) for f in safety.provider._fields]
+    texts += list(safety.named.values())
     sentences = (s for text in texts for s in re.split(r"(?<=[.?!:])\s+", text.lower()))
     return sorted({s for s in sentences if len(s.split()) >= 3 and "{" not in s})
 
@@ -401,12 +403,12 @@ def test_dialog(
     caplog: pytest.LogCaptureFixture,
     tmp_path: Path,
     content: Content,
-    statements: tuple[Content, InteractionModel, Handler],
+    statements_in: Callable[[str], tuple[Content, InteractionModel, Handler]],
     alexa_api: Any,
 ) -> None:
     dialog = _load(path)
     STANDIN[:] = [alexa_api.standin]
-    person, adapter = _person(dialog, locale, handler, tmp_path, content, statements, alexa_api)
+    person, adapter = _person(dialog, locale, handler, tmp_path, content, statements_in, alexa_api)
     for number, turn in enumerate(dialog["turns"], start=1):
         what = next(f"{k}: {turn[k]}" for k in ACTIONS if k in turn)
         result: Turn | None = None

@@ -462,6 +462,23 @@ CONDITION_NAMES = {
         "klicken",
         "fieber",
         "schüttelfrost",
+        "geschwollen",
+        "gerötet",
+        "blockier",
+        "knackt",
+        "knirsch",
+        "klickt",
+        "arthrose",
+        "arthritis",
+        "operation",
+        "operiert",
+        "knie op",
+        "prothese",
+        "kniegelenk",
+        "verletz",
+        "gestürzt",
+        "treppe",
+        "seit jahren",
     ),
     "es": (
         "osteoporosis",
@@ -581,6 +598,52 @@ def test_answers_mean_what_they_mean_to_each_styles_question(
 
     assert owner(MODELS["en-US"]) == questions
     assert owner(statement_models["en-US"]) == statements
+
+
+@pytest.mark.parametrize(
+    ("sample", "questions", "statements"),
+    [
+        ("nichts davon", intents.NO, intents.YES),  # "Haben Sie ...?" / "Sollen wir anfangen?"
+        ("ich habe nichts davon", intents.NO, intents.YES),
+        ("ich habe eines davon", intents.YES, intents.NO),
+        ("habe ich", intents.YES, None),
+        ("ja", intents.YES, intents.YES),
+        ("nein", intents.NO, intents.NO),
+        # a partial yes is a yes for the item asked about; to "Sollen wir anfangen?" it is unsure
+        ("ein bisschen", intents.YES, intents.NOT_SURE),
+        ("ein wenig", intents.YES, intents.NOT_SURE),
+        ("manchmal", intents.YES, intents.NOT_SURE),
+        ("ja ein bisschen", intents.YES, None),
+        ("jein", intents.NOT_SURE, intents.NOT_SURE),
+        ("ja fangen wir an", None, intents.YES),
+        # the thing itself, in the questions style only
+        ("eine leichte schwellung", intents.ACUTE_SIGN, None),
+        ("es ist geschwollen", intents.ACUTE_SIGN, None),
+        ("nur wenn ich treppen steige", intents.LASTING_PAIN, None),
+        ("ich habe arthrose", intents.LASTING_PAIN, None),
+        ("mein arzt weiß bescheid", intents.PROVIDER_KNOWS, None),
+        ("ich hatte eine knie op", intents.RECENT_SURGERY, None),
+        ("seit der operation nicht mehr", intents.RECENT_SURGERY, None),
+        ("es knackt", intents.KNEE_SOUNDS, None),
+        ("noch nicht", intents.NO, intents.NO),
+        ("das tut ein bisschen weh", intents.PAIN, intents.PAIN),
+    ],
+)
+def test_german_answers_mean_what_they_mean_to_each_styles_question(
+    sample: str,
+    questions: str | None,
+    statements: str | None,
+    statement_models: dict[str, dict[str, Any]],
+) -> None:
+    """The same two questions in German: "nichts davon" goes on in one style, stops in the other."""
+    model = statement_models["de-DE"]
+
+    def owner(model: dict[str, Any]) -> str | None:
+        found = [i["name"] for i in model["intents"] if sample in i.get("samples", [])]
+        return found[0] if found else None
+
+    assert owner(MODELS["de-DE"]) == questions
+    assert owner(model) == statements
 
 
 def test_the_committed_models_follow_the_contents_safety_style() -> None:

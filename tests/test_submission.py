@@ -164,7 +164,7 @@ POLICY_TOPICS = {
         "contact",
     ),
     "privacy-policy.de.md": (
-        "sicherheitsfragen",
+        "sicherheitscheck",
         "365 tage",
         "keine sicherungskopien",
         "vergiss mich",
@@ -274,6 +274,36 @@ def test_the_description_tells_the_flow_as_it_is(
     assert f'"{SOURCE_TITLE}"' in text
 
 
+def test_the_german_description_tells_the_flow_as_it_is(
+    conversation: Callable[..., Conversation],
+) -> None:
+    """The same flow as in English, in the German description's own words."""
+    text = load_manifest()["manifest"]["publishingInformation"]["locales"]["de-DE"]["description"]
+    lower = text.lower()
+    phases = [e.phase for e in to_first_step(conversation(locale="de-DE"))]
+    first_side = phases.index(SIDE)
+    assert all(p == SAFETY for p in phases[:first_side]), "safety questions, then the knee"
+    assert lower.index("sicherheitscheck") < lower.index("welchem knie") < lower.index("technik")
+    german = default_content(locale="de-DE")
+    count = ("null", "eine", "zwei", "drei", "vier", "fünf", "sechs", "sieben")
+    assert f"{count[len(german.routine('full').items)]} techniken" in lower
+    assert german.techniques[-1].name.lower() in lower
+    assert f'"{SOURCE_TITLE}"' in text
+
+
+DESCRIPTION_CHECK = {
+    "en": ("safety check", "yes or no", ("safety question", " list")),
+    "de": ("sicherheitscheck", "ja oder nein", ("sicherheitsfrage", " liste")),
+}
+"""How each language's description names the check, its answers, and what it must not promise
+(a question about each condition, or a list): true of both safety styles."""
+CAUTIONS = {
+    "en": ("osteoporosis", "surgery", "swelling", "ongoing knee pain"),
+    "de": ("osteoporose", "knie-op", "schwellung", "anhaltenden knieschmerzen"),
+}
+"""Each kind of caution the description names: a condition, surgery, an acute sign, lasting pain."""
+
+
 @pytest.mark.parametrize("style", ["questions", "statements"])
 def test_the_description_fits_the_safety_style_built(
     style: str, statements: Any, conversation: Callable[..., Conversation]
@@ -281,12 +311,13 @@ def test_the_description_fits_the_safety_style_built(
     """Either style may be built (docs/deploy.md: submit ``statements``): the description is
     true of both. A short safety check answered yes or no, then which knee; it promises
     neither a question about each condition nor a list, and names every kind of caution."""
-    for locale in ENGLISH:  # German and Spanish: docs/translations.md, phase 2
+    for locale in (*ENGLISH, "de-DE"):  # Spanish: docs/translations.md, once translated
         text = load_manifest()["manifest"]["publishingInformation"]["locales"][locale]
         lower = text["description"].lower()
-        assert "safety check" in lower and "yes or no" in lower
-        assert "safety question" not in lower and " list" not in lower
-        for caution in ("osteoporosis", "surgery", "swelling", "ongoing knee pain"):
+        check, answers, promises = DESCRIPTION_CHECK[locale.split("-")[0]]
+        assert check in lower and answers in lower, locale
+        assert not [p for p in promises if p in lower], locale
+        for caution in CAUTIONS[locale.split("-")[0]]:
             assert caution in lower, (locale, caution)
     if style == "statements":
         _, model, handler = statements

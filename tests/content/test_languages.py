@@ -39,6 +39,8 @@ def _texts(content: Content) -> list[str]:
         texts += [q.ask, q.explain, q.on_yes]
     for s in (safety.statement, safety.compact_statement):
         texts += [s.say, s.ask, s.explain, s.on_no]
+    texts += [getattr(safety.provider, f) for f in safety.provider._fields]  # the follow-up
+    texts += list(safety.named.values())  # what is said when a kind is named
     texts += list(content.labels.values())
     return [t for t in texts if len(t.split()) >= 2]
 

@@ -560,6 +560,43 @@ OTHER_CASES: list[tuple[InteractionModel, str, str | None, dict[str, str | None]
     (DE, "ich bin in Österreich", i.TIME_ZONE, {ZONE: "Europe/Vienna"}),
     (DE, "frag Knie Coach was Knieschmerzen verursacht", None, {}),
     (DE, "frag Knie Coach: was verursacht Knieschmerzen?", "KneePainCausesIntent", {}),
+    # German near pairs: each side has its own carriers, never the other's meaning
+    (DE, "vergiss es", i.CANCEL, {}),
+    (DE, "ach, vergiss es", i.CANCEL, {}),
+    (DE, "vergiss mich", i.FORGET_ME, {}),
+    (DE, "stopp", i.STOP, {}),
+    (DE, "stopp, das tut weh", i.PAIN, {}),
+    (DE, "fertig", i.NEXT, {}),
+    (DE, "ich bin fertig", i.STOP, {}),
+    (DE, "diesen Schritt überspringen", i.NEXT, {}),
+    (DE, "überspringen", i.SKIP_TECHNIQUE, {}),
+    (DE, "ein bisschen langsamer", i.SLOWER, {}),
+    (DE, "ein bisschen", i.YES, {}),  # a partial yes, to a safety question
+    (DE, "noch einmal", i.REPEAT_STEP, {}),  # the part again
+    (DE, "nochmal", i.REPEAT_STEP, {}),
+    (DE, "sag das noch einmal", i.REPEAT, {}),  # the words again
+    (DE, "Wie bitte?", i.REPEAT, {}),
+    (DE, "noch einmal von vorn", i.START_OVER, {}),
+    (DE, "noch einmal, aber sanfter", i.LIGHTER, {}),
+    (DE, "das linke Knie tut weh", None, {}),  # never a choice of knee: it would go on massaging
+    (DE, "Kurzroutine", None, {}),  # a routine is never a bare name ...
+    (DE, "die Kurzroutine", i.START_ROUTINE, {R: "quick"}),  # ... but carried
+    (DE, "sprich langsamer", i.SPEAK_SLOWER, {}),
+    (DE, "langsamer", i.SLOWER, {}),
+    # contractions, particles and times said the German way
+    (DE, "gibt's eine Heilung für Arthrose?", "PermanentCureIntent", {}),
+    (DE, "hab ich nicht", i.NO, {}),
+    (DE, "was heißt das denn?", i.EXPLAIN, {}),
+    (DE, "warte mal eben", i.PAUSE, {}),
+    (DE, "das war's für heute", i.STOP, {}),
+    (DE, "öffne Knie Coach und starte die Kurzroutine", i.START_ROUTINE, {R: "quick"}),
+    (DE, "abends um sieben", i.REMINDER_TIME, {TIME: "19:00"}),
+    (DE, "morgens um acht", i.REMINDER_TIME, {TIME: "08:00"}),
+    (DE, "ich habe Arthrose", i.LASTING_PAIN, {}),
+    (DE, "mein Arzt weiß Bescheid", i.PROVIDER_KNOWS, {}),
+    (DE, "ich hatte eine Knie-OP", i.RECENT_SURGERY, {}),
+    (DE, "es ist geschwollen", i.ACUTE_SIGN, {}),
+    (DE, "es knackt", i.KNEE_SOUNDS, {}),
     (ES, "¡Empieza la rutina rápida!", i.START_ROUTINE, {R: "quick"}),
     (ES, "empieza la rutina rapida", i.START_ROUTINE, {R: "quick"}),  # no accent typed
     (ES, "ve a fricción de rodilla", i.GO_TO_TECHNIQUE, {T: "knee_friction"}),
