@@ -44,7 +44,7 @@ class TypedText:
         self.open = str((data.get("launch_verbs") or ["open"])[0])
         """The usual launch verb as written ("öffne"), for instructions."""
         self.native = {
-            getattr(intents, key): tuple(n(p) for p in phrases)
+            getattr(intents, key): tuple(n(p) for p in _flat(phrases))
             for key, phrases in (data.get("native") or {}).items()
         }
         same = {**(data.get("contractions") or {}), **(data.get("spellings") or {})}
@@ -199,8 +199,16 @@ class TypedText:
 
 
 def _flat(items: Any) -> list[str]:
-    """A list of phrases, or of groups of them (written in groups for the reader): in order."""
-    return [str(x) for item in items or () for x in (item if isinstance(item, list) else [item])]
+    """A list of phrases, or of groups of them (written in groups for the reader): in order.
+
+    Each must be text: YAML reads a bare yes, no, on or off as true or false, which would
+    quietly become the word "true".
+    """
+    phrases = [x for item in items or () for x in (item if isinstance(item, list) else [item])]
+    for phrase in phrases:
+        if not isinstance(phrase, str):
+            raise ValueError(f"{phrase!r} in {TYPED_TEXT.name} is not text: quote it")
+    return phrases
 
 
 @cache

@@ -20,6 +20,7 @@ from skill.local.nlu import (
     time_value,
     typed_text,
 )
+from skill.local.typed_text import TypedText
 from skill.settings import REPO_ROOT, Settings
 
 MODELS_DIR = Settings().models_dir
@@ -542,6 +543,13 @@ def test_built_ins_know_their_own_phrases(text: str, intent: str) -> None:
     """Alexa's built-in intents know a yes, a no, the home screen in a word, with no sample."""
     found = US.match(text)
     assert found is not None and found.intent == intent, (text, found)
+
+
+def test_a_bare_yes_in_the_typed_text_file_is_refused_not_read_as_true() -> None:
+    data = yaml.safe_load((REPO_ROOT / "models" / "typed_text.yaml").read_text())["en"]
+    data["filler_prefixes"] = [["um", True]]  # what YAML makes of an unquoted yes
+    with pytest.raises(ValueError, match=r"True in typed_text\.yaml is not text"):
+        TypedText(data)
 
 
 @pytest.mark.parametrize("locale", ENGLISH)
