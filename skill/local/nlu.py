@@ -6,20 +6,24 @@ runs in tiers, most exact first, the way Alexa prefers a literal sample to a loo
 
 1. the normalised text equals a sample, each ``{slot}`` being one of its type's values or
    synonyms (longest first); a contraction and its long form are the same words ("I am
-   done" is "I'm done"), as they are to Alexa's speech recognition;
-2. the same after dropping filler people type around a request ("alexa", "please",
-   "ask knee coach to", "can you"), including the connecting word of a one-shot
-   ("ask knee coach for help" is the utterance "help", as Alexa hears it);
+   done" is "I'm done"), as they are to Alexa's speech recognition, and so are a word's
+   spellings ("ya" is "yeah"); a built-in intent also has the phrases Alexa knows for it
+   without samples ("absolutely" is a yes);
+2. a near match: the same once hesitations and hedges are left out wherever they are ("um",
+   "just", "really", "actually": "that really hurts" is "that hurts"), and a word said twice
+   running is heard once ("yes yes"), as Alexa's model does not hang on them. Nothing else is
+   near: a missing or changed content word is a different utterance, so a gap in the model
+   shows as a miss here too;
+3. both again after peeling filler people say around a request ("alexa", "please", "ask knee
+   coach to", "can we", "sorry", "love", "at the moment"), including the connecting word of a
+   one-shot ("ask knee coach for help" is the utterance "help", as Alexa hears it): one phrase
+   at a time from either end, the fewest peeled first, so the most of what was said counts;
+4. a sample with at least two literal words whose slot takes any short phrase, like Alexa
+   filling a custom slot with a word it does not know (the value then has no id).
 
 Typed text is normalised in the model's language: German "ü" and "ue" read the same, as do
 Spanish "á" and "a"; number words, filler and times of day are each language's
 (``models/typed_text.yaml``), so the matcher works the same way in every language.
-3. a near match: the same once hesitations and hedges are left out wherever they are ("um",
-   "just", "really", "actually": "that really hurts" is "that hurts"), as Alexa's model
-   does not hang on them. Nothing else is near: a missing or changed content word is a
-   different utterance, so a gap in the model shows as a miss here too;
-4. a sample with at least two literal words whose slot takes any short phrase, like Alexa
-   filling a custom slot with a word it does not know (the value then has no id).
 
 Nothing matched → ``None``; the simulator sends ``AMAZON.FallbackIntent`` as Alexa would.
 Pure: no SDK, no I/O beyond :meth:`InteractionModel.load`.
@@ -29,6 +33,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -195,22 +200,39 @@ class InteractionModel:
     def match(self, text: str) -> Match | None:
         """The intent and slots Alexa would most likely hear in ``text``, or None."""
         candidates = list(self._candidates(self._words(text)))
-        for tier in (self._exact, self._near_match, self._wild):
-            for candidate in candidates:
-                found = tier(candidate)
-                if found is not None:
-                    return found
+        # the most of what was said first: "wait, um, no" is near "wait no" (MeantNo) before
+        # it is "no" without its "wait"; a loose slot only once nothing else fits
+        for candidate in candidates:
+            found = self._exact(candidate) or self._near_match(candidate)
+            if found is not None:
+                return found
+        for candidate in candidates:
+            found = self._wild(candidate)
+            if found is not None:
+                return found
         return None
 
     def _candidates(self, text: str) -> Iterator[str]:
-        """The text, then versions with filler peeled off one phrase at a time."""
-        seen: set[str] = set()
-        current = text
-        while current and current not in seen:
-            seen.add(current)
+        """The text, then versions with filler peeled off, fewest peeled first.
+
+        A phrase is peeled from the front or from the end, one at a time, each way tried:
+        "wait a sec, love" is "a sec" once "wait" and "love" are peeled, though "wait a sec"
+        is filler too (before "did you say ...").
+        """
+        seen = {text}
+        waiting = deque([text] if text else [])
+        while waiting:
+            current = waiting.popleft()
             yield current
             without_please = " ".join(w for w in current.split() if w != self._polite)
-            current = _strip_words(without_please, self._prefixes, self._suffixes, once=True)
+            for peeled in (
+                without_please,
+                _strip_words(without_please, self._prefixes, (), once=True),
+                _strip_words(without_please, (), self._suffixes, once=True),
+            ):
+                if peeled and peeled not in seen:
+                    seen.add(peeled)
+                    waiting.append(peeled)
 
     def _exact(self, text: str) -> Match | None:
         intent = self._literal.get(text)

@@ -38,17 +38,19 @@ class TypedText:
             if word
         }
         n = self.normalise
-        self.prefixes = [n(p, keep="{}") for p in data.get("filler_prefixes") or ()]
-        self.suffixes = [n(p, keep="{}") for p in data.get("filler_suffixes") or ()]
+        self.prefixes = [n(p, keep="{}") for p in _flat(data.get("filler_prefixes"))]
+        self.suffixes = [n(p, keep="{}") for p in _flat(data.get("filler_suffixes"))]
         self.launch_verbs = [n(v) for v in data.get("launch_verbs") or ()]
         self.open = str((data.get("launch_verbs") or ["open"])[0])
         """The usual launch verb as written ("öffne"), for instructions."""
         self.native = {
-            getattr(intents, key): tuple(n(p) for p in phrases)
+            getattr(intents, key): tuple(n(p) for p in _flat(phrases))
             for key, phrases in (data.get("native") or {}).items()
         }
-        self.contractions = {n(k): n(v) for k, v in (data.get("contractions") or {}).items()}
-        """Contractions (as normalised, apostrophes dropped) → their long forms."""
+        same = {**(data.get("contractions") or {}), **(data.get("spellings") or {})}
+        self.contractions = {n(k): n(v) for k, v in same.items()}
+        """Contractions (as normalised, apostrophes dropped) → their long forms, and a word
+        typed more than one way ("ya", "yeah") → the one way: the same spoken words."""
         self.hedges = frozenset(n(w) for w in data.get("hedges") or ())
         """Words a near match leaves out wherever they are (hesitations, "just", "really")."""
         time = data["time"]
@@ -98,8 +100,13 @@ class TypedText:
         return " ".join(self.contractions.get(word, word) for word in words.split())
 
     def near(self, words: str) -> str:
-        """Canonical words without hesitations and hedges: what a near match compares."""
-        return " ".join(word for word in words.split() if word not in self.hedges)
+        """Canonical words without hesitations, hedges and a word said twice running ("yes
+        yes", "no no no"): what a near match compares."""
+        kept: list[str] = []
+        for word in words.split():
+            if word not in self.hedges and (not kept or word != kept[-1]):
+                kept.append(word)
+        return " ".join(kept)
 
     def words_for_digits(self, text: str) -> str:
         """Typed digits as the words samples use ("9" → "nine"); larger numbers stay digits."""
@@ -189,6 +196,19 @@ class TypedText:
         if tens in self.tens and unit in self.number_words:
             return self.tens[tens] + self.number_words[unit]
         return None
+
+
+def _flat(items: Any) -> list[str]:
+    """A list of phrases, or of groups of them (written in groups for the reader): in order.
+
+    Each must be text: YAML reads a bare yes, no, on or off as true or false, which would
+    quietly become the word "true".
+    """
+    phrases = [x for item in items or () for x in (item if isinstance(item, list) else [item])]
+    for phrase in phrases:
+        if not isinstance(phrase, str):
+            raise ValueError(f"{phrase!r} in {TYPED_TEXT.name} is not text: quote it")
+    return phrases
 
 
 @cache

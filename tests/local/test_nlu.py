@@ -20,6 +20,7 @@ from skill.local.nlu import (
     time_value,
     typed_text,
 )
+from skill.local.typed_text import TypedText
 from skill.settings import REPO_ROOT, Settings
 
 MODELS_DIR = Settings().models_dir
@@ -467,6 +468,102 @@ def test_one_shot_connecting_words_are_peeled() -> None:
 def test_contractions_and_hedges_do_not_change_what_is_heard(text: str, intent: str) -> None:
     found = US.match(text)
     assert found is not None and found.intent == intent, (text, found)
+
+
+# Said around a request and changing nothing, as Alexa's model takes it (models/typed_text.yaml):
+# a request asked as a question, an apology or a call for attention before it, a preface, a
+# comment or a term of address after it, when it holds or happened, a word said twice. Each
+# request here is one the model has on its own.
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("sorry, can we go back", i.PREVIOUS),
+        ("could we start again", i.START_OVER),
+        ("you can stop now", i.STOP),
+        ("kindly say that again", i.REPEAT),
+        ("oops, I made a mistake", i.UNDO_ANSWER),
+        ("hold on, what does that mean", i.EXPLAIN),
+        ("by the way, my knee is a bit sore", i.PAIN),
+        ("I should mention I have high blood pressure", i.HAVE_CONDITION),
+        ("I do, I'm afraid", i.YES),
+        ("no, luckily", i.NO),
+        ("next please, love", i.NEXT),
+        ("that's enough, mate", i.STOP),
+        ("thanks, that's enough for today", i.STOP),
+        ("it's sore at the moment", i.PAIN),
+        ("it's swollen since yesterday", i.ACUTE_SIGN),
+        ("I twisted my knee a couple of weeks ago", i.RECENT_SURGERY),
+        ("it hurts when I do that", i.PAIN),
+        ("wait a sec, dear", i.PAUSE),  # peeled from the front and the end, each way tried
+        ("yes yes", i.YES),
+        ("no no no", i.NO),
+        ("stop stop", i.STOP),
+        ("it still hurts", i.PAIN),  # a word that only qualifies is a hedge
+        ("what exactly is osteoporosis", i.EXPLAIN),
+        ("wait, um, no", i.MEANT_NO),  # near "wait no" before "no" without its "wait"
+    ],
+)
+def test_what_is_said_around_a_request_changes_nothing(text: str, intent: str) -> None:
+    found = US.match(text)
+    assert found is not None and found.intent == intent, (text, found)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "slots"),
+    [
+        ("I'm in a lot of pain, love", i.PAIN, {}),
+        ("right one please", i.CHOOSE_SIDE, {S: "right"}),  # "right" is never filler
+        ("not today", i.NO, {}),
+        ("sorry", i.REPEAT, {}),  # filler on its own is what it says
+        ("wait", i.PAUSE, {}),
+        ("start again", i.START_OVER, {}),  # "again" is a word of the request
+        ("remind me at nine today", i.SET_REMINDER, {TIME: "09:00"}),
+    ],
+)
+def test_filler_never_takes_the_words_of_the_request(
+    text: str, intent: str, slots: dict[str, str]
+) -> None:
+    found = US.match(text)
+    assert found is not None, text
+    assert (found.intent, {k: v.id for k, v in found.slots.items()}) == (intent, slots)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("absolutely", i.YES),
+        ("ya sure", i.YES),  # "ya" is how "yeah" is typed
+        ("aye", i.YES),
+        ("no way", i.NO),
+        ("not a chance", i.NO),
+        ("take me to the main menu", i.NAVIGATE_HOME),
+    ],
+)
+def test_built_ins_know_their_own_phrases(text: str, intent: str) -> None:
+    """Alexa's built-in intents know a yes, a no, the home screen in a word, with no sample."""
+    found = US.match(text)
+    assert found is not None and found.intent == intent, (text, found)
+
+
+def test_a_bare_yes_in_the_typed_text_file_is_refused_not_read_as_true() -> None:
+    data = yaml.safe_load((REPO_ROOT / "models" / "typed_text.yaml").read_text())["en"]
+    data["filler_prefixes"] = [["um", True]]  # what YAML makes of an unquoted yes
+    with pytest.raises(ValueError, match=r"True in typed_text\.yaml is not text"):
+        TypedText(data)
+
+
+@pytest.mark.parametrize("locale", ENGLISH)
+def test_native_phrases_are_no_other_intents_words(locale: str) -> None:
+    """A built-in's own phrase is never another intent's sample nor a slot value ("right")."""
+    model = default_model(locale)
+    types = {t for name in model.intents for t in model.slots_of(name).values()}
+    values = {p for t in types if not t.startswith("AMAZON.") for p in model.values_of(t)}
+    shared = model.shared_words()
+    for intent, phrases in model.typing.native.items():
+        for phrase in phrases:
+            assert model.typing.canonical(phrase) not in shared, (intent, phrase)
+            assert phrase not in values, (intent, phrase)
+            assert model.match(phrase) == Match(intent), (intent, phrase)
 
 
 @pytest.mark.parametrize(
