@@ -69,6 +69,7 @@ No turn of any dialog may log an ERROR (an unhandled exception, or worse).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -87,6 +88,7 @@ from ask_sdk_model import RequestEnvelope
 from skill.alexa.builder import build_skill
 from skill.alexa.intents import REMINDERS_SCOPE
 from skill.alexa.lambda_function import make_handler
+from skill.content.load import default_content
 from skill.content.records import Content
 from skill.local.alexa_standin import REMINDERS_PATH, AlexaStandIn
 from skill.local.envelopes import Session
@@ -343,7 +345,7 @@ def _person(
     said: Content | None = content if locale.startswith("en-") else None  # None: the locale's
     model, adapter = default_model(locale), None
     if dialog.get("safety_style") == "statements":
-        said, model, handler = statements
+        said, model, handler = statements if locale.startswith("en-") else _statements_in(locale)
     if dialog.get("persistence") or dialog.get("progress"):
         settings = Settings(persistence="sqlite", sqlite_path=tmp_path / "progress.db")
         adapter = make_persistence_adapter(settings)
@@ -355,6 +357,25 @@ def _person(
     )
     _set_up(person, dialog.get("alexa") or {})
     return person, adapter
+
+
+@functools.cache
+def _statements_in(locale: str) -> tuple[Content, InteractionModel, Handler]:
+    """The ``statements`` style in a locale of another language (the ``statements`` fixture
+    is English's): the language's content in that style, the locale's model of that style
+    (built from its language's samples alone), and a skill over them."""
+    from conftest import _model_builder, styled
+
+    builder = _model_builder()
+    source = next(
+        path
+        for path in builder.source_files()
+        if locale in yaml.safe_load(path.read_text(encoding="utf-8"))["locales"]
+    )
+    models = builder.build_language(builder.ROOT, source, "statements")
+    said = styled(default_content(locale=locale), "statements")
+    skill = build_skill(Settings(persistence="none"), persistence_adapter=None, content=said)
+    return said, InteractionModel(locale, models[locale]), make_handler(skill)
 
 
 def _cases() -> list[Any]:
