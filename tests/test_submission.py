@@ -34,6 +34,7 @@ PRIVACY = "https://example.org/knee-coach/privacy"
 TERMS = "https://example.org/knee-coach/terms"
 SOURCE_TITLE = "Benefits of Massage For Knee Pain Relief"
 ENGLISH = tuple(locale for locale in LOCALES if locale.startswith("en-"))
+SPANISH = tuple(locale for locale in LOCALES if locale.startswith("es-"))
 PER_LANGUAGE = "https://example.org/knee-coach/privacy-{language}.html"
 
 
@@ -274,6 +275,48 @@ def test_the_description_tells_the_flow_as_it_is(
     assert f'"{SOURCE_TITLE}"' in text
 
 
+@pytest.mark.parametrize("locale", SPANISH)
+def test_the_spanish_description_tells_the_flow_as_it_is(
+    locale: str, conversation: Callable[..., Conversation]
+) -> None:
+    """The same as in English, in the Spanish words: the check, then which knee, then the six
+    techniques named as the content names them, and the article's title."""
+    said = default_content(locale=locale)
+    text = load_manifest()["manifest"]["publishingInformation"]["locales"][locale]["description"]
+    lower = text.lower()
+    phases = [e.phase for e in to_first_step(conversation(locale=locale))]
+    first_side = phases.index(SIDE)
+    assert all(p == SAFETY for p in phases[:first_side]), "safety questions, then the knee"
+    assert lower.index("control de seguridad") < lower.index("qué rodilla") < lower.index("técnica")
+    count = ("cero", "una", "dos", "tres", "cuatro", "cinco", "seis", "siete")[
+        len(said.routine("full").items)
+    ]
+    assert f"{count} técnicas" in lower
+    names = {t.name.lower() for t in said.techniques}
+    first, last = re.findall(r"del ([a-záéíóúñ ]+?) a la ([a-záéíóúñ ]+?),", lower)[0]
+    assert first in names and f"{last}" in names, (first, last)
+    assert f'"{SOURCE_TITLE}"' in text
+
+
+DESCRIBED = {
+    "en": (
+        "safety check",
+        "yes or no",
+        ("safety question", " list"),
+        ("osteoporosis", "surgery", "swelling", "ongoing knee pain"),
+    ),
+    "es": (
+        "control de seguridad",
+        "sí o no",
+        ("preguntas de seguridad", " lista"),
+        ("osteoporosis", "operación", "hinchazón", "dolor de rodilla de hace tiempo"),
+    ),
+}
+"""How each language's store description names the check, its answers, what it must not
+promise (a question about each condition, or a list: either style may be built), and every
+kind of caution."""
+
+
 @pytest.mark.parametrize("style", ["questions", "statements"])
 def test_the_description_fits_the_safety_style_built(
     style: str, statements: Any, conversation: Callable[..., Conversation]
@@ -281,12 +324,13 @@ def test_the_description_fits_the_safety_style_built(
     """Either style may be built (docs/deploy.md: submit ``statements``): the description is
     true of both. A short safety check answered yes or no, then which knee; it promises
     neither a question about each condition nor a list, and names every kind of caution."""
-    for locale in ENGLISH:  # German and Spanish: docs/translations.md, phase 2
+    for locale in (*ENGLISH, *SPANISH):  # German: docs/translations.md, phase 2
         text = load_manifest()["manifest"]["publishingInformation"]["locales"][locale]
         lower = text["description"].lower()
-        assert "safety check" in lower and "yes or no" in lower
-        assert "safety question" not in lower and " list" not in lower
-        for caution in ("osteoporosis", "surgery", "swelling", "ongoing knee pain"):
+        check, answer, never, cautions = DESCRIBED[locale.split("-")[0]]
+        assert check in lower and answer in lower
+        assert not [word for word in never if word in lower], locale
+        for caution in cautions:
             assert caution in lower, (locale, caution)
     if style == "statements":
         _, model, handler = statements
