@@ -16,8 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from conftest import _model_builder
 from test_speech_budget import (
     LENGTH_TOLERANCE,
     MAX_SAME_SENTENCE,
@@ -35,7 +37,7 @@ from skill.alexa.intents import SIDE_TYPE
 from skill.alexa.lambda_function import make_handler
 from skill.content.load import default_content
 from skill.content.records import Content
-from skill.local.nlu import default_model
+from skill.local.nlu import InteractionModel, default_model
 from skill.local.simulator import Conversation, SimulatedClock, Turn
 from skill.settings import Settings
 from skill.store.factory import make_persistence_adapter
@@ -58,6 +60,9 @@ class Way:
         self.content = default_content(locale=locale)
         self.next = self.content.labels["next"].lower()
         self.quick = self.content.routine("quick").name.lower()
+        prompts = self.content.prompts
+        self.offers = (prompts["offer_reprompt"].split("{")[0], prompts["offer_reprompt_any_time"])
+        """How the reminder offer's reprompt begins, with or without a known time zone."""
 
     def durations(self, text: str) -> list[float]:
         """Every duration the text announces, in minutes, by the language's own wordings."""
@@ -80,7 +85,7 @@ def routine(person: Conversation, way: Way, side: str, quick: bool = False) -> l
         turns.append(person.say(way.quick))
     turns.append(person.say(side))
     for _ in range(MAX_TURNS):
-        if not turns[-1].open or turns[-1].reprompt.count(way.content.prompt("offer_reprompt")):
+        if not turns[-1].open or any(offer in turns[-1].reprompt for offer in way.offers):
             return turns
         turns.append(person.say(way.next))
     raise AssertionError("the routine did not end")
@@ -165,3 +170,102 @@ def routine_in_english(conversation: Callable[..., Conversation], quick: bool) -
     while turns[-1].open and "remind you" not in turns[-1].text:
         turns.append(person.say("next"))
     return turns
+
+
+# --------------------------------------------------------------------------- Spanish, both styles
+
+SPANISH = ("es-ES", "es-MX", "es-US")
+"""Spanish carries the safety check and the coaching words of issues 20 and 21 (German joins
+these tests when its phase 2 lands): the budgets hold in both styles and for every greeting,
+as tests/test_speech_budget.py holds them in English."""
+STYLES = ("questions", "statements")
+
+
+def spoken_by(locale: str, style: str, settings: Settings) -> tuple[Any, InteractionModel]:
+    """A skill answering in the locale's language and safety style, and that style's model."""
+    if style == "questions":
+        handler = make_handler(build_skill(settings, make_persistence_adapter(settings)))
+        return handler, default_model(locale)
+    said = default_content(locale=locale)
+    said = said._replace(safety=said.safety._replace(style=style))
+    builder = _model_builder()
+    source = builder.ROOT / "models" / f"utterances.{locale.split('-')[0]}.yaml"
+    model = InteractionModel(locale, builder.build_language(builder.ROOT, source, style)[locale])
+    skill = build_skill(settings, make_persistence_adapter(settings), said)
+    return make_handler(skill), model
+
+
+def passes(way: Way, style: str) -> list[str]:
+    """The common path through the style's check: "no" to each question, or "yes" to go on."""
+    return [way.no] * 5 if style == "questions" else [way.yes]
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("locale", SPANISH)
+def test_a_new_spanish_user_hears_at_most_a_minute_in_either_style(
+    locale: str, style: str, tmp_path: Path
+) -> None:
+    way = Way(locale)
+    handler, model = spoken_by(locale, style, Settings(persistence="none"))
+    lines = [way.open, *passes(way, style), way.right]
+    seconds, turns = seconds_to_first_hold(Conversation(handler, model), lines)
+    print(f"\n{locale} new user ({style}): {seconds:.1f} s of speech to the first hold")
+    assert seconds <= NEW_USER_BUDGET_S, "\n".join(t.text for t in turns)
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("history", ["stopped", "finished", "two days running", "after a gap",
+                                     "after a lapse"])  # fmt: skip
+@pytest.mark.parametrize("locale", SPANISH)
+def test_a_returning_spanish_user_hears_at_most_25_seconds_whatever_the_greeting(
+    locale: str, history: str, style: str, tmp_path: Path
+) -> None:
+    """Where they stopped, a run of days, a welcome after a gap, or a place kept too long: the
+    same 25 seconds, in both styles."""
+    way = Way(locale)
+    settings = Settings(persistence="sqlite", sqlite_path=tmp_path / "progress.db")
+    handler, model = spoken_by(locale, style, settings)
+    clock = SimulatedClock()
+
+    def session() -> Conversation:
+        return Conversation(handler, model, clock)
+
+    def finish_quick() -> None:
+        person = session()
+        turns = [person.say(way.open), *(person.say(a) for a in passes(way, style))]
+        turns += [person.say(f"la {way.quick}"), person.say(way.right)]
+        for _ in range(MAX_TURNS):
+            if not turns[-1].open or "le recuerde" in turns[-1].text:  # the reminder offer
+                break
+            turns.append(person.say(way.next))
+        if turns[-1].open:
+            person.say(way.no)
+
+    if history in ("stopped", "after a lapse"):
+        first = session()
+        for line in [way.open, *passes(way, style), way.right, way.next, way.next]:
+            first.say(line)
+        first.say(way.content.labels["pause"].lower())
+        first.end_session()
+    else:
+        finish_quick()
+    if history == "two days running":
+        clock.advance(24 * 3600 - 600)
+        finish_quick()
+    gap = {"after a gap": 5 * 24 * 3600, "after a lapse": 8 * 24 * 3600}
+    clock.advance(gap.get(history, 24 * 3600 - 600))
+    seconds, turns = seconds_to_first_hold(session(), [way.open, passes(way, style)[0], way.yes])
+    print(f"\n{locale} returning user ({history}, {style}): {seconds:.1f} s to the first hold")
+    assert seconds <= RETURNING_USER_BUDGET_S, "\n".join(t.text for t in turns)
+
+
+@pytest.mark.parametrize("locale", SPANISH)
+def test_no_step_number_is_said_in_a_spanish_routine(
+    locale: str, conversation: Callable[..., Conversation]
+) -> None:
+    """A later movement is "la segunda parte", never "el paso 4" (issue 21)."""
+    way = Way(locale)
+    turns = routine(conversation(locale=locale), way, way.both)
+    said = " ".join(t.text for t in turns).lower()
+    assert not re.findall(r"\bpaso \d+\b", said)
+    assert "la segunda parte" in said
