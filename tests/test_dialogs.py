@@ -69,6 +69,7 @@ No turn of any dialog may log an ERROR (an unhandled exception, or worse).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -357,6 +358,7 @@ def _person(
     return person, adapter
 
 
+@functools.cache
 def _cases() -> list[Any]:
     cases = []
     for path in DIALOG_FILES:

@@ -493,6 +493,17 @@ CONDITION_NAMES = {
         "chasque",
         "fiebre",
         "escalofríos",
+        "artrosis",
+        "artritis",
+        "operación",
+        "operaron",
+        "prótesis",
+        "lesión",
+        "hinchad",
+        "tensión alta",
+        "truena",
+        "escaleras",
+        "desde hace años",
     ),
 }
 """The safety check's conditions and warning signs, as a sample would name them. Pain in the

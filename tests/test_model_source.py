@@ -221,7 +221,9 @@ def test_a_model_past_alexas_size_limit_is_refused(
     assert "bytes, over Alexa's 10000" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("locale", ["en-US", "en-GB", "en-CA", "en-AU", "en-IN"])
+@pytest.mark.parametrize(
+    "locale", ["en-US", "en-GB", "en-CA", "en-AU", "en-IN", "es-ES", "es-MX", "es-US"]
+)
 def test_the_shipped_models_are_within_alexas_limits_with_room_to_grow(locale: str) -> None:
     path = REPO_ROOT / "interaction_models" / f"{locale}.json"
     size = len(path.read_bytes())

@@ -34,6 +34,7 @@ PRIVACY = "https://example.org/knee-coach/privacy"
 TERMS = "https://example.org/knee-coach/terms"
 SOURCE_TITLE = "Benefits of Massage For Knee Pain Relief"
 ENGLISH = tuple(locale for locale in LOCALES if locale.startswith("en-"))
+SPANISH = tuple(locale for locale in LOCALES if locale.startswith("es-"))
 PER_LANGUAGE = "https://example.org/knee-coach/privacy-{language}.html"
 
 
@@ -291,17 +292,52 @@ def test_the_german_description_tells_the_flow_as_it_is(
     assert f'"{SOURCE_TITLE}"' in text
 
 
-DESCRIPTION_CHECK = {
-    "en": ("safety check", "yes or no", ("safety question", " list")),
-    "de": ("sicherheitscheck", "ja oder nein", ("sicherheitsfrage", " liste")),
+@pytest.mark.parametrize("locale", SPANISH)
+def test_the_spanish_description_tells_the_flow_as_it_is(
+    locale: str, conversation: Callable[..., Conversation]
+) -> None:
+    """The same as in English, in the Spanish words: the check, then which knee, then the six
+    techniques named as the content names them, and the article's title."""
+    said = default_content(locale=locale)
+    text = load_manifest()["manifest"]["publishingInformation"]["locales"][locale]["description"]
+    lower = text.lower()
+    phases = [e.phase for e in to_first_step(conversation(locale=locale))]
+    first_side = phases.index(SIDE)
+    assert all(p == SAFETY for p in phases[:first_side]), "safety questions, then the knee"
+    assert lower.index("control de seguridad") < lower.index("qué rodilla") < lower.index("técnica")
+    count = ("cero", "una", "dos", "tres", "cuatro", "cinco", "seis", "siete")[
+        len(said.routine("full").items)
+    ]
+    assert f"{count} técnicas" in lower
+    names = {t.name.lower() for t in said.techniques}
+    first, last = re.findall(r"del ([a-záéíóúñ ]+?) a la ([a-záéíóúñ ]+?),", lower)[0]
+    assert first in names and f"{last}" in names, (first, last)
+    assert f'"{SOURCE_TITLE}"' in text
+
+
+DESCRIBED = {
+    "en": (
+        "safety check",
+        "yes or no",
+        ("safety question", " list"),
+        ("osteoporosis", "surgery", "swelling", "ongoing knee pain"),
+    ),
+    "de": (
+        "sicherheitscheck",
+        "ja oder nein",
+        ("sicherheitsfrage", " liste"),
+        ("osteoporose", "knie-op", "schwellung", "anhaltenden knieschmerzen"),
+    ),
+    "es": (
+        "control de seguridad",
+        "sí o no",
+        ("preguntas de seguridad", " lista"),
+        ("osteoporosis", "operación", "hinchazón", "dolor de rodilla de hace tiempo"),
+    ),
 }
-"""How each language's description names the check, its answers, and what it must not promise
-(a question about each condition, or a list): true of both safety styles."""
-CAUTIONS = {
-    "en": ("osteoporosis", "surgery", "swelling", "ongoing knee pain"),
-    "de": ("osteoporose", "knie-op", "schwellung", "anhaltenden knieschmerzen"),
-}
-"""Each kind of caution the description names: a condition, surgery, an acute sign, lasting pain."""
+"""How each language's store description names the check, its answers, what it must not
+promise (a question about each condition, or a list: either style may be built), and every
+kind of caution (a condition, surgery, an acute sign, lasting pain)."""
 
 
 @pytest.mark.parametrize("style", ["questions", "statements"])
@@ -311,13 +347,13 @@ def test_the_description_fits_the_safety_style_built(
     """Either style may be built (docs/deploy.md: submit ``statements``): the description is
     true of both. A short safety check answered yes or no, then which knee; it promises
     neither a question about each condition nor a list, and names every kind of caution."""
-    for locale in (*ENGLISH, "de-DE"):  # Spanish: docs/translations.md, once translated
+    for locale in (*ENGLISH, "de-DE", *SPANISH):
         text = load_manifest()["manifest"]["publishingInformation"]["locales"][locale]
         lower = text["description"].lower()
-        check, answers, promises = DESCRIPTION_CHECK[locale.split("-")[0]]
-        assert check in lower and answers in lower, locale
-        assert not [p for p in promises if p in lower], locale
-        for caution in CAUTIONS[locale.split("-")[0]]:
+        check, answer, never, cautions = DESCRIBED[locale.split("-")[0]]
+        assert check in lower and answer in lower
+        assert not [word for word in never if word in lower], locale
+        for caution in cautions:
             assert caution in lower, (locale, caution)
     if style == "statements":
         _, model, handler = statements

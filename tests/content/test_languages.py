@@ -96,8 +96,10 @@ def test_a_locale_falls_back_to_its_language_and_differs_only_where_it_must() ->
     assert spain.language.code == mexico.language.code == us.language.code == "es"
     assert mexico.language.locale == "es-MX"
     different = {k for k in spain.prompts if spain.prompts[k] != mexico.prompts[k]}
-    assert different == {"reminder_ask_zone"}
+    assert different == {"reminder_ask_zone", "answers_zone"}  # each country's time zones
     assert "del Pacífico" in mexico.prompt("reminder_ask_zone")
+    assert "del Pacífico" in mexico.prompt("answers_zone")
+    assert "del este" in us.prompt("answers_zone")
     assert "Canarias" in spain.prompt("reminder_ask_zone")
     assert mexico.techniques == spain.techniques
     assert default_content(locale="en-GB").spellings == {"fiber": "fibre", "aging": "ageing"}
