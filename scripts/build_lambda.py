@@ -76,7 +76,7 @@ NATIVE_WITH_PURE_FALLBACK = ("yaml/", "_yaml/", "charset_normalizer/")
 """Packages whose compiled speed-ups are optional (each imports its pure-Python twin)."""
 FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 LAMBDA_TASK_ROOT = "/var/task"
-ZIP_SIZE_BUDGET = 3 * 1024 * 1024
+ZIP_SIZE_BUDGET = 3_000_000  # bytes: the same 3.0 MB `make bench` reports against
 
 
 @dataclass(frozen=True)
