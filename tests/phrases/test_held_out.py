@@ -200,6 +200,23 @@ def test_the_matcher_understands_the_german_held_out_phrases() -> None:
     assert result.rate >= AT_LEAST, text
 
 
+# The German blind set: written by someone who saw neither the German samples nor the German
+# held-out set, scored once, never tuned on (like the English blind set above).
+GERMAN_BLIND = HERE / "blind_de.yaml"
+GERMAN_BLIND_AT_LEAST = 0.60
+
+
+def test_the_german_blind_set_measures_how_far_the_model_generalises() -> None:
+    phrases = load_phrases(GERMAN_BLIND)
+    assert {p.phase for p in phrases} == PHASES, "every phase has phrasings"
+    model = InteractionModel.load(REPO / "interaction_models" / "de-DE.json")
+    result = score(model, phrases)
+    text = report(result, "blind set, de-DE")
+    print(text)
+    assert result.measured >= 200
+    assert result.rate >= GERMAN_BLIND_AT_LEAST, text
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Score a model against the held-out sets.")
     parser.add_argument("--model", type=Path, default=REPO / "interaction_models" / "en-US.json")
