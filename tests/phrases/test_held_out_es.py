@@ -82,7 +82,7 @@ def test_the_matcher_understands_the_held_out_phrases(locale: str, path: Path) -
 # The Spanish blind set: written by someone who saw neither the Spanish samples nor
 # held_out_es.yaml, scored once, never tuned on and never copied into the model.
 BLIND = Path(__file__).with_name("blind_es.yaml")
-BLIND_AT_LEAST = 0.63
+BLIND_AT_LEAST = 0.66
 
 
 @pytest.mark.parametrize("locale", LOCALES)
