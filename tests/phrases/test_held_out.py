@@ -14,7 +14,7 @@ apart, as pending, so the test measures everything once those intents are merged
     python tests/phrases/test_held_out.py [--model interaction_models/en-US.json] [SET ...]
 prints the report of every English set (or of the sets named) for any model file
 (``--model interaction_models/de-DE.json tests/phrases/held_out_de.yaml`` for German, whose
-set is held to the same 95 %).
+sets, ``held_out_de.yaml`` and ``held_out_de_2.yaml``, are held to the same 95 %).
 """
 
 from __future__ import annotations
@@ -177,12 +177,16 @@ def test_the_blind_set_measures_how_far_the_model_generalises(locale: str) -> No
     assert result.rate >= BLIND_AT_LEAST, text
 
 
-# German (de-DE): its own set, written before the German model's families, never copied in.
+# German (de-DE): its own sets, never copied in. held_out_de.yaml was written before the German
+# model's families; held_out_de_2.yaml, a fresh tuning set, before the German generalisation
+# pass (its first score is in docs/translations.md). Each is held to the same 95 %.
 GERMAN = Path(__file__).with_name("held_out_de.yaml")
+GERMAN_SETS = (GERMAN, Path(__file__).with_name("held_out_de_2.yaml"))
 
 
-def test_the_german_set_is_well_formed_and_big_enough() -> None:
-    phrases = load_phrases(GERMAN)
+@pytest.mark.parametrize("path", GERMAN_SETS, ids=lambda p: p.stem)
+def test_the_german_set_is_well_formed_and_big_enough(path: Path) -> None:
+    phrases = load_phrases(path)
     assert len(phrases) >= 150
     assert {p.phase for p in phrases} == PHASES, "every phase has phrasings"
     assert all(p.say == p.say.lower() and p.say.strip() == p.say for p in phrases)
@@ -191,10 +195,16 @@ def test_the_german_set_is_well_formed_and_big_enough() -> None:
     assert len(says) == len(set(says)), [s for s, n in Counter(says).items() if n > 1]
 
 
-def test_the_matcher_understands_the_german_held_out_phrases() -> None:
+def test_the_german_sets_are_apart() -> None:
+    first, second = ({p.say for p in load_phrases(path)} for path in GERMAN_SETS)
+    assert not first & second, sorted(first & second)
+
+
+@pytest.mark.parametrize("path", GERMAN_SETS, ids=lambda p: p.stem)
+def test_the_matcher_understands_the_german_held_out_phrases(path: Path) -> None:
     model = InteractionModel.load(REPO / "interaction_models" / "de-DE.json")
-    result = score(model, load_phrases(GERMAN))
-    text = report(result, "held-out phrases, de-DE")
+    result = score(model, load_phrases(path))
+    text = report(result, f"{path.name}, de-DE")
     print(text)
     assert not result.pending, "every intent of the German set is in the model"
     assert result.rate >= AT_LEAST, text
