@@ -213,7 +213,7 @@ def test_the_matcher_understands_the_german_held_out_phrases(path: Path) -> None
 # The German blind set: written by someone who saw neither the German samples nor the German
 # held-out set, scored once, never tuned on (like the English blind set above).
 GERMAN_BLIND = HERE / "blind_de.yaml"
-GERMAN_BLIND_AT_LEAST = 0.60
+GERMAN_BLIND_AT_LEAST = 0.64
 
 
 def test_the_german_blind_set_measures_how_far_the_model_generalises() -> None:
