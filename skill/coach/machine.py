@@ -104,7 +104,9 @@ def _step(content: Content, state: State, event: Event) -> tuple[State, Reply]:
         from skill.coach.routine_end import session_end
 
         return session_end(content, state, event)
-    answered, state = state.answered, state._replace(answered=None)
+    answered = state.answered
+    if event.kind != On.FALLBACK:  # a miss changes nothing: "I meant no" still reaches it
+        state = state._replace(answered=None)
     missed = state.missed
     state, reply = _dispatch(content, state, event, answered)
     if missed and state.missed == missed:  # understood: the count of misses starts again

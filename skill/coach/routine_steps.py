@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from skill.coach.answer import not_now, with_prompt
-from skill.coach.events import Event
+from skill.coach.events import Event, On
 from skill.coach.position import (
     after_run,
     cut_short,
@@ -27,7 +27,7 @@ from skill.coach.questions import ask_question, ask_side
 from skill.coach.routine import minutes_words, side_word
 from skill.coach.routine_end import finish, last_skipped
 from skill.coach.routine_length import seconds_to_end
-from skill.coach.state import ADVISED, ROUTINE, SAFETY, SIDE, State
+from skill.coach.state import ADVISED, IDLE, ROUTINE, SAFETY, SIDE, State
 from skill.coach.step_reply import (
     paused_prompt,
     paused_reprompt,
@@ -85,6 +85,8 @@ def start(content: Content, state: State, event: Event) -> tuple[State, Reply]:
         state = state._replace(want=(routine_id or state.routine, None), resume=None)
         return ask_question(content, state, [Say(content.prompt("safety_first"))], full=False)
     if state.phase == ROUTINE and routine_id in (None, state.routine):
+        if state.paused:  # "I'm ready" / "let's start" while paused: go on from there
+            return go_on(content, state, [], event.at)
         return play(content, state, [Say(content.prompt("already_running"))], replay=True)
     if state.phase == SIDE:
         return ask_side(content, state._replace(want=(routine_id or state.routine, None)))
@@ -299,9 +301,17 @@ def once_more(content: Content, state: State, event: Event) -> tuple[State, Repl
 
 
 def resume(content: Content, state: State, event: Event) -> tuple[State, Reply]:
-    """Go on from what was heard: the step cut short, else the one after it."""
-    if state.phase == SAFETY:
-        return not_now(content, state)
+    """Go on from what was heard: the step cut short, else the one after it.
+
+    Outside the routine, "I'm back" or "I'm ready" (after "take your time") is the person
+    ready to answer: the question that is waiting, again; with nothing asked yet, a start.
+    """
+    if state.phase in (SAFETY, SIDE):
+        from skill.coach.repair import asking
+
+        return asking(content, state)
+    if state.phase == IDLE:
+        return start(content, state, Event(On.START, at=event.at))
     if state.phase != ROUTINE:
         return with_prompt(content, state, content.prompt("nothing_to_resume"))
     return go_on(content, state, [], event.at)

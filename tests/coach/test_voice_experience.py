@@ -229,10 +229,26 @@ def test_a_yes_or_no_correction_as_a_one_shot_is_a_plain_answer(content: Content
     assert state.phase == SAFETY  # like "no": the session opens with the check
 
 
-def test_resume_in_the_safety_check_asks_to_finish_it_first(content: Content) -> None:
+def test_resume_in_the_safety_check_is_ready_to_answer_the_question(content: Content) -> None:
+    # "I'm back" / "I'm ready" after "take your time": the same question, nothing else
     state, _ = walk(content, State(), On.LAUNCH)
+    state, waiting = walk(content, state, On.PAUSE)
+    assert "take your time" in waiting.text.lower()
     state, reply = walk(content, state, On.RESUME)
-    assert state.phase == SAFETY and "safety check first" in reply.text
+    question = content.safety.questions[0].ask
+    assert state.phase == SAFETY and state.question == 0
+    assert reply.text == question and reply.reprompt and not reply.end_session
+
+
+def test_resume_at_which_knee_asks_which_knee_without_saying_nothing_is_paused(
+    content: Content,
+) -> None:
+    state, _ = walk(content, State(), On.LAUNCH, *[On.NO] * 5)
+    assert state.phase == SIDE
+    state, reply = walk(content, state, On.PAUSE, On.RESUME)
+    assert state.phase == SIDE
+    assert content.prompt("nothing_to_resume") not in reply.text
+    assert content.prompt("ask_side").split(":")[0] in reply.text
 
 
 def test_a_paused_routine_where_everything_was_heard_only_finishes(content: Content) -> None:
