@@ -125,6 +125,7 @@ def _phases(
     advised = person()
     advised.say("open knee coach")
     advised.say("yes")
+    advised.say("yes")  # a returning person (same store): "just to be sure?", then held off
     yield "held off", advised, 0
     idle = person()
     idle.say("ask knee coach what causes knee pain")

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from skill.coach.events import On
 from skill.coach.routine import side_word
-from skill.coach.state import ADVISED, GO_AHEAD, State
+from skill.coach.state import ADVISED, CONFIRM, GO_AHEAD, State
 from skill.content.records import Content, SafetyQuestion
 from skill.voice.reply import Part, Reply, Say, View
 
@@ -41,6 +41,8 @@ def question_text(content: Content, state: State, full: bool = True) -> str:
     if statements(content):
         said = safety.compact_statement if state.compact else safety.statement
         return f"{said.say} {said.ask}" if full else said.ask
+    if state.follow == CONFIRM:
+        return content.prompt("compact_confirm")
     if state.follow:
         return safety.provider.choice if state.follow == GO_AHEAD else safety.provider.ask
     return current_question(content, state).ask
@@ -50,7 +52,7 @@ def question_explain(content: Content, state: State) -> str:
     safety = content.safety
     if statements(content):
         return (safety.compact_statement if state.compact else safety.statement).explain
-    if state.follow:
+    if state.follow and state.follow != CONFIRM:  # "just to be sure": the short question's words
         follow_up = safety.provider
         return follow_up.choice_explain if state.follow == GO_AHEAD else follow_up.explain
     return current_question(content, state).explain

@@ -41,6 +41,7 @@ from skill.coach.safety_check import answer as answer_question
 from skill.coach.safety_check import unsure as unsure_question
 from skill.coach.state import (
     ADVISED,
+    CONFIRM,
     GO_AHEAD,
     PROVIDER,
     ROUTINE,
@@ -58,8 +59,18 @@ Turn = tuple[State, Reply]
 
 
 def answer(content: Content, state: State, event: Event, lead: Sequence[Part] = ()) -> Turn:
-    """Yes or no: to the follow-up at hand, to lasting pain (one more question), or plainly."""
+    """Yes or no: to the follow-up at hand, to lasting pain (one more question), or plainly.
+
+    A returning person hears where the routine goes on and then one short question; a bare
+    "yes" to it may be a yes to going on ("yes please"), so it is asked once more, in plain
+    words, before the routine is held off. Naming a sign or a condition holds off at once.
+    """
     if state.phase == SAFETY and not statements(content):
+        if state.follow == CONFIRM:  # "just to be sure": now the answer counts
+            return answer_question(content, state._replace(follow=None), event, lead)
+        if state.compact and event.kind == On.YES and not state.follow:
+            confirm = state._replace(follow=CONFIRM, answered=state.question)
+            return ask_question(content, confirm, lead)
         if state.follow:
             return _answer_follow_up(content, state, event, lead)
         if event.kind == On.YES and current_question(content, state).kind == LASTING:
@@ -232,6 +243,8 @@ def back(content: Content, state: State, event: Event) -> Turn:
         last = question_count(content, state._replace(phase=SAFETY)) - 1
         state = state._replace(phase=SAFETY, question=last, follow=None, checked=False)
         return ask_question(content, state, lead)
+    if state.follow == CONFIRM:  # back from "just to be sure": the short question itself
+        return ask_question(content, state._replace(follow=None), lead)
     if state.follow == GO_AHEAD:
         return ask_question(content, state._replace(follow=PROVIDER), lead)
     if state.follow == PROVIDER:

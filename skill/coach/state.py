@@ -210,9 +210,11 @@ PENDING = frozenset({"forget", *REMINDER_PENDING})
 """Questions a state can be waiting on: deleting progress, the reminder offer, a reminder's
 time, the time zone, or Alexa's own permission question."""
 REMINDERS = ("set", "declined")
-PROVIDER, GO_AHEAD = "provider", "go_ahead"
-FOLLOWS = (PROVIDER, GO_AHEAD)
-"""The safety check's follow-up questions about lasting knee pain (``State.follow``)."""
+PROVIDER, GO_AHEAD, CONFIRM = "provider", "go_ahead", "confirm"
+FOLLOWS = (PROVIDER, GO_AHEAD, CONFIRM)
+"""The safety check's follow-up questions (``State.follow``): about lasting knee pain (does a
+provider know? go ahead anyway?), and the returning person's "just to be sure" after a bare
+yes to the short question."""
 
 
 # --------------------------------------------------------------------------- validation

@@ -118,6 +118,7 @@ PROMPT_KEYS: tuple[str, ...] = (
     "disclaimer_short",
     "health_note",
     "answer_yes_no",
+    "compact_confirm",
     "safety_first",
     "back_to_safety",
     "back_question",
