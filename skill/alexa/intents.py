@@ -42,6 +42,7 @@ TIME_ZONE = "TimeZoneIntent"
 LIST_REMINDERS = "ListRemindersIntent"
 CANCEL_REMINDERS = "CancelRemindersIntent"
 REPEAT_STEP = "RepeatStepIntent"
+THANKS = "ThanksIntent"
 
 # Built-in intents
 YES = "AMAZON.YesIntent"

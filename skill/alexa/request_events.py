@@ -199,6 +199,7 @@ INTENT_EVENTS: dict[str, str] = {
     intents.CHOOSE_SIDE: On.SIDE,
     intents.EXPLAIN: On.EXPLAIN,
     intents.READ_DISCLAIMER: On.DISCLAIMER,
+    intents.THANKS: On.THANKS,
     intents.FORGET_ME: On.FORGET,
     intents.PAIN: On.PAIN,
     intents.HAVE_CONDITION: On.CONDITION,

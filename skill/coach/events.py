@@ -36,6 +36,7 @@ class On:
     SIDE = "side"  # value: left, right, both
     EXPLAIN = "explain"
     DISCLAIMER = "disclaimer"
+    THANKS = "thanks"  # "thank you": you're welcome, and what was waiting
     TOPIC = "topic"  # value: topic id
     FORGET = "forget"
     PAIN = "pain"  # "it hurts": understood in every phase, never stored

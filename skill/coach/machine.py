@@ -231,6 +231,7 @@ def _talk(kind: str) -> Handler:
         On.WHERE: talk.where,
         On.EXPLAIN: talk.explain,
         On.DISCLAIMER: talk.disclaimer,
+        On.THANKS: talk.thanks,
         On.TOPIC: talk.topic,
         On.FORGET: talk.forget,
         On.SCREEN_ERROR: talk.screen_error,
@@ -280,7 +281,7 @@ _LOADED_LATER: dict[str, Callable[[str], Handler]] = {
     ),
     **dict.fromkeys((On.SLOWER, On.FASTER, On.KEEP_GOING, On.STEP_BY_STEP, *SPEAKING_RATE), _pace),
     **dict.fromkeys(
-        (On.HELP, On.STOP, On.WHERE, On.EXPLAIN, On.DISCLAIMER, On.TOPIC, On.FORGET),
+        (On.HELP, On.STOP, On.WHERE, On.EXPLAIN, On.DISCLAIMER, On.TOPIC, On.FORGET, On.THANKS),
         _talk,
     ),
     On.SCREEN_ERROR: _talk,
@@ -387,6 +388,7 @@ _HANDLERS: dict[str, Handler] = {
 _WITHOUT_LAUNCH = frozenset(
     {
         On.TOPIC, On.DISCLAIMER, On.HELP, On.STOP, On.CANCEL, On.FALLBACK, On.FORGET, On.WHERE,
+        On.THANKS,
         On.REPEAT, On.REPEAT_STEP, On.PAIN, On.CONDITION, On.UNSURE, On.UNDO, On.HOLD_DONE,
         On.SCREEN_ERROR, On.ACUTE, On.SURGERY, On.LASTING, On.PROVIDER,
         On.PROGRESS, On.SPEAK_SLOWER, On.SPEAK_FASTER, On.SPEAK_NORMAL,

@@ -103,6 +103,8 @@ def during(content: Content, state: State, event: Event) -> tuple[State, Reply] 
         return asking(content, state, [Say(p("take_your_time"))])
     if event.kind == On.RESUME:  # "I'm back", "I'm ready": the question, again
         return asking(content, state)
+    if event.kind == On.THANKS:
+        return asking(content, state, [Say(p("you_are_welcome"))])
     if event.kind == On.SIDE and event.value in SIDES:
         noted = p("side_noted", side=side_words(content, str(event.value)))
         return asking(content, state._replace(side=event.value), [Say(noted)])

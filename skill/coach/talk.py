@@ -21,7 +21,7 @@ from skill.coach.questions import (
     side_words,
     was_unsure,
 )
-from skill.coach.repair import ask_forget, not_understood
+from skill.coach.repair import ask_forget, asking, not_understood
 from skill.coach.routine_end import finish
 from skill.coach.routine_length import where_minutes
 from skill.coach.routine_steps import start
@@ -60,6 +60,12 @@ def topic_reply(content: Content, state: State, **args: Any) -> tuple[State, Rep
     prompt = phase_prompt(content, state, skip_topic=chosen.id)
     parts.append(Say(prompt))
     return state, Reply(tuple(parts), prompt, view)
+
+
+def thanks(content: Content, state: State, event: Event) -> tuple[State, Reply]:
+    """ "Thank you": "You're welcome", and what was waiting (the question, the step's prompt;
+    over a step still playing, it waits there). Never a goodbye: that is for "stop"."""
+    return asking(content, state, [Say(content.prompt("you_are_welcome"))])
 
 
 def disclaimer(content: Content, state: State, event: Event) -> tuple[State, Reply]:

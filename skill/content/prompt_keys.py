@@ -119,6 +119,7 @@ PROMPT_KEYS: tuple[str, ...] = (
     "health_note",
     "answer_yes_no",
     "compact_confirm",
+    "you_are_welcome",
     "safety_first",
     "back_to_safety",
     "back_question",

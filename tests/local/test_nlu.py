@@ -106,6 +106,9 @@ CASES: list[tuple[str, str | None, dict[str, str | None]]] = [
     ("what does locking mean", i.EXPLAIN, {}),
     ("read the disclaimer", i.READ_DISCLAIMER, {}),
     ("is this medical advice", i.READ_DISCLAIMER, {}),
+    ("thank you very much", i.THANKS, {}),
+    ("cheers", i.THANKS, {}),
+    ("no thanks", i.NO, {}),
     ("forget me", i.FORGET_ME, {}),
     ("please delete my progress", i.FORGET_ME, {}),
     # information topics
