@@ -96,7 +96,10 @@ def test_a_locale_falls_back_to_its_language_and_differs_only_where_it_must() ->
     assert spain.language.code == mexico.language.code == us.language.code == "es"
     assert mexico.language.locale == "es-MX"
     different = {k for k in spain.prompts if spain.prompts[k] != mexico.prompts[k]}
-    assert different == {"reminder_ask_zone", "answers_zone"}  # each country's time zones
+    # each country's time zones, and Mexico's "no le entendí" for Spain's "no le he entendido"
+    assert different == {"reminder_ask_zone", "answers_zone", "fallback"}
+    assert mexico.prompt("fallback") == us.prompt("fallback") == "Perdone, no le entendí."
+    assert spain.prompt("fallback") == "Perdone, no le he entendido."
     assert "del Pacífico" in mexico.prompt("reminder_ask_zone")
     assert "del Pacífico" in mexico.prompt("answers_zone")
     assert "del este" in us.prompt("answers_zone")
