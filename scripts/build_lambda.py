@@ -182,14 +182,8 @@ def ship_compiled_content(content: Path) -> None:
     from reading and stamping the YAML of its language.
     """
     sys.path.insert(0, str(REPO_ROOT))
-    from skill.content.load import (
-        CLDR_FILE,
-        COMPILED_FILE,
-        LOCALE_FILE,
-        SHIPPED,
-        SOURCE_FILES,
-        sources_stamp,
-    )
+    from skill.content.files import CLDR_FILE, COMPILED_FILE, LOCALE_FILE, SOURCE_FILES
+    from skill.content.load import SHIPPED, sources_stamp
 
     for folder in sorted(p.parent for p in content.glob(f"*/{SOURCE_FILES[0]}")):
         compiled = folder / COMPILED_FILE

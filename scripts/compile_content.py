@@ -30,13 +30,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from skill.coach.machine import launch_lengths
-from skill.content.load import (
-    CLDR_FILE,
-    COMPILED_FILE,
-    FALLBACK_LANGUAGE,
-    compile_content,
-    read_document,
-)
+from skill.content.files import CLDR_FILE, COMPILED_FILE
+from skill.content.load import FALLBACK_LANGUAGE, compile_content, read_document
 from skill.content.validate import check_against
 from skill.settings import Settings
 

@@ -15,16 +15,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from skill.content.files import CLDR_FILE
 from skill.content.prompt_keys import EXTRA_PLACEHOLDERS, LABEL_KEYS, PROMPT_KEYS
 from skill.content.reader import PLACEHOLDER, ContentError, Data, Reader
-
-CLDR_FILE = "cldr.json"
-"""The language's CLDR data (plurals, lists, parts of the day), written by ``make generate``."""
-
-
-LOCALE_FILE = "locale.yaml"
-"""Where a locale differs from its language: ``content/<locale>/locale.yaml``."""
-
 
 PLURAL_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 """CLDR's plural categories; a plural prompt has a form for each its language uses."""

@@ -27,6 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from skill.content.files import CLDR_FILE, COMPILED_FILE, LOCALE_FILE, SOURCE_FILES
 from skill.content.records import (
     Content,
     Language,
@@ -43,19 +44,6 @@ from skill.content.records import (
 )
 from skill.settings import Settings
 
-SOURCE_FILES = (
-    "language.yaml",
-    "techniques.yaml",
-    "routines.yaml",
-    "safety.yaml",
-    "topics.yaml",
-    "prompts.yaml",
-    "screen.yaml",
-)
-"""One language's YAML sources (the same as :data:`skill.content.validate.SOURCE_FILES`)."""
-CLDR_FILE = "cldr.json"
-LOCALE_FILE = "locale.yaml"
-COMPILED_FILE = "compiled.json"
 SHIPPED = "checked current by scripts/build_lambda.py, which left the sources out"
 """The ``sources`` of a compiled file in a build artifact (the Lambda zip): its YAML is not
 there to compare with, because the build compared it before leaving it out."""

@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from skill.content.files import SOURCE_FILES
 from skill.content.languages import (
     check_against,
     labels,
@@ -45,17 +46,6 @@ __all__ = [
     "read_content",
     "read_locale",
 ]
-
-SOURCE_FILES = (
-    "language.yaml",
-    "techniques.yaml",
-    "routines.yaml",
-    "safety.yaml",
-    "topics.yaml",
-    "prompts.yaml",
-    "screen.yaml",
-)
-"""One language's sources, in the order their stamps are joined (see :mod:`skill.content.load`)."""
 
 
 SAFETY_STYLES = ("questions", "statements")

@@ -14,13 +14,8 @@ from skill.coach.events import Event, On
 from skill.coach.machine import handle, launch_lengths
 from skill.coach.state import State
 from skill.content import validate
-from skill.content.load import (
-    COMPILED_FILE,
-    SOURCE_FILES,
-    compile_content,
-    load_content,
-    read_yaml_content,
-)
+from skill.content.files import COMPILED_FILE, SOURCE_FILES
+from skill.content.load import compile_content, load_content, read_yaml_content
 from skill.content.validate import ContentError
 from skill.settings import Settings
 
@@ -54,8 +49,12 @@ def test_committed_compiled_file_matches_the_yaml(language: str) -> None:
     )
 
 
-def test_both_modules_stamp_and_read_the_same_sources() -> None:
-    assert SOURCE_FILES == validate.SOURCE_FILES
+def test_every_yaml_file_of_a_language_is_stamped_and_validated() -> None:
+    # one list serves the loader (its stamps) and the validator (what it reads): a YAML file
+    # left out of it would be neither checked nor noticed when it changes
+    for language in ("en", "de", "es"):
+        assert {p.name for p in (CONTENT / language).glob("*.yaml")} == set(SOURCE_FILES)
+    assert validate.SOURCE_FILES is SOURCE_FILES
 
 
 def test_current_compiled_content_is_loaded_without_the_yaml_reader(
