@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,9 +46,10 @@ def _node_or_skip() -> None:
         pytest.skip(reason)
 
 
-def _spread() -> list[str]:
-    """Literal samples of every intent, spread over each intent's sorted list."""
-    language = json.loads(MODELS["en-US"].read_text(encoding="utf-8"))["interactionModel"]
+def spread_samples(model: Path) -> list[str]:
+    """Literal samples of every intent of ``model``, spread over each intent's sorted list
+    (the phrases virtual-alexa keeps for its own built-ins left out)."""
+    language = json.loads(model.read_text(encoding="utf-8"))["interactionModel"]
     picked = []
     for intent in language["languageModel"]["intents"]:
         literal = [s for s in intent["samples"] if "{" not in s]
@@ -54,15 +57,22 @@ def _spread() -> list[str]:
     return [p for p in picked if p not in VIRTUAL_ALEXA_BUILT_INS]
 
 
-@pytest.fixture(scope="module")
-def resolved() -> dict[str, list[dict[str, Any]]]:
+def resolve_in_virtual_alexa(
+    models: Mapping[str, Path], phrases: list[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """What virtual-alexa hears for each phrase, in each locale's model (skipped without node)."""
     _node_or_skip()
-    phrases = [text for text, _ in FINDINGS + PAIRS] + _spread()
-    models = {locale: str(path) for locale, path in MODELS.items()}
+    paths = {locale: str(path) for locale, path in models.items()}
     answer: dict[str, list[dict[str, Any]]] = run_node_tool(
-        "resolve.js", "virtual-alexa", {"models": models, "phrases": phrases}
+        "resolve.js", "virtual-alexa", {"models": paths, "phrases": phrases}
     )
     return answer
+
+
+@pytest.fixture(scope="module")
+def resolved() -> dict[str, list[dict[str, Any]]]:
+    phrases = [text for text, _ in FINDINGS + PAIRS] + spread_samples(MODELS["en-US"])
+    return resolve_in_virtual_alexa(MODELS, phrases)
 
 
 @pytest.mark.parametrize("locale", LOCALES)

@@ -10,13 +10,12 @@ una de esas" as a no, as in English.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import yaml
-from node_tools import run_node_tool
-from test_model_virtual_alexa import SPREAD, VIRTUAL_ALEXA_BUILT_INS, _node_or_skip
+from test_model_virtual_alexa import resolve_in_virtual_alexa, spread_samples
 
 from skill.alexa import intents
 from skill.local.nlu import InteractionModel, default_model
@@ -45,18 +44,10 @@ def test_each_pair_has_two_sides() -> None:
 
 
 @pytest.fixture(scope="module")
-def statements() -> InteractionModel:
-    import importlib.util
-
-    path = REPO_ROOT / "scripts" / "build_interaction_models.py"
-    spec = importlib.util.spec_from_file_location("build_interaction_models", path)
-    assert spec and spec.loader
-    builder = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(builder)
-    source = REPO_ROOT / "models" / "utterances.es.yaml"
-    return InteractionModel(
-        "es-ES", builder.build_language(REPO_ROOT, source, "statements")["es-ES"]
-    )
+def spanish_statements(statements_in: Callable[[str], tuple[Any, Any, Any]]) -> InteractionModel:
+    """The es-ES model of the ``statements`` style (conftest builds it once per locale)."""
+    model: InteractionModel = statements_in("es-ES")[1]
+    return model
 
 
 @pytest.mark.parametrize(
@@ -72,36 +63,21 @@ def statements() -> InteractionModel:
     ],
 )
 def test_answers_mean_what_they_mean_to_each_styles_question(
-    text: str, questions: str, statements_style: str | None, statements: InteractionModel
+    text: str, questions: str, statements_style: str | None, spanish_statements: InteractionModel
 ) -> None:
     found = default_model("es-ES").match(text)
     assert found is not None and found.intent == questions
-    other = statements.match(text)
+    other = spanish_statements.match(text)
     assert (other.intent if other else None) == statements_style
 
 
 # --------------------------------------------------------------------------- virtual-alexa
 
 
-def _spread() -> list[str]:
-    """Literal samples of every intent, spread over each intent's sorted list."""
-    language = json.loads(MODELS["es-ES"].read_text(encoding="utf-8"))["interactionModel"]
-    picked = []
-    for intent in language["languageModel"]["intents"]:
-        literal = [s for s in intent["samples"] if "{" not in s]
-        picked += literal[::SPREAD]
-    return [p for p in picked if p not in VIRTUAL_ALEXA_BUILT_INS]
-
-
 @pytest.fixture(scope="module")
 def resolved() -> dict[str, list[dict[str, Any]]]:
-    _node_or_skip()
-    phrases = [text for text, _ in FINDINGS + PAIRS] + _spread()
-    models = {locale: str(path) for locale, path in MODELS.items()}
-    answer: dict[str, list[dict[str, Any]]] = run_node_tool(
-        "resolve.js", "virtual-alexa", {"models": models, "phrases": phrases}
-    )
-    return answer
+    phrases = [text for text, _ in FINDINGS + PAIRS] + spread_samples(MODELS["es-ES"])
+    return resolve_in_virtual_alexa(MODELS, phrases)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
