@@ -98,11 +98,8 @@ def test_an_unconditional_save_still_moves_the_version(backend: VersionedAdapter
         backend.write(envelope(), {"v": 3, "step": 2}, version)
 
 
-def test_a_record_from_before_versions_reads_as_version_0_and_is_replaced(
-    tmp_path: Path,
-) -> None:
-    """A file made by the previous release (no version column) is upgraded when opened."""
-    path = tmp_path / "progress.db"
+def file_from_before_versions(path: Path) -> None:
+    """A store file as the previous release made it: no version column, one v2 record."""
     with sqlite3.connect(path) as db:
         db.execute(
             "CREATE TABLE progress (key TEXT PRIMARY KEY, attributes TEXT NOT NULL,"
@@ -112,6 +109,14 @@ def test_a_record_from_before_versions_reads_as_version_0_and_is_replaced(
             "INSERT INTO progress VALUES (?, ?, ?, ?)",
             (KEYGEN(envelope()), json.dumps({"v": 2, "step": 1}), NOW, NOW + 1000),
         )
+
+
+def test_a_record_from_before_versions_reads_as_version_0_and_is_replaced(
+    tmp_path: Path,
+) -> None:
+    """A file made by the previous release (no version column) is upgraded when opened."""
+    path = tmp_path / "progress.db"
+    file_from_before_versions(path)
     adapter = SqliteAdapter(path, keygen=KEYGEN, clock=lambda: NOW)
     assert adapter.read(envelope()) == ({"v": 2, "step": 1}, NO_RECORD)
     version = adapter.write(envelope(), {"v": 3, "step": 2}, NO_RECORD)
@@ -319,15 +324,7 @@ def test_a_read_only_file_from_before_versions_is_still_read(tmp_path: Path) -> 
 
     path = tmp_path / "store" / "progress.db"
     path.parent.mkdir()
-    with sqlite3.connect(path) as db:
-        db.execute(
-            "CREATE TABLE progress (key TEXT PRIMARY KEY, attributes TEXT NOT NULL,"
-            " updated_at REAL NOT NULL, expires_at INTEGER NOT NULL)"
-        )
-        db.execute(
-            "INSERT INTO progress VALUES (?, ?, ?, ?)",
-            (KEYGEN(envelope()), json.dumps({"v": 2, "step": 1}), NOW, NOW + 1000),
-        )
+    file_from_before_versions(path)
     with read_only(path.parent, with_directory=False):
         adapter = SqliteAdapter(path, keygen=KEYGEN, clock=lambda: NOW)
         assert adapter.read(envelope()) == ({"v": 2, "step": 1}, NO_RECORD)
